@@ -1,0 +1,32 @@
+/**
+ * A data lake on its own, with named buckets, a Glue database and an SNS notification for
+ * new files under raw/incoming/. Synthesize with:
+ *   npx cdk synth --app "npx tsx examples/data-lake/app.ts"
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { DataLake, DataZone } from '../../lib';
+
+const app = new App();
+const stack = new Stack(app, 'DataLakeExample');
+
+const lake = new DataLake(stack, 'Lake', {
+  bucketNamePrefix: 'example-mlops-lake',
+  noncurrentVersionExpiration: Duration.days(30),
+  captureExpiration: Duration.days(365),
+  glueDatabaseName: 'example_features',
+});
+
+// EventBridge must be able to use the topic's key to publish.
+const topicKey = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+topicKey.grantEncryptDecrypt(new iam.ServicePrincipal('events.amazonaws.com'));
+const topic = new sns.Topic(stack, 'NewData', { masterKey: topicKey, enforceSSL: true });
+
+lake.onObjectCreated('NewCsv', {
+  zone: DataZone.RAW,
+  prefix: 'incoming/',
+  target: new targets.SnsTopic(topic),
+});

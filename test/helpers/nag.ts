@@ -1,0 +1,43 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+
+interface Violation {
+  readonly ruleName: string;
+  readonly description?: string;
+  readonly violatingConstructs: Array<{ readonly constructPath: string }>;
+}
+
+/**
+ * Synthesizes `app` with every cdk-nag pack and CDK's CloudFormation validator, and returns
+ * every unacknowledged finding as `rule at path: message` (an empty list when clean).
+ */
+export function nagFindings(app: App): string[] {
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new NIST80053R5Checks(app),
+    new HIPAASecurityChecks(app),
+    new PCIDSS321Checks(app),
+  );
+  const previous = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'true';
+  try {
+    app.synth();
+    return [];
+  } catch (error) {
+    const reportFile = path.join(app.outdir, 'validation-report.json');
+    if (!fs.existsSync(reportFile)) throw error;
+    const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+    return report.pluginReports.flatMap((plugin: { violations: Violation[] }) =>
+      plugin.violations.flatMap((v) =>
+        v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}: ${v.description ?? ''}`)));
+  } finally {
+    process.env.CDK_VALIDATION = previous;
+  }
+}
+
+/** Fails with every finding listed when any cdk-nag pack reports one. */
+export function expectNagClean(app: App): void {
+  expect(nagFindings(app)).toEqual([]);
+}
