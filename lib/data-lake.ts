@@ -322,6 +322,19 @@ export class DataLake extends DataLakeBase {
     return resource;
   }
 
+  /** What every bucket of the lake shares: private, TLS only, versioned, removed only on request. */
+  private privateBucketProps(props: DataLakeProps): s3.BucketProps {
+    return {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      removalPolicy: this.removalPolicy,
+      autoDeleteObjects: props.autoDeleteObjects,
+    };
+  }
+
   private createZoneBucket(zone: DataZone, props: DataLakeProps, lifecycle: LifecycleDays, logs: s3.Bucket): s3.Bucket {
     const transitions = [
       { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(lifecycle.infrequentAccess) },
@@ -333,13 +346,7 @@ export class DataLake extends DataLakeBase {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      removalPolicy: this.removalPolicy,
-      autoDeleteObjects: props.autoDeleteObjects,
+      ...this.privateBucketProps(props),
       lifecycleRules: [{
         id: 'tiering-and-noncurrent-versions',
         abortIncompleteMultipartUploadAfter: Duration.days(7),
@@ -379,13 +386,7 @@ export class DataLake extends DataLakeBase {
       bucketName: props.bucketNamePrefix ? `${props.bucketNamePrefix}${LONGEST_NAME_SUFFIX}` : undefined,
       // S3 server access logging delivers only to buckets encrypted with SSE-S3.
       encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      removalPolicy: this.removalPolicy,
-      autoDeleteObjects: props.autoDeleteObjects,
+      ...this.privateBucketProps(props),
       lifecycleRules: [{
         id: 'archive-old-logs',
         transitions: [{ storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) }],
