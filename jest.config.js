@@ -7,6 +7,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   setupFiles: ['<rootDir>/test/helpers/env.ts'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
   testTimeout: 60_000,
   // Each worker synthesizes stacks (~250 MB); two workers match the two cores here.
   maxWorkers: 2,

@@ -67,14 +67,15 @@ export interface IDataLake extends IResource {
   grantRead(grantee: iam.IGrantable, zone: DataZone, objectsKeyPattern?: string): iam.Grant;
 
   /**
-   * Grants write access to objects in one zone, including encryption with the lake's key.
+   * Grants adding objects (new versions) to one zone, including encryption with the lake's key.
+   * Deleting is never granted: the lake keeps what it is given.
    *
    * @param objectsKeyPattern restricts the grant to matching keys (default '*')
    */
   grantWrite(grantee: iam.IGrantable, zone: DataZone, objectsKeyPattern?: string): iam.Grant;
 
   /**
-   * Grants read and write access to objects in one zone, including the lake's key.
+   * Grants reading and adding objects in one zone (no deletes), including the lake's key.
    *
    * @param objectsKeyPattern restricts the grant to matching keys (default '*')
    */
@@ -84,6 +85,15 @@ export interface IDataLake extends IResource {
    * An EventBridge rule that matches objects created in a zone ("new data arrived").
    */
   onObjectCreated(id: string, options?: ObjectCreatedRuleOptions): events.Rule;
+
+  /**
+   * The EventBridge pattern of objects created in a zone, for rules made elsewhere.
+   *
+   * @param zone the zone (default DataZone.RAW)
+   * @param prefix only keys with this prefix (default: every key)
+   * @param suffix only keys with this suffix, e.g. a '_SUCCESS' marker (default: every key)
+   */
+  objectCreatedEventPattern(zone?: DataZone, prefix?: string, suffix?: string): events.EventPattern;
 }
 
 /**
@@ -123,30 +133,35 @@ abstract class DataLakeBase extends Resource implements IDataLake {
   }
 
   public grantWrite(grantee: iam.IGrantable, zone: DataZone, objectsKeyPattern = '*'): iam.Grant {
-    return this.bucketFor(zone).grantWrite(grantee, objectsKeyPattern);
+    return this.bucketFor(zone).grantPut(grantee, objectsKeyPattern);
   }
 
   public grantReadWrite(grantee: iam.IGrantable, zone: DataZone, objectsKeyPattern = '*'): iam.Grant {
-    return this.bucketFor(zone).grantReadWrite(grantee, objectsKeyPattern);
+    return this.grantRead(grantee, zone, objectsKeyPattern).combine(this.grantWrite(grantee, zone, objectsKeyPattern));
   }
 
   public onObjectCreated(id: string, options: ObjectCreatedRuleOptions = {}): events.Rule {
-    const bucket = this.bucketFor(options.zone ?? DataZone.RAW);
     const rule = new events.Rule(this, id, {
       ruleName: options.ruleName,
       description: options.description ?? `New objects in ${options.zone ?? DataZone.RAW} zone of the data lake`,
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: {
-          bucket: { name: [bucket.bucketName] },
-          ...(options.prefix ? { object: { key: [{ prefix: options.prefix }] } } : {}),
-        },
-      },
+      eventPattern: this.objectCreatedEventPattern(options.zone, options.prefix),
     });
     if (options.eventPattern) rule.addEventPattern(options.eventPattern);
     if (options.target) rule.addTarget(options.target);
     return rule;
+  }
+
+  public objectCreatedEventPattern(zone: DataZone = DataZone.RAW, prefix?: string, suffix?: string): events.EventPattern {
+    // EventBridge matches one pattern per field: both ends together need a wildcard.
+    const key = prefix && suffix ? { wildcard: `${prefix}*${suffix}` } : prefix ? { prefix } : suffix ? { suffix } : undefined;
+    return {
+      source: ['aws.s3'],
+      detailType: ['Object Created'],
+      detail: {
+        bucket: { name: [this.bucketFor(zone).bucketName] },
+        ...(key ? { object: { key: [key] } } : {}),
+      },
+    };
   }
 }
 

@@ -269,7 +269,7 @@ describe('DataLake grants', () => {
     expect(JSON.stringify(statements)).not.toContain('s3:PutObject');
   });
 
-  test('grantWrite covers encryption with the lake key and no reads', () => {
+  test('grantWrite covers encryption with the lake key, and neither reads nor deletes', () => {
     const { stack, lake } = lakeStack();
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
     lake.grantWrite(role, DataZone.ARTIFACTS);
@@ -277,16 +277,18 @@ describe('DataLake grants', () => {
     expect(text).toContain('s3:PutObject');
     expect(text).toContain('kms:GenerateDataKey*');
     expect(text).not.toContain('s3:GetObject*');
+    expect(text).not.toContain('s3:DeleteObject');
     expect(text).toContain(logicalId(stack, lake, 'ArtifactsBucket'));
   });
 
-  test('grantReadWrite covers both', () => {
+  test('grantReadWrite covers both, still without deletes', () => {
     const { stack, lake } = lakeStack();
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
     lake.grantReadWrite(role, DataZone.RAW);
     const text = JSON.stringify(policyStatements(stack));
     expect(text).toContain('s3:GetObject*');
     expect(text).toContain('s3:PutObject');
+    expect(text).not.toContain('s3:DeleteObject');
     expect(text).toContain('kms:Decrypt');
     expect(text).toContain(logicalId(stack, lake, 'RawBucket'));
   });

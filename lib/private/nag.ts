@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** Findings of one reason: rule ids as cdk-nag names them, e.g. 'AwsSolutions-IAM5[Action::s3:GetObject*]'. */
@@ -18,4 +18,37 @@ export function acknowledgeFindings(scope: IConstruct, acknowledgements: NagAckn
       Validations.of(scope).acknowledge({ id: `${pack}::${rule}`, reason });
     }
   }
+}
+
+/** The action groups that CDK's S3 and KMS grants use; cdk-nag reports each as a wildcard. */
+export const GRANT_ACTION_GROUPS = ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
+
+/**
+ * Acknowledges the AwsSolutions-IAM5 findings of deliberate wildcards on one construct: each
+ * action and each resource is acknowledged by its own finding id, so a new wildcard still fails.
+ */
+export function acknowledgeWildcards(scope: IConstruct, wildcards: { actions?: string[]; resources?: string[] }, reason: string): void {
+  const stack = Stack.of(scope);
+  const ids = [
+    ...(wildcards.actions ?? []).map((action) => `Action::${action}`),
+    ...(wildcards.resources ?? []).map((resource) => `Resource::${flatten(stack.resolve(resource))}`),
+  ];
+  acknowledgeFindings(scope, [{ rules: ids.map((id) => `AwsSolutions-IAM5[${id}]`), reason }]);
+}
+
+/** Acknowledges the NIST, HIPAA and PCI rule against inline policies on one role. */
+export function acknowledgeInlinePolicy(role: IConstruct): void {
+  acknowledgeFindings(role, [{
+    rules: ['NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'],
+    reason: 'The policy belongs to this one role and is generated from least-privilege grants; a managed policy would grant the same.',
+  }]);
+}
+
+/** Renders a resolved CloudFormation value the way cdk-nag names it in finding ids. */
+function flatten(value: any): string {
+  if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(flatten).join(value['Fn::Join'][0]);
+  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'][0]}.${value['Fn::GetAtt'][1]}>`;
+  if (value?.Ref) return `<${value.Ref}>`;
+  return JSON.stringify(value);
 }

@@ -1,0 +1,172 @@
+import { ArnFormat, Aws, Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { PropsValidator } from './errors';
+import { acknowledgeFindings } from './nag';
+import { MlInstanceType } from '../instance-type';
+
+/** SageMaker's limit on a job's MaxRuntimeInSeconds and MaxWaitTimeInSeconds: 28 days. */
+export const MAX_JOB_RUNTIME = Duration.days(28);
+
+/** The Step Functions resource ARN of a SageMaker API, `.sync` when the task waits for the job. */
+export function sagemakerResourceArn(api: string, pattern: sfn.IntegrationPattern): string {
+  const suffix = pattern === sfn.IntegrationPattern.RUN_JOB ? '.sync' : '';
+  return `arn:${Aws.PARTITION}:states:::sagemaker:${api}${suffix}`;
+}
+
+/**
+ * What a state machine needs to run one kind of SageMaker job: create, describe and stop
+ * jobs of that kind, pass the job role to SageMaker only, and (for `.sync`) the managed
+ * EventBridge rule through which Step Functions learns that the job ended.
+ */
+export function sagemakerJobPolicies(scope: Construct, options: {
+  readonly jobResource: string;
+  readonly jobNamePrefix?: string;
+  readonly jobKind: 'Training' | 'Processing' | 'Transform';
+  readonly role: iam.IRole;
+  readonly pattern: sfn.IntegrationPattern;
+}): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const statements = [
+    new iam.PolicyStatement({
+      actions: [`sagemaker:Create${options.jobKind}Job`, `sagemaker:Describe${options.jobKind}Job`, `sagemaker:Stop${options.jobKind}Job`, 'sagemaker:AddTags'],
+      resources: [stack.formatArn({ service: 'sagemaker', resource: options.jobResource, resourceName: `${options.jobNamePrefix ?? ''}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+    }),
+    new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [options.role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }),
+  ];
+  if (options.pattern === sfn.IntegrationPattern.RUN_JOB) {
+    statements.push(new iam.PolicyStatement({
+      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: `StepFunctionsGetEventsForSageMaker${options.jobKind}JobsRule` })],
+    }));
+  }
+  return statements;
+}
+
+/** Where a job's containers run inside a VPC. */
+export interface JobNetwork {
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/**
+ * Renders a job's VpcConfig (creating a security group when none is given) and grants the
+ * job role the network-interface permissions SageMaker needs inside a VPC.
+ */
+export function renderVpcConfig(scope: Construct, role: iam.IRole, network: JobNetwork): any {
+  if (!network.vpc) return undefined;
+  const securityGroups = network.securityGroups ?? [new ec2.SecurityGroup(scope, 'SecurityGroup', {
+    vpc: network.vpc,
+    description: `SageMaker job of ${scope.node.path}`,
+    allowAllOutbound: true,
+  })];
+  const policy = new iam.Policy(scope, 'VpcAccessPolicy', {
+    statements: [new iam.PolicyStatement({
+      // EC2 authorizes these describe and network-interface calls only on '*'.
+      actions: [
+        'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
+        'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
+        'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+      ],
+      resources: ['*'],
+    })],
+  });
+  role.attachInlinePolicy(policy);
+  acknowledgeFindings(policy, [{
+    rules: ['AwsSolutions-IAM5[Resource::*]'],
+    reason: 'SageMaker jobs in a VPC need EC2 network-interface and describe actions, which EC2 authorizes only on resource *.',
+  }]);
+  return {
+    SecurityGroupIds: securityGroups.map((sg) => sg.securityGroupId),
+    Subnets: network.vpc.selectSubnets(network.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+  };
+}
+
+/** Shared synth-time checks of a job's resources. */
+export function checkJobResources(v: PropsValidator, props: {
+  readonly jobNamePrefix?: string;
+  readonly instanceType: MlInstanceType;
+  readonly instanceCount?: number;
+  readonly volumeSize?: Size;
+  readonly maxRuntime?: Duration;
+}): void {
+  const count = props.instanceCount;
+  v.checkResolved([count], () => count !== undefined && (!Number.isInteger(count) || count < 1 || count > 100),
+    `'instanceCount' (${count}) must be a whole number from 1 to 100; use 1 for a single instance`);
+  const size = props.volumeSize;
+  if (size !== undefined && !size.isUnresolved()) {
+    const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+    v.check(!Number.isInteger(gib) || gib < 1 || gib > 16384,
+      `'volumeSize' (${gib} GiB) must be a whole number of GiB from 1 to 16384; use e.g. Size.gibibytes(50)`);
+  }
+  checkDuration(v, 'maxRuntime', props.maxRuntime);
+  const prefix = props.jobNamePrefix;
+  v.checkResolved([prefix], () => prefix !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/.test(prefix),
+    `'jobNamePrefix' ('${prefix}') must be 1 to 63 letters, digits and hyphens, starting with a letter or digit`);
+}
+
+/** A job duration: at least one second, at most SageMaker's 28 days, whole seconds. */
+export function checkDuration(v: PropsValidator, name: string, value: Duration | undefined): void {
+  if (value === undefined || value.isUnresolved()) return;
+  const seconds = value.toMilliseconds() / 1000;
+  v.check(!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_JOB_RUNTIME.toSeconds(),
+    `'${name}' (${value.toHumanString()}) must be whole seconds from 1 second to 28 days, SageMaker's limit; use e.g. Duration.hours(2)`);
+}
+
+/** Renders a string map for the API, or nothing when empty. */
+export function renderMap(map: Record<string, string> | undefined): Record<string, string> | undefined {
+  return map && Object.keys(map).length > 0 ? map : undefined;
+}
+
+/** Checks that a name for the SageMaker API is not empty and fits SageMaker's pattern. */
+export function checkName(v: PropsValidator, prop: string, value: string, max = 63): void {
+  if (Token.isUnresolved(value)) return;
+  v.check(!new RegExp(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,${max - 1}}$`).test(value),
+    `'${prop}' ('${value}') must be 1 to ${max} letters, digits and hyphens, starting and ending with a letter or digit`);
+}
+
+/** What the processing and training tasks render alike from `SageMakerJobOptions`. */
+export interface RenderedJobBase {
+  readonly imageUri: string;
+  readonly instanceCount: number;
+  readonly volumeSizeInGb: number;
+  readonly volumeKmsKeyId?: string;
+  readonly outputKmsKeyId?: string;
+  readonly maxRuntimeInSeconds: number;
+  readonly vpcConfig?: any;
+}
+
+/** Binds the image, grants the job role its keys, and renders the shared job fields. */
+export function renderJobBase(scope: Construct, props: SageMakerJobOptionsLike): RenderedJobBase {
+  const image = props.image.bind(scope, props.role);
+  // SageMaker creates KMS grants to attach encrypted volumes to the job's instances.
+  props.volumeEncryptionKey?.grant(props.role, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*');
+  props.outputEncryptionKey?.grantEncryptDecrypt(props.role);
+  return {
+    imageUri: image.imageUri,
+    instanceCount: props.instanceCount ?? 1,
+    volumeSizeInGb: (props.volumeSize ?? Size.gibibytes(30)).toGibibytes(),
+    volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+    outputKmsKeyId: props.outputEncryptionKey?.keyArn,
+    maxRuntimeInSeconds: (props.maxRuntime ?? Duration.hours(24)).toSeconds(),
+    vpcConfig: renderVpcConfig(scope, props.role, props),
+  };
+}
+
+/** The fields of `SageMakerJobOptions` the private helpers read (kept structural to avoid an import cycle). */
+export interface SageMakerJobOptionsLike extends JobNetwork {
+  readonly role: iam.IRole;
+  readonly image: { bind(scope: Construct, grantee: iam.IGrantable): { readonly imageUri: string } };
+  readonly instanceCount?: number;
+  readonly volumeSize?: Size;
+  readonly volumeEncryptionKey?: import('aws-cdk-lib/aws-kms').IKey;
+  readonly outputEncryptionKey?: import('aws-cdk-lib/aws-kms').IKey;
+  readonly maxRuntime?: Duration;
+}
