@@ -25,7 +25,7 @@ export abstract class SageMakerImage {
    * @param version e.g. '1.7-1'
    */
   public static xgboost(version: string = '1.7-1'): SageMakerImage {
-    return new AwsRegistryImage('xgboost-sklearn', 'sagemaker-xgboost', version, false);
+    return new AwsRegistryImage('xgboost-sklearn', 'sagemaker-xgboost', version, { cpuOnly: false, reportsOwnMetrics: true });
   }
 
   /**
@@ -34,7 +34,7 @@ export abstract class SageMakerImage {
    * @param tag e.g. '1.2-1-cpu-py3'
    */
   public static sklearn(tag: string = '1.2-1-cpu-py3'): SageMakerImage {
-    return new AwsRegistryImage('xgboost-sklearn', 'sagemaker-scikit-learn', tag, true);
+    return new AwsRegistryImage('xgboost-sklearn', 'sagemaker-scikit-learn', tag, { cpuOnly: true, reportsOwnMetrics: false });
   }
 
   /**
@@ -77,7 +77,7 @@ export abstract class SageMakerImage {
    * Any AWS Deep Learning Container repository, e.g. 'tensorflow-training'.
    */
   public static deepLearningContainer(repositoryName: string, tag: string): SageMakerImage {
-    return new AwsRegistryImage('dlc', repositoryName, tag, false);
+    return new AwsRegistryImage('dlc', repositoryName, tag, { cpuOnly: false, reportsOwnMetrics: false });
   }
 
   /**
@@ -101,19 +101,30 @@ export abstract class SageMakerImage {
   public abstract readonly cpuOnly: boolean;
 
   /**
+   * Whether SageMaker reports the image's training metrics itself (built-in algorithms such as
+   * XGBoost emit e.g. `validation:auc`), so that no metric definitions are needed.
+   */
+  public abstract readonly reportsOwnMetrics: boolean;
+
+  /**
    * Resolves the image URI in `scope`'s stack and grants `grantee` what it needs to pull it.
    */
   public abstract bind(scope: Construct, grantee: iam.IGrantable): SageMakerImageConfig;
 }
 
 class AwsRegistryImage extends SageMakerImage {
+  public readonly cpuOnly: boolean;
+  public readonly reportsOwnMetrics: boolean;
+
   constructor(
     private readonly registry: RegistryKind,
     private readonly repositoryName: string,
     private readonly tag: string,
-    public readonly cpuOnly: boolean,
+    traits: { cpuOnly: boolean; reportsOwnMetrics: boolean },
   ) {
     super();
+    this.cpuOnly = traits.cpuOnly;
+    this.reportsOwnMetrics = traits.reportsOwnMetrics;
   }
 
   public bind(scope: Construct): SageMakerImageConfig {
@@ -125,6 +136,7 @@ class AwsRegistryImage extends SageMakerImage {
 
 class EcrImage extends SageMakerImage {
   public readonly cpuOnly = false;
+  public readonly reportsOwnMetrics = false;
 
   constructor(private readonly repository: ecr.IRepository, private readonly tag: string) {
     super();
@@ -139,6 +151,7 @@ class EcrImage extends SageMakerImage {
 
 class AssetImage extends SageMakerImage {
   public readonly cpuOnly = false;
+  public readonly reportsOwnMetrics = false;
   private readonly assets = new Map<Construct, ecrAssets.DockerImageAsset>();
 
   constructor(private readonly directory: string, private readonly options: ecrAssets.DockerImageAssetOptions) {

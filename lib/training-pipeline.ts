@@ -170,7 +170,7 @@ export interface TrainingPipelineProps {
 const RUNS = 'runs';
 /** Length of the MD5 hex digest that makes job names unique per execution. */
 const HASH_LENGTH = 32;
-const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,23}$/;
+const PIPELINE_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,22}[a-zA-Z0-9])?$/;
 
 /**
  * A Standard Step Functions workflow that turns data in the lake into a registered model:
@@ -507,7 +507,8 @@ export class TrainingPipeline extends Construct {
       volumeSize: options.volumeSize,
       maxRuntime,
       useSpotInstances: spot,
-      maxWaitTime: spot ? wait : undefined,
+      // Without spot a given maxWaitTime reaches the task, which rejects it.
+      maxWaitTime: spot ? wait : options.maxWaitTime,
       checkpointS3Uri: checkpoints ? sfn.JsonPath.stringAt('$.plan.checkpointUri') : undefined,
       hyperparameters,
       environment: options.environment,
@@ -762,7 +763,7 @@ function validateProps(scope: Construct, props: TrainingPipelineProps, pipelineN
     v.check(!Number.isFinite(gate.threshold), `'gate.threshold' (${gate.threshold}) must be a finite number`);
     if (gate.source === MetricSource.TRAINING_JOB) {
       const defined = (props.training.metricDefinitions ?? []).map((m) => m.name);
-      v.check(!defined.includes(gate.metricName),
+      v.check(!props.training.image.reportsOwnMetrics && !defined.includes(gate.metricName),
         `'gate.metricName' ('${gate.metricName}') is not among 'training.metricDefinitions' (${defined.length ? defined.map((n) => `'${n}'`).join(', ') : 'none'}); `
         + `add { name: '${gate.metricName}', regex: '${gate.metricName}=([0-9\\\\.]+)' } or gate on a defined metric`);
       v.check(gate.metricName.includes("'"), `'gate.metricName' ('${gate.metricName}') must not contain quotes`);
