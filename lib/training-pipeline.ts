@@ -1,27 +1,22 @@
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { DataZone, IDataLake } from './data-lake';
-import { MlInstanceType } from './instance-type';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from './model-registry';
-import { PropsValidator } from './private/errors';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from './private/nag';
+import { resolveGate } from './private/pipeline-gate';
+import { PipelineStates } from './private/pipeline-states';
+import { validatePipelineProps } from './private/pipeline-validation';
 import { RunManifestFunction } from './private/run-manifest-function';
 import { SageMakerImage } from './sagemaker-image';
-import { S3DataDistribution } from './tasks/job-options';
-import { SageMakerProcessingTask } from './tasks/processing-job';
-import { RegisterModelPackageTask } from './tasks/register-model-package';
-import { SageMakerTrainingTask } from './tasks/training-job';
-import { GateComparison, MetricGate, MetricSource, ProcessingStepOptions, TrainingStepOptions } from './training-pipeline-options';
+import { MetricGate, ProcessingStepOptions, TrainingStepOptions } from './training-pipeline-options';
 
 /**
  * Properties of a `TrainingPipeline`.
@@ -168,9 +163,6 @@ export interface TrainingPipelineProps {
 }
 
 const RUNS = 'runs';
-/** Length of the MD5 hex digest that makes job names unique per execution. */
-const HASH_LENGTH = 32;
-const PIPELINE_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,22}[a-zA-Z0-9])?$/;
 
 /**
  * A Standard Step Functions workflow that turns data in the lake into a registered model:
@@ -198,10 +190,9 @@ export class TrainingPipeline extends Construct {
   public readonly evaluationRole?: iam.Role;
 
   private readonly lake: IDataLake;
-  private manifestFunction!: RunManifestFunction;
+  private readonly manifestFunction: RunManifestFunction;
   private readonly inputPrefix: string;
   private readonly runsPrefix: string;
-  private failureEntry?: sfn.IChainable;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
@@ -210,7 +201,7 @@ export class TrainingPipeline extends Construct {
     this.runsPrefix = `${this.pipelineName}/${RUNS}/`;
     this.lake = props.dataLake;
     const gate = resolveGate(props);
-    validateProps(this, props, this.pipelineName, gate);
+    validatePipelineProps(this, props, this.pipelineName, gate);
 
     this.registry = props.registry ?? new ModelRegistry(this, 'Registry', {
       description: `Models trained by pipeline ${this.pipelineName}`,
@@ -233,8 +224,20 @@ export class TrainingPipeline extends Construct {
     this.trainingRole = this.createJobRole('TrainingRole', 'TrainingJobs');
     this.evaluationRole = props.evaluation ? this.createJobRole('EvaluationRole', 'ProcessingJobs') : undefined;
     this.grantDataAccess(props);
+    this.manifestFunction = this.createManifestFunction(props, key);
 
-    const definition = this.buildDefinition(props, gate, key);
+    const definition = new PipelineStates(this, {
+      lake: this.lake,
+      pipelineName: this.pipelineName,
+      inputPrefix: this.inputPrefix,
+      runsPrefix: this.runsPrefix,
+      registry: this.registry,
+      failureTopic: this.failureTopic,
+      manifestFunction: this.manifestFunction,
+      trainingRole: this.trainingRole,
+      preprocessingRole: this.preprocessingRole,
+      evaluationRole: this.evaluationRole,
+    }).build(props, gate);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${this.pipelineName}`,
       encryptionKey: key,
@@ -323,315 +326,11 @@ export class TrainingPipeline extends Construct {
     }, `Data access is limited to this pipeline's prefixes (${this.inputPrefix}* of the raw zone, ${this.runsPrefix}* of the others), `
       + 'written with the object wildcards and action groups of CDK\'s S3 and KMS grants.');
   }
-
-  private buildDefinition(props: TrainingPipelineProps, gate: ResolvedGate | undefined, key: kms.IKey): sfn.IChainable {
-    const manifest = this.manifestWriter(props, key);
-    const plan = this.planRun(props);
-    const concurrency = this.concurrencyGuard(props, manifest);
-
-    const steps: sfn.IChainable[] = [];
-    if (props.preprocessing && this.preprocessingRole) {
-      steps.push(this.withFailureHandling(this.processingStep('Preprocess', props.preprocessing, this.preprocessingRole, {
-        jobName: '$.plan.preprocessingJob',
-        inputs: [{ inputName: 'data', s3Uri: this.lake.rawBucket.s3UrlForObject(this.inputPrefix), localPath: '/opt/ml/processing/input/data' }],
-        outputs: ['train', 'validation', 'test', 'baseline'].map((name) => ({
-          outputName: name, s3Uri: sfn.JsonPath.stringAt(`$.plan.${name}Uri`), localPath: `/opt/ml/processing/output/${name}`,
-        })),
-        resultPath: '$.preprocessing',
-      }), 'Preprocess', manifest));
-    }
-    steps.push(this.withFailureHandling(this.trainingStep(props), 'Train', manifest));
-    if (props.evaluation && this.evaluationRole) {
-      steps.push(this.withFailureHandling(this.processingStep('Evaluate', props.evaluation, this.evaluationRole, {
-        jobName: '$.plan.evaluationJob',
-        inputs: [
-          { inputName: 'model', s3Uri: sfn.JsonPath.stringAt('$.training.ModelArtifacts.S3ModelArtifacts'), localPath: '/opt/ml/processing/model' },
-          { inputName: 'test', s3Uri: sfn.JsonPath.stringAt('$.plan.testUri'), localPath: '/opt/ml/processing/test' },
-        ],
-        outputs: [{ outputName: 'evaluation', s3Uri: sfn.JsonPath.stringAt('$.plan.evaluationUri'), localPath: '/opt/ml/processing/evaluation' }],
-        resultPath: '$.evaluation',
-      }), 'Evaluate', manifest));
-      steps.push(this.withFailureHandling(new tasks.CallAwsService(this, 'ReadEvaluationReport', {
-        comment: 'Reads evaluation.json so the gate and the run manifest can use it',
-        service: 's3',
-        action: 'getObject',
-        iamAction: 's3:GetObject',
-        iamResources: [this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*`)],
-        parameters: { Bucket: this.lake.artifactsBucket.bucketName, Key: sfn.JsonPath.stringAt('$.plan.evaluationKey') },
-        resultSelector: { 'document.$': 'States.StringToJson($.Body)' },
-        resultPath: '$.evaluationReport',
-      }), 'ReadEvaluationReport', manifest));
-    }
-
-    const registered = this.register(props, manifest);
-    const rejected = this.recordOutcome('RecordRejected', 'REJECTED').next(manifest.entry);
-    const decide = gate ? this.metricGate(gate, registered, rejected, manifest) : registered;
-
-    concurrency.proceed.next(steps[0]);
-    steps.forEach((step, i) => (step as sfn.TaskStateBase).next(steps[i + 1] ?? decide));
-    return sfn.Chain.start(plan).next(concurrency.start);
-  }
-
-  /** Names, URIs and keys of this run, derived from the execution so reruns never collide. */
-  private planRun(props: TrainingPipelineProps): sfn.IChainable {
-    const start = new sfn.Pass(this, 'StartRun', {
-      comment: 'Keeps the trigger and derives a per-execution hash for job names',
-      parameters: {
-        'trigger.$': '$',
-        'run': {
-          'name.$': '$$.Execution.Name',
-          'hash.$': "States.Hash($$.Execution.Id, 'MD5')",
-        },
-      },
-    });
-    const artifacts = this.lake.artifactsBucket.bucketName;
-    const curated = this.lake.curatedBucket.bucketName;
-    const raw = this.lake.rawBucket.bucketName;
-    const runUri = (bucket: string, suffix: string) => `States.Format('s3://${bucket}/${this.runsPrefix}{}/${suffix}', $.run.name)`;
-    // Preprocessed splits are the run's own; without preprocessing they are fixed prefixes of the raw zone.
-    const splits = Object.fromEntries(['train', 'validation', 'test', 'baseline'].map((split) => props.preprocessing
-      ? [`${split}Uri.$`, runUri(curated, `${split}/`)]
-      : [`${split}Uri`, `s3://${raw}/${this.inputPrefix}${split}/`]));
-    const jobName = (stage: string) => `States.Format('${this.pipelineName}-${stage}-{}', $.run.hash)`;
-    const plan = new sfn.Pass(this, 'PlanRun', {
-      comment: 'Job names and S3 locations of this run',
-      resultPath: '$.plan',
-      parameters: {
-        'preprocessingJob.$': jobName('prep'),
-        'trainingJob.$': jobName('train'),
-        'evaluationJob.$': jobName('eval'),
-        ...splits,
-        'modelUri.$': runUri(artifacts, 'model/'),
-        'checkpointUri.$': runUri(artifacts, 'checkpoints/'),
-        'evaluationUri.$': runUri(artifacts, 'evaluation/'),
-        'evaluationKey.$': `States.Format('${this.runsPrefix}{}/evaluation/evaluation.json', $.run.name)`,
-        'manifestKey.$': `States.Format('${this.runsPrefix}{}/manifest.json', $.run.name)`,
-      },
-    });
-    return sfn.Chain.start(start).next(plan);
-  }
-
-  /**
-   * Bounds concurrent runs without a lock: a run proceeds when it is among the oldest
-   * `maxConcurrentRuns` running executions, else waits and checks again, so the oldest
-   * always make progress and waiting runs never block each other.
-   */
-  private concurrencyGuard(props: TrainingPipelineProps, manifest: ManifestWriter): { start: sfn.IChainable; proceed: sfn.Pass } {
-    const max = props.maxConcurrentRuns ?? 1;
-    const stateMachineArn = Stack.of(this).formatArn({
-      service: 'states', resource: 'stateMachine', resourceName: this.pipelineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const list = new tasks.CallAwsService(this, 'ListRunningRuns', {
-      service: 'sfn',
-      action: 'listExecutions',
-      iamAction: 'states:ListExecutions',
-      iamResources: [stateMachineArn],
-      parameters: { StateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'), StatusFilter: 'RUNNING', MaxResults: 1000 },
-      // Executions come newest first: the last `max` are the oldest running ones.
-      resultSelector: { 'oldest.$': `$.Executions[-${max}:].ExecutionArn` },
-      resultPath: '$.concurrency',
-    });
-    list.addRetry({ errors: ['Sfn.SfnException', 'Sfn.ThrottlingException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
-    const mayProceed = new sfn.Pass(this, 'CheckSlot', {
-      resultPath: '$.concurrency',
-      parameters: { 'mayProceed.$': 'States.ArrayContains($.concurrency.oldest, $$.Execution.Id)' },
-    });
-    const wait = new sfn.Wait(this, 'WaitForSlot', {
-      comment: `At most ${max} run(s) at once`,
-      time: sfn.WaitTime.duration(props.concurrencyPollInterval ?? Duration.minutes(5)),
-    });
-    const proceed = new sfn.Pass(this, 'SlotAcquired', { resultPath: sfn.JsonPath.DISCARD });
-    const choice = new sfn.Choice(this, 'RunNow')
-      .when(sfn.Condition.booleanEquals('$.concurrency.mayProceed', true), proceed)
-      .otherwise(wait.next(list));
-    return { start: sfn.Chain.start(this.withFailureHandling(list, 'ListRunningRuns', manifest)).next(mayProceed).next(choice), proceed };
-  }
-
-  private processingStep(id: string, options: ProcessingStepOptions, role: iam.Role, io: {
-    jobName: string;
-    inputs: Array<{ inputName: string; s3Uri: string; localPath: string }>;
-    outputs: Array<{ outputName: string; s3Uri: string; localPath: string }>;
-    resultPath: string;
-  }): SageMakerProcessingTask {
-    const code = this.scriptAsset(`${id}Script`, options.script, role);
-    const maxRuntime = options.maxRuntime ?? Duration.hours(2);
-    const task = new SageMakerProcessingTask(this, id, {
-      processingJobName: sfn.JsonPath.stringAt(io.jobName),
-      jobNamePrefix: `${this.pipelineName}-`,
-      role,
-      image: options.image ?? SageMakerImage.sklearn(),
-      instanceType: options.instanceType ?? MlInstanceType.ML_M5_XLARGE,
-      instanceCount: options.instanceCount,
-      volumeSize: options.volumeSize,
-      maxRuntime,
-      environment: options.environment,
-      containerEntrypoint: ['python3', `/opt/ml/processing/input/code/${code.s3ObjectKey}`],
-      containerArguments: options.arguments,
-      processingInputs: [...io.inputs, { inputName: 'code', s3Uri: code.s3ObjectUrl, localPath: '/opt/ml/processing/input/code' }],
-      processingOutputs: io.outputs,
-      resultPath: io.resultPath,
-      taskTimeout: sfn.Timeout.duration(maxRuntime.plus(Duration.hours(1))),
-    });
-    return task;
-  }
-
-  private trainingStep(props: TrainingPipelineProps): SageMakerTrainingTask {
-    const options = props.training;
-    const spot = options.useSpotInstances ?? false;
-    const checkpoints = options.checkpoints ?? spot;
-    const count = options.instanceCount ?? 1;
-    const maxRuntime = options.maxRuntime ?? Duration.hours(24);
-    const hyperparameters = { ...options.hyperparameters };
-    if (options.script) {
-      const code = this.scriptAsset('TrainingScript', options.script, this.trainingRole);
-      // Script mode: the framework container downloads the program and runs it.
-      hyperparameters.sagemaker_program = code.s3ObjectKey;
-      hyperparameters.sagemaker_submit_directory = code.s3ObjectUrl;
-    }
-    const distribution = options.distribution ?? (count > 1 ? S3DataDistribution.SHARDED_BY_S3_KEY : S3DataDistribution.FULLY_REPLICATED);
-    const channel = (name: string) => ({
-      channelName: name,
-      s3Uri: sfn.JsonPath.stringAt(`$.plan.${name}Uri`),
-      contentType: options.contentType ?? 'text/csv',
-      // Validation data is small and every instance scores it whole.
-      distribution: name === 'train' ? distribution : S3DataDistribution.FULLY_REPLICATED,
-    });
-    const wait = spot ? (options.maxWaitTime ?? Duration.seconds(Math.min(maxRuntime.toSeconds() * 2, Duration.days(28).toSeconds()))) : maxRuntime;
-    return new SageMakerTrainingTask(this, 'Train', {
-      trainingJobName: sfn.JsonPath.stringAt('$.plan.trainingJob'),
-      jobNamePrefix: `${this.pipelineName}-`,
-      role: this.trainingRole,
-      image: options.image,
-      instanceType: options.instanceType,
-      instanceCount: options.instanceCount,
-      volumeSize: options.volumeSize,
-      maxRuntime,
-      useSpotInstances: spot,
-      // Without spot a given maxWaitTime reaches the task, which rejects it.
-      maxWaitTime: spot ? wait : options.maxWaitTime,
-      checkpointS3Uri: checkpoints ? sfn.JsonPath.stringAt('$.plan.checkpointUri') : undefined,
-      hyperparameters,
-      environment: options.environment,
-      metricDefinitions: options.metricDefinitions,
-      channels: [channel('train'), channel('validation')],
-      outputS3Uri: sfn.JsonPath.stringAt('$.plan.modelUri'),
-      enableNetworkIsolation: options.enableNetworkIsolation,
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
-      resultPath: '$.training',
-      taskTimeout: sfn.Timeout.duration(wait.plus(Duration.hours(1))),
-    });
-  }
-
-  private scriptAsset(id: string, script: string, role: iam.IRole): s3assets.Asset {
-    const asset = new s3assets.Asset(this, id, { path: script });
-    // The one script object, not the whole assets bucket.
-    asset.bucket.grantRead(role, asset.s3ObjectKey);
-    return asset;
-  }
-
-  private metricGate(gate: ResolvedGate, pass: sfn.IChainable, reject: sfn.IChainable, manifest: ManifestWriter): sfn.IChainable {
-    const valuePath = gate.source === MetricSource.TRAINING_JOB ? '$.gate.values[0]' : `$.evaluationReport.document.metrics.${gate.metricName}.value`;
-    const missing = this.failStep('GateMetricMissing', manifest, {
-      Error: 'GateMetricMissing',
-      Cause: `Metric '${gate.metricName}' was not found in the ${gate.source === MetricSource.TRAINING_JOB ? 'training job metrics' : 'evaluation report'}`,
-    });
-    const record = (id: string, passed: boolean) => new sfn.Pass(this, id, {
-      resultPath: '$.gate',
-      parameters: {
-        metric: gate.metricName, threshold: gate.threshold, comparison: gate.comparison, passed,
-        'value.$': valuePath,
-      },
-    });
-    const choice = new sfn.Choice(this, 'MetricGate', { comment: `${gate.metricName} ${gate.comparison} ${gate.threshold}` })
-      // Rules run in order, so no comparison ever reads a missing or non-numeric value. Not(IsX: true)
-      // rather than IsX: false: the same in Step Functions, and what aws-local-stepfunctions evaluates right.
-      .when(sfn.Condition.not(sfn.Condition.isPresent(valuePath)), missing)
-      .when(sfn.Condition.not(sfn.Condition.isNumeric(valuePath)), missing)
-      .when(compare(valuePath, gate), record('GatePassed', true).next(pass))
-      .otherwise(record('GateFailed', false).next(reject));
-    if (gate.source !== MetricSource.TRAINING_JOB) return choice;
-    const extract = new sfn.Pass(this, 'ExtractGateMetric', {
-      resultPath: '$.gate',
-      parameters: { 'values.$': `$.training.FinalMetricDataList[?(@.MetricName == '${gate.metricName}')].Value` },
-    });
-    return sfn.Chain.start(extract).next(choice);
-  }
-
-  private register(props: TrainingPipelineProps, manifest: ManifestWriter): sfn.IChainable {
-    const register = new RegisterModelPackageTask(this, 'RegisterModel', {
-      registry: this.registry,
-      inferenceImage: props.inferenceImage ?? props.training.image,
-      modelDataUrl: sfn.JsonPath.stringAt('$.training.ModelArtifacts.S3ModelArtifacts'),
-      approvalStatus: props.approvalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
-      modelPackageDescription: sfn.JsonPath.format('Trained by {} in execution {}', this.pipelineName, sfn.JsonPath.stringAt('$$.Execution.Name')),
-      modelQualityReportUri: props.evaluation ? sfn.JsonPath.format('{}evaluation.json', sfn.JsonPath.stringAt('$.plan.evaluationUri')) : undefined,
-      customerMetadata: {
-        'pipeline': this.pipelineName,
-        'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
-        'training-job': sfn.JsonPath.stringAt('$.training.TrainingJobName'),
-        'run-manifest': sfn.JsonPath.format(`s3://${this.lake.artifactsBucket.bucketName}/{}`, sfn.JsonPath.stringAt('$.plan.manifestKey')),
-      },
-      resultSelector: { 'ModelPackageArn.$': '$.ModelPackageArn' },
-      resultPath: '$.registration',
-    });
-    addSageMakerRetries(register);
-    const recorded = this.recordOutcome('RecordRegistered', 'REGISTERED');
-    const after = props.postRegistration ? recorded.next(props.postRegistration) : recorded;
-    sfn.Chain.start(after).next(manifest.entry);
-    return this.withFailureHandling(register, 'RegisterModel', manifest).next(recorded);
-  }
-
-  private recordOutcome(id: string, status: string, step?: string): sfn.Pass {
-    return new sfn.Pass(this, id, { resultPath: '$.outcome', parameters: { status, ...(step ? { step } : {}) } });
-  }
-
-  /** Retries SageMaker throttling and capacity errors, and routes any other failure to the failure path. */
-  private withFailureHandling<T extends sfn.TaskStateBase>(task: T, step: string, manifest: ManifestWriter): T {
-    if (task instanceof SageMakerProcessingTask || task instanceof SageMakerTrainingTask) addSageMakerRetries(task);
-    const failed = this.recordOutcome(`${step}Failed`, 'FAILED', step);
-    task.addCatch(failed, { resultPath: '$.error' });
-    failed.next(this.failureNotification(manifest));
-    return task;
-  }
-
-  private failStep(id: string, manifest: ManifestWriter, error: { Error: string; Cause: string }): sfn.IChainable {
-    const record = new sfn.Pass(this, id, {
-      parameters: { status: 'FAILED', step: 'MetricGate' },
-      resultPath: '$.outcome',
-    });
-    const setError = new sfn.Pass(this, `${id}Error`, { result: sfn.Result.fromObject(error), resultPath: '$.error' });
-    return sfn.Chain.start(record).next(setError).next(this.failureNotification(manifest));
-  }
-
-  /** One notification state for every failed step: publish, then write the manifest, then fail. */
-  private failureNotification(manifest: ManifestWriter): sfn.IChainable {
-    if (this.failureEntry) return this.failureEntry;
-    const notify = new tasks.SnsPublish(this, 'NotifyFailure', {
-      topic: this.failureTopic,
-      subject: `Training pipeline ${this.pipelineName} failed`,
-      message: sfn.TaskInput.fromObject({
-        'pipeline': this.pipelineName,
-        'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
-        'step': sfn.JsonPath.stringAt('$.outcome.step'),
-        'error': sfn.JsonPath.stringAt('$.error.Error'),
-        'cause': sfn.JsonPath.stringAt('$.error.Cause'),
-        'run-manifest': sfn.JsonPath.format(`s3://${this.lake.artifactsBucket.bucketName}/{}`, sfn.JsonPath.stringAt('$.plan.manifestKey')),
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    notify.addRetry({ errors: ['SNS.SdkClientException', 'SNS.ThrottledException', 'SNS.InternalErrorException'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
-    notify.next(manifest.entry);
-    this.failureEntry = notify;
-    return notify;
-  }
-
-  /** A Lambda function that writes the run manifest, then a final choice on the outcome. */
-  private manifestWriter(props: TrainingPipelineProps, key: kms.IKey): ManifestWriter {
+  /** Creates the function that writes run manifests, with access to this pipeline's prefixes only. */
+  private createManifestFunction(props: TrainingPipelineProps, key: kms.IKey): RunManifestFunction {
     const fn = new RunManifestFunction(this, 'RunManifestFunction', {
       encryptionKey: key, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, vpc: props.vpc, vpcSubnets: props.vpcSubnets,
     });
-    this.manifestFunction = fn;
     this.lake.grantWrite(fn, DataZone.ARTIFACTS, `${this.runsPrefix}*`);
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucketVersions'],
@@ -639,31 +338,7 @@ export class TrainingPipeline extends Construct {
       conditions: { StringLike: { 's3:prefix': [`${this.inputPrefix}*`] } },
     }));
     this.acknowledgeDataGrants(fn.role!);
-    const write = new tasks.LambdaInvoke(this, 'WriteRunManifest', {
-      lambdaFunction: fn,
-      payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({
-        manifestBucket: this.lake.artifactsBucket.bucketName,
-        manifestKey: sfn.JsonPath.stringAt('$.plan.manifestKey'),
-        inputs: [{ bucket: this.lake.rawBucket.bucketName, prefix: this.inputPrefix }],
-        execution: {
-          id: sfn.JsonPath.stringAt('$$.Execution.Id'),
-          name: sfn.JsonPath.stringAt('$$.Execution.Name'),
-          startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
-          stateMachine: sfn.JsonPath.stringAt('$$.StateMachine.Id'),
-          input: sfn.JsonPath.objectAt('$$.Execution.Input'),
-        },
-        run: sfn.JsonPath.objectAt('$'),
-      }),
-      resultPath: '$.manifest',
-    });
-    const outcome = new sfn.Choice(this, 'RunOutcome')
-      .when(sfn.Condition.stringEquals('$.outcome.status', 'FAILED'),
-        new sfn.Fail(this, 'RunFailed', { error: 'TrainingPipelineFailed', cause: 'A step failed; see the failure notification and the run manifest' }))
-      .when(sfn.Condition.stringEquals('$.outcome.status', 'REJECTED'), new sfn.Succeed(this, 'ModelRejected', { comment: 'The model did not pass the gate' }))
-      .otherwise(new sfn.Succeed(this, 'ModelRegistered'));
-    write.addCatch(new sfn.Fail(this, 'ManifestNotWritten', { error: 'RunManifestNotWritten', cause: 'The run manifest could not be written' }), { resultPath: '$.error' });
-    return { entry: sfn.Chain.start(write).next(outcome).startState };
+    return fn;
   }
 
   private createTriggers(props: TrainingPipelineProps): void {
@@ -707,76 +382,3 @@ export class TrainingPipeline extends Construct {
   }
 }
 
-interface ManifestWriter {
-  readonly entry: sfn.State;
-}
-
-interface ResolvedGate {
-  readonly metricName: string;
-  readonly threshold: number;
-  readonly comparison: GateComparison;
-  readonly source: MetricSource;
-}
-
-function resolveGate(props: TrainingPipelineProps): ResolvedGate | undefined {
-  if (!props.gate) return undefined;
-  return {
-    metricName: props.gate.metricName,
-    threshold: props.gate.threshold,
-    comparison: props.gate.comparison ?? GateComparison.GREATER_THAN_OR_EQUAL,
-    source: props.gate.source ?? (props.evaluation ? MetricSource.EVALUATION_REPORT : MetricSource.TRAINING_JOB),
-  };
-}
-
-function compare(path: string, gate: ResolvedGate): sfn.Condition {
-  switch (gate.comparison) {
-    case GateComparison.GREATER_THAN_OR_EQUAL: return sfn.Condition.numberGreaterThanEquals(path, gate.threshold);
-    case GateComparison.GREATER_THAN: return sfn.Condition.numberGreaterThan(path, gate.threshold);
-    case GateComparison.LESS_THAN_OR_EQUAL: return sfn.Condition.numberLessThanEquals(path, gate.threshold);
-    case GateComparison.LESS_THAN: return sfn.Condition.numberLessThan(path, gate.threshold);
-  }
-}
-
-/** AWS's guidance for SageMaker API errors: throttling retried fast, capacity limits slowly. */
-function addSageMakerRetries(task: sfn.TaskStateBase): void {
-  task.addRetry({ errors: ['SageMaker.ResourceLimitExceededException', 'SageMaker.ResourceLimitExceeded'], interval: Duration.seconds(60), backoffRate: 2, maxAttempts: 5 });
-  task.addRetry({ errors: ['SageMaker.ThrottlingException', 'SageMaker.AmazonSageMakerException'], interval: Duration.seconds(1), backoffRate: 1.1, maxAttempts: 8 });
-}
-
-
-function validateProps(scope: Construct, props: TrainingPipelineProps, pipelineName: string, gate: ResolvedGate | undefined): void {
-  const v = new PropsValidator(scope, 'TrainingPipelineInvalidProps');
-  v.checkResolved([pipelineName], () => !PIPELINE_NAME.test(pipelineName),
-    `'pipelineName' ('${pipelineName}') must be 1 to 24 letters, digits and hyphens, starting and ending with a letter or digit `
-    + `(job names add '-train-' and a ${HASH_LENGTH}-character hash, and SageMaker allows 63); use e.g. 'churn'`);
-  const prefix = props.inputPrefix ?? 'training-data/';
-  v.checkResolved([prefix], () => prefix.startsWith('/') || !prefix.endsWith('/') || prefix.includes('*'),
-    `'inputPrefix' ('${prefix}') must be a key prefix ending in '/' without a leading '/' or wildcards; use e.g. 'training-data/'`);
-  const max = props.maxConcurrentRuns;
-  v.check(max !== undefined && (!Number.isInteger(max) || max < 1 || max > 1000),
-    `'maxConcurrentRuns' (${max}) must be a whole number from 1 to 1000; use 1 to run one at a time`);
-  v.check(props.triggerKeySuffix !== undefined && props.triggerOnNewData === false,
-    `'triggerKeySuffix' ('${props.triggerKeySuffix}') has no effect with 'triggerOnNewData: false'; remove one of them`);
-  v.check(props.training.script !== undefined && props.training.enableNetworkIsolation === true,
-    `'training.enableNetworkIsolation' (true) cannot be used with 'training.script': the container downloads the script from S3; bake the script into the image instead`);
-  if (gate) {
-    v.check(!Number.isFinite(gate.threshold), `'gate.threshold' (${gate.threshold}) must be a finite number`);
-    if (gate.source === MetricSource.TRAINING_JOB) {
-      const defined = (props.training.metricDefinitions ?? []).map((m) => m.name);
-      v.check(!props.training.image.reportsOwnMetrics && !defined.includes(gate.metricName),
-        `'gate.metricName' ('${gate.metricName}') is not among 'training.metricDefinitions' (${defined.length ? defined.map((n) => `'${n}'`).join(', ') : 'none'}); `
-        + `add { name: '${gate.metricName}', regex: '${gate.metricName}=([0-9\\\\.]+)' } or gate on a defined metric`);
-      v.check(gate.metricName.includes("'"), `'gate.metricName' ('${gate.metricName}') must not contain quotes`);
-    } else {
-      v.check(props.evaluation === undefined,
-        `'gate.source' (EVALUATION_REPORT) needs an 'evaluation' step that writes the report; add one or use MetricSource.TRAINING_JOB`);
-      v.check(!/^[A-Za-z_][A-Za-z0-9_]*$/.test(gate.metricName),
-        `'gate.metricName' ('${gate.metricName}') must be a plain key of the evaluation report (letters, digits, underscores), e.g. 'auc'`);
-    }
-  }
-  v.throwIfInvalid();
-  if (props.training.image.cpuOnly && props.training.instanceType.isGpu) {
-    Annotations.of(scope).addWarningV2('cdk-mlops:cpuOnlyImageOnGpu',
-      `'training.image' runs on CPU only, so the GPUs of '${props.training.instanceType.name}' would be paid for and idle; use a CPU instance type or a GPU-capable image`);
-  }
-}

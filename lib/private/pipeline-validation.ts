@@ -1,0 +1,48 @@
+import { Annotations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { PropsValidator } from './errors';
+import { ResolvedGate } from './pipeline-gate';
+import type { TrainingPipelineProps } from '../training-pipeline';
+import { MetricSource } from '../training-pipeline-options';
+
+/** Length of the MD5 hex digest that makes job names unique per execution. */
+const HASH_LENGTH = 32;
+const PIPELINE_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,22}[a-zA-Z0-9])?$/;
+
+/** Checks a TrainingPipeline's props at synth, reporting every problem at once. */
+export function validatePipelineProps(scope: Construct, props: TrainingPipelineProps, pipelineName: string, gate: ResolvedGate | undefined): void {
+  const v = new PropsValidator(scope, 'TrainingPipelineInvalidProps');
+  v.checkResolved([pipelineName], () => !PIPELINE_NAME.test(pipelineName),
+    `'pipelineName' ('${pipelineName}') must be 1 to 24 letters, digits and hyphens, starting and ending with a letter or digit `
+    + `(job names add '-train-' and a ${HASH_LENGTH}-character hash, and SageMaker allows 63); use e.g. 'churn'`);
+  const prefix = props.inputPrefix ?? 'training-data/';
+  v.checkResolved([prefix], () => prefix.startsWith('/') || !prefix.endsWith('/') || prefix.includes('*'),
+    `'inputPrefix' ('${prefix}') must be a key prefix ending in '/' without a leading '/' or wildcards; use e.g. 'training-data/'`);
+  const max = props.maxConcurrentRuns;
+  v.check(max !== undefined && (!Number.isInteger(max) || max < 1 || max > 1000),
+    `'maxConcurrentRuns' (${max}) must be a whole number from 1 to 1000; use 1 to run one at a time`);
+  v.check(props.triggerKeySuffix !== undefined && props.triggerOnNewData === false,
+    `'triggerKeySuffix' ('${props.triggerKeySuffix}') has no effect with 'triggerOnNewData: false'; remove one of them`);
+  v.check(props.training.script !== undefined && props.training.enableNetworkIsolation === true,
+    `'training.enableNetworkIsolation' (true) cannot be used with 'training.script': the container downloads the script from S3; bake the script into the image instead`);
+  if (gate) {
+    v.check(!Number.isFinite(gate.threshold), `'gate.threshold' (${gate.threshold}) must be a finite number`);
+    if (gate.source === MetricSource.TRAINING_JOB) {
+      const defined = (props.training.metricDefinitions ?? []).map((m) => m.name);
+      v.check(!props.training.image.reportsOwnMetrics && !defined.includes(gate.metricName),
+        `'gate.metricName' ('${gate.metricName}') is not among 'training.metricDefinitions' (${defined.length ? defined.map((n) => `'${n}'`).join(', ') : 'none'}); `
+        + `add { name: '${gate.metricName}', regex: '${gate.metricName}=([0-9\\\\.]+)' } or gate on a defined metric`);
+      v.check(gate.metricName.includes("'"), `'gate.metricName' ('${gate.metricName}') must not contain quotes`);
+    } else {
+      v.check(props.evaluation === undefined,
+        `'gate.source' (EVALUATION_REPORT) needs an 'evaluation' step that writes the report; add one or use MetricSource.TRAINING_JOB`);
+      v.check(!/^[A-Za-z_][A-Za-z0-9_]*$/.test(gate.metricName),
+        `'gate.metricName' ('${gate.metricName}') must be a plain key of the evaluation report (letters, digits, underscores), e.g. 'auc'`);
+    }
+  }
+  v.throwIfInvalid();
+  if (props.training.image.cpuOnly && props.training.instanceType.isGpu) {
+    Annotations.of(scope).addWarningV2('cdk-mlops:cpuOnlyImageOnGpu',
+      `'training.image' runs on CPU only, so the GPUs of '${props.training.instanceType.name}' would be paid for and idle; use a CPU instance type or a GPU-capable image`);
+  }
+}
