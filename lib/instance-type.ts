@@ -3,10 +3,11 @@ import { Token, UnscopedValidationError } from 'aws-cdk-lib';
 type ErrorName = ConstructorParameters<typeof UnscopedValidationError>[0];
 
 /** Families whose instances carry NVIDIA GPUs. */
-const GPU_FAMILIES = new Set(['g4dn', 'g5', 'g6', 'g6e', 'gr6', 'p3', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en', 'p6']);
+const GPU_FAMILIES = new Set(['g4dn', 'g5', 'g6', 'g6e', 'gr6', 'p3', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en', 'p6-b200', 'p6e-gb200']);
 /** Families with AWS Inferentia or Trainium accelerators. */
 const NEURON_FAMILIES = new Set(['inf1', 'inf2', 'trn1', 'trn1n', 'trn2']);
-const INSTANCE_NAME = /^ml\.([a-z]+[0-9]+[a-z]*)\.(medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$/;
+// Families may carry a hyphenated accelerator suffix, e.g. ml.p6-b200.48xlarge.
+const INSTANCE_NAME = /^ml\.([a-z]+[0-9]+[a-z]*(?:-[a-z0-9]+)?)\.(medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$/;
 
 /**
  * A SageMaker ML instance type: constants for the common GPU and CPU ones, and `of()` for any other.

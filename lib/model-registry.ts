@@ -74,7 +74,8 @@ abstract class ModelRegistryBase extends Resource implements IModelRegistry {
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages'],
+      // ListModelPackages has no resource-level permissions, so it is not granted here.
+      actions: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage'],
       resourceArns: [this.modelPackageGroupArn, this.modelPackageArnPattern],
     });
   }
@@ -142,6 +143,7 @@ const GROUP_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 export class ModelRegistry extends ModelRegistryBase {
   /** Imports a model package group by name. */
   public static fromModelPackageGroupName(scope: Construct, id: string, modelPackageGroupName: string): IModelRegistry {
+    checkGroupName(scope, modelPackageGroupName);
     class Import extends ModelRegistryBase {
       public readonly modelPackageGroupName = modelPackageGroupName;
       public readonly modelPackageGroupArn = Stack.of(scope).formatArn({
@@ -160,10 +162,7 @@ export class ModelRegistry extends ModelRegistryBase {
   constructor(scope: Construct, id: string, props: ModelRegistryProps = {}) {
     super(scope, id);
     const name = props.modelPackageGroupName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
-    new PropsValidator(this, 'ModelRegistryInvalidProps')
-      .checkResolved([name], () => !GROUP_NAME.test(name),
-        `'modelPackageGroupName' ('${name}') must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit; use e.g. 'churn-model'`)
-      .throwIfInvalid();
+    checkGroupName(this, name);
 
     const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {
       modelPackageGroupName: name,
@@ -173,4 +172,11 @@ export class ModelRegistry extends ModelRegistryBase {
     this.modelPackageGroupName = name;
     this.modelPackageGroupArn = group.attrModelPackageGroupArn;
   }
+}
+
+function checkGroupName(scope: Construct, name: string): void {
+  new PropsValidator(scope, 'ModelRegistryInvalidProps')
+    .checkResolved([name], () => !GROUP_NAME.test(name),
+      `'modelPackageGroupName' ('${name}') must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (a name, not an ARN); use e.g. 'churn-model'`)
+    .throwIfInvalid();
 }

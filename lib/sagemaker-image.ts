@@ -162,7 +162,9 @@ class AssetImage extends SageMakerImage {
     // One asset per binding scope, so binding the same image twice does not clash on ids.
     let asset = this.assets.get(scope);
     if (!asset) {
-      asset = new ecrAssets.DockerImageAsset(scope, 'ImageAsset', { directory: this.directory, ...this.options });
+      let id = 'ImageAsset';
+      for (let n = 2; scope.node.tryFindChild(id); n++) id = `ImageAsset${n}`;
+      asset = new ecrAssets.DockerImageAsset(scope, id, { directory: this.directory, ...this.options });
       this.assets.set(scope, asset);
     }
     asset.repository.grantPull(grantee);

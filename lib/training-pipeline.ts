@@ -234,6 +234,7 @@ export class TrainingPipeline extends Construct {
       registry: this.registry,
       failureTopic: this.failureTopic,
       manifestFunction: this.manifestFunction,
+      builtInAlgorithm: props.training.image.reportsOwnMetrics,
       trainingRole: this.trainingRole,
       preprocessingRole: this.preprocessingRole,
       evaluationRole: this.evaluationRole,

@@ -248,6 +248,11 @@ describe('TrainingPipeline state machine (training-metric gate, no preprocessing
     expect(passed.world.registered).toHaveLength(1);
     expect(passed.world.manifests[0].gate).toMatchObject({ metric: 'validation:auc', value: 0.9, passed: true });
 
+    // A built-in algorithm's rerun request leaves out the metric definitions SageMaker supplies itself.
+    expect(passed.world.manifests[0].rerun.createTrainingJobRequest.AlgorithmSpecification).toEqual({
+      TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File',
+    });
+
     const rejected = await run(definition, { auc: 0.8 });
     expect(rejected.visited).toContain('ModelRejected');
     expect(rejected.world.registered).toHaveLength(0);

@@ -23,6 +23,8 @@ export interface ManifestEvent {
   readonly manifestKey: string;
   readonly inputs: Array<{ readonly bucket: string; readonly prefix: string }>;
   readonly execution: Record<string, unknown>;
+  /** The training image is a SageMaker built-in algorithm (it defines its own metrics). */
+  readonly builtInAlgorithm?: boolean;
   readonly run: Record<string, any>;
 }
 
@@ -31,13 +33,15 @@ const TRAINING_REQUEST_FIELDS = [
   'AlgorithmSpecification', 'RoleArn', 'HyperParameters', 'InputDataConfig', 'OutputDataConfig',
   'ResourceConfig', 'StoppingCondition', 'EnableManagedSpotTraining', 'CheckpointConfig', 'VpcConfig',
   'EnableNetworkIsolation', 'EnableInterContainerTrafficEncryption', 'Environment', 'RetryStrategy',
+  'DebugHookConfig', 'DebugRuleConfigurations', 'ProfilerConfig', 'ProfilerRuleConfigurations',
+  'TensorBoardOutputConfig', 'ExperimentConfig',
 ];
 
 export function buildManifest(event: ManifestEvent, listings: InputListing[], problems: string[]): Record<string, unknown> {
   const run = event.run ?? {};
-  const training = objectOrNote(run.training, 'training', problems);
-  const preprocessing = objectOrNote(run.preprocessing, undefined, problems);
-  const evaluation = objectOrNote(run.evaluation, undefined, problems);
+  const training = objectOrNote(run, 'training', true, problems);
+  const preprocessing = objectOrNote(run, 'preprocessing', false, problems);
+  const evaluation = objectOrNote(run, 'evaluation', false, problems);
   return {
     schemaVersion: 1,
     execution: event.execution,
@@ -71,18 +75,19 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
     modelPackageArn: run.registration?.ModelPackageArn,
     // Start this request (with a new TrainingJobName) to retrain on exactly the same data:
     // channels point at this run's own versioned, retained prefixes.
-    rerun: training && { createTrainingJobRequest: pick(training, TRAINING_REQUEST_FIELDS) },
+    rerun: training && { createTrainingJobRequest: rerunRequest(training, event.builtInAlgorithm === true) },
     problems,
   };
 }
 
-function objectOrNote(value: unknown, required: string | undefined, problems: string[]): any {
+function objectOrNote(run: Record<string, unknown>, field: string, required: boolean, problems: string[]): any {
+  const value = run[field];
   if (value === undefined || value === null) {
-    if (required) problems.push(`run has no ${required} result`);
+    if (required) problems.push(`run has no ${field} result`);
     return undefined;
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    problems.push(`run field is not an object: ${JSON.stringify(value).slice(0, 100)}`);
+    problems.push(`run field '${field}' is not an object: ${JSON.stringify(value).slice(0, 100)}`);
     return undefined;
   }
   return value;
@@ -99,6 +104,19 @@ function metricsOf(list: unknown, problems: string[]): Record<string, number> {
     }
   }
   return metrics;
+}
+
+/**
+ * CreateTrainingJob from the job's own description. Built-in algorithms get their metric
+ * definitions from SageMaker, which rejects them in a request, so they are left out there.
+ */
+function rerunRequest(training: Record<string, any>, builtInAlgorithm: boolean): Record<string, unknown> {
+  const request: Record<string, any> = pick(training, TRAINING_REQUEST_FIELDS);
+  if (builtInAlgorithm && request.AlgorithmSpecification) {
+    const { MetricDefinitions: _ignored, ...specification } = request.AlgorithmSpecification;
+    request.AlgorithmSpecification = specification;
+  }
+  return request;
 }
 
 function pick(source: Record<string, any>, fields: string[]): Record<string, unknown> {

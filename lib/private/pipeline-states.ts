@@ -27,6 +27,8 @@ export interface PipelineContext {
   readonly registry: IModelRegistry;
   readonly failureTopic: sns.ITopic;
   readonly manifestFunction: RunManifestFunction;
+  /** The training image defines its own metrics (recorded so a rerun request leaves them out). */
+  readonly builtInAlgorithm: boolean;
   readonly trainingRole: iam.Role;
   readonly preprocessingRole?: iam.Role;
   readonly evaluationRole?: iam.Role;
@@ -357,6 +359,7 @@ export class PipelineStates {
         manifestBucket: this.ctx.lake.artifactsBucket.bucketName,
         manifestKey: sfn.JsonPath.stringAt('$.plan.manifestKey'),
         inputs: [{ bucket: this.ctx.lake.rawBucket.bucketName, prefix: this.ctx.inputPrefix }],
+        builtInAlgorithm: this.ctx.builtInAlgorithm,
         execution: {
           id: sfn.JsonPath.stringAt('$$.Execution.Id'),
           name: sfn.JsonPath.stringAt('$$.Execution.Name'),
