@@ -113,8 +113,8 @@ function metricsOf(list: unknown, problems: string[]): Record<string, number> {
 function rerunRequest(training: Record<string, any>, builtInAlgorithm: boolean): Record<string, unknown> {
   const request: Record<string, any> = pick(training, TRAINING_REQUEST_FIELDS);
   if (builtInAlgorithm && request.AlgorithmSpecification) {
-    const { MetricDefinitions: _ignored, ...specification } = request.AlgorithmSpecification;
-    request.AlgorithmSpecification = specification;
+    request.AlgorithmSpecification = { ...request.AlgorithmSpecification };
+    delete request.AlgorithmSpecification.MetricDefinitions;
   }
   return request;
 }
