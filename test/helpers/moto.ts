@@ -1,0 +1,373 @@
+/**
+ * Deploys synthesized stacks with the real CDK CLI to a local moto server (DESIGN.md, "Local proof without
+ * AWS"), and asks moto what it created.
+ *
+ *   let moto: MotoServer;
+ *   beforeAll(async () => { moto = await startMoto(); });
+ *   afterAll(() => moto?.stop());
+ *   test('deploys', async () => {
+ *     await deployToMoto(moto, 'npx tsx test/fixtures/moto-app.ts', 'MotoDataLake');
+ *     const [stacks] = await queryMoto(moto, [{ service: 'cloudformation', operation: 'DescribeStacks', params: { StackName: 'MotoDataLake' } }]);
+ *   });
+ *
+ * What moto 5.2.1 does with a CloudFormation template (read in moto/cloudformation/parsing.py):
+ * - resource types it does not model are skipped with only a Python warning, and the stack still ends
+ *   CREATE_COMPLETE (e.g. AWS::S3::BucketPolicy, AWS::Glue::Database, AWS::CloudWatch::Alarm,
+ *   AWS::ApplicationAutoScaling::*, AWS::SageMaker::ModelPackageGroup, AWS::SageMaker::MonitoringSchedule,
+ *   AWS::CDK::Metadata); `moto.cloudformation.parsing.get_model_map()` lists the ~100 types it models;
+ * - AWS::S3::Bucket applies only BucketName, BucketEncryption (without BucketKeyEnabled) and Tags:
+ *   versioning, public access block, ownership, logging, lifecycle and notifications are dropped;
+ * - a KMS key created by CloudFormation keeps its policy as an object, which makes DescribeKey answer
+ *   HTTP 500 (ListKeys and GetKeyRotationStatus work).
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ROOT } from './app';
+
+/** The account moto answers with for any credentials. */
+export const MOTO_ACCOUNT = '123456789012';
+export const MOTO_REGION = 'us-east-1';
+
+export interface MotoServer {
+  /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT_URL and SDK clients. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** The server's latest output (its request log and Python tracebacks), for error messages. */
+  log(): string;
+  /** Stops the server; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface StartMotoOptions {
+  /** How long to wait for the server to answer HTTP. @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+/** Every server this process started and has not stopped yet, killed when the process exits. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
+/**
+ * Starts `moto_server -H 127.0.0.1 -p <free port>` and resolves once it answers HTTP.
+ *
+ * The server is moto's own `moto.server.main` (what the `moto_server` script runs), started through
+ * `python3 -c` so that it can first ask Linux to SIGTERM it when its parent dies (PR_SET_PDEATHSIG):
+ * even a jest worker killed with SIGKILL cannot leave it behind. `stop()` (call it in `afterAll`) and
+ * an exit hook kill it in the normal cases.
+ */
+export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let lastError: unknown;
+  // Another process may take the free port between our probe and moto's bind: try a few ports.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    try {
+      return await startOn(port, timeoutMs);
+    } catch (error) {
+      lastError = error;
+      if (!(error instanceof MotoExitedEarly)) throw error;
+    }
+  }
+  throw lastError;
+}
+
+class MotoExitedEarly extends Error {}
+
+const MOTO_LAUNCHER = [
+  'import ctypes, signal, sys',
+  'try:',
+  '    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG: die with the parent',
+  'except Exception:',
+  '    pass',
+  'from moto.server import main',
+  'main(sys.argv[1:])',
+].join('\n');
+
+async function startOn(port: number, timeoutMs: number): Promise<MotoServer> {
+  const child = spawn(process.env.MOTO_PYTHON ?? 'python3', ['-c', MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONWARNINGS: 'default', PYTHONUNBUFFERED: '1' },
+  });
+  running.add(child);
+  let output = '';
+  const append = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-20_000); };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { running.delete(child); resolve(); }));
+  let spawnError: Error | undefined;
+  child.once('error', (error) => { spawnError = error; });
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await answers(endpoint))) {
+    if (spawnError) throw new Error(`could not start moto (python3 with moto installed on PATH?): ${spawnError.message}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      running.delete(child);
+      throw new MotoExitedEarly(`moto_server on port ${port} exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`moto_server on port ${port} did not answer within ${timeoutMs} ms:\n${output}`);
+    }
+    await sleep(200);
+  }
+  return { endpoint, port, log: () => output, stop };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function answers(endpoint: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(`${endpoint}/moto-api/`, (response) => { response.resume(); resolve(true); });
+    request.setTimeout(1_000, () => request.destroy());
+    request.once('error', () => resolve(false));
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The environment of a CDK CLI (or SDK) pointed at moto: moto's endpoint for every service, dummy
+ * credentials, no profile or config file of this machine, no telemetry, notices or version checks.
+ */
+export function motoEnv(moto: MotoServer): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
+  }
+  const empty = path.join(os.tmpdir(), 'cdk-mlops-moto-no-aws-config');
+  // The unit-test setup turns CDK's CloudFormation validator off for speed; keep that for the app.
+  if (process.env.CDK_VALIDATION !== undefined) env.CDK_VALIDATION = process.env.CDK_VALIDATION;
+  return {
+    ...env,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    // The CLI builds the TemplateURL it hands CloudFormation from this S3 endpoint (nothing connects to
+    // it). moto's CloudFormation reads the template from its own S3 and takes the bucket from the path
+    // only when the URL holds 'localhost' (else from the host name): so localhost, not 127.0.0.1.
+    AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION: `http://localhost:${moto.port}`,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_DEFAULT_REGION: MOTO_REGION,
+    AWS_REGION: MOTO_REGION,
+    AWS_CONFIG_FILE: empty,
+    AWS_SHARED_CREDENTIALS_FILE: empty,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DEFAULT_ACCOUNT: MOTO_ACCOUNT,
+    CDK_DEFAULT_REGION: MOTO_REGION,
+    CDK_DISABLE_VERSION_CHECK: '1',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+    CI: 'true',
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    // The SDK's notice that Node 20 support ends is noise in every error message.
+    NODE_NO_WARNINGS: '1',
+  };
+}
+
+export interface CdkResult {
+  readonly output: string;
+  readonly durationMs: number;
+}
+
+/**
+ * Runs the CDK CLI of node_modules (`npx cdk` without npx's lookup) against moto, in the repository root
+ * (so cdk.json's feature flags apply) and throws with its whole output when it fails or runs too long.
+ */
+export async function runCdk(moto: MotoServer, args: string[], timeoutMs = 180_000, env: NodeJS.ProcessEnv = {}): Promise<CdkResult> {
+  const cli = require.resolve('aws-cdk/bin/cdk', { paths: [ROOT] });
+  const started = Date.now();
+  // Its own process group, so a timeout also ends the app the CLI started (npx tsx ...).
+  const child = spawn(process.execPath, [cli, ...args, '--no-notices'], {
+    cwd: ROOT,
+    env: { ...motoEnv(moto), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const append = (chunk: Buffer) => { output = (output + chunk.toString()).slice(-200_000); };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+  }, timeoutMs);
+  const code = await new Promise<number | string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode, signal) => resolve(exitCode ?? signal ?? 'unknown'));
+  }).finally(() => clearTimeout(timer));
+  const result = { output, durationMs: Date.now() - started };
+  if (timedOut || code !== 0) {
+    const why = timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${code}`;
+    throw new Error(`cdk ${args.join(' ')} ${why}:\n${output.slice(-12_000)}\n--- moto log (tail) ---\n${moto.log().slice(-4_000)}`);
+  }
+  return result;
+}
+
+const bootstrapped = new WeakSet<MotoServer>();
+
+/** `cdk bootstrap aws://123456789012/us-east-1` on moto, once per server. */
+export async function bootstrapMoto(moto: MotoServer, appCommand: string, timeoutMs = 120_000): Promise<CdkResult | undefined> {
+  if (bootstrapped.has(moto)) return undefined;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-moto-bootstrap-'));
+  try {
+    const result = await runCdk(moto, [
+      'bootstrap', `aws://${MOTO_ACCOUNT}/${MOTO_REGION}`,
+      // A fresh moto has no previous CDKToolkit stack; this keeps a rerun on a reused server clean.
+      '--no-previous-parameters',
+      '--app', appCommand, '--output', outdir,
+    ], timeoutMs);
+    bootstrapped.add(moto);
+    return result;
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export interface DeployToMotoOptions {
+  /** Limit for the deploy (the bootstrap, when needed, has its own 120 s). @default 180_000 */
+  readonly timeoutMs?: number;
+  /** Extra environment for the CLI and the app, e.g. values the app reads. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** More CLI arguments, e.g. `['--context', 'key=value']`. */
+  readonly extraArgs?: string[];
+}
+
+export interface DeployResult {
+  readonly bootstrap?: CdkResult;
+  readonly deploy: CdkResult;
+}
+
+/**
+ * Bootstraps moto (first time only) and runs
+ * `cdk deploy <stackName> --require-approval never --method=direct --previous-parameters=false`
+ * with `--app "<appCommand>"` and a fresh `--output` folder (removed after a successful deploy, kept
+ * and named in the error otherwise). moto cannot execute change sets, hence `--method=direct`.
+ */
+export async function deployToMoto(moto: MotoServer, appCommand: string, stackName: string, options: DeployToMotoOptions = {}): Promise<DeployResult> {
+  const bootstrap = await bootstrapMoto(moto, appCommand);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-moto-deploy-'));
+  let deploy: CdkResult;
+  try {
+    deploy = await runCdk(moto, [
+      'deploy', stackName,
+      '--require-approval', 'never', '--method=direct', '--previous-parameters=false',
+      '--app', appCommand, '--output', outdir,
+      ...(options.extraArgs ?? []),
+    ], options.timeoutMs ?? 180_000, options.env);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n(cloud assembly kept in ${outdir})`);
+  }
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return { bootstrap, deploy };
+}
+
+/** An S3 client of the AWS SDK v3 pointed at moto. */
+export function motoS3Client(moto: MotoServer): S3Client {
+  return new S3Client({
+    endpoint: moto.endpoint,
+    region: MOTO_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+}
+
+export interface MotoCall {
+  /** boto3 service name, e.g. 'cloudformation', 's3', 'kms'. */
+  readonly service: string;
+  /** API operation name, e.g. 'DescribeStacks'. */
+  readonly operation: string;
+  readonly params?: Record<string, unknown>;
+}
+
+export interface MotoAnswer {
+  /** The response without ResponseMetadata; dates as strings, streams as text. */
+  readonly result?: any;
+  /** Set instead of `result` when the call failed. */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+const QUERY_SCRIPT = `
+import json, sys
+import boto3
+from botocore import xform_name
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+request = json.load(sys.stdin)
+clients = {}
+def client(service):
+    if service not in clients:
+        clients[service] = boto3.client(service, endpoint_url=request["endpoint"], region_name=request["region"],
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
+    return clients[service]
+def plain(value):
+    if hasattr(value, "read"):
+        return value.read().decode("utf-8", "replace")
+    return str(value)
+answers = []
+for call in request["calls"]:
+    try:
+        result = getattr(client(call["service"]), xform_name(call["operation"]))(**call.get("params", {}))
+        result.pop("ResponseMetadata", None)
+        answers.append({"result": result})
+    except ClientError as error:
+        answers.append({"error": {"code": str(error.response.get("Error", {}).get("Code")), "message": str(error)}})
+json.dump(answers, sys.stdout, default=plain)
+`;
+
+/**
+ * Calls moto through boto3 (installed with moto), for services whose JavaScript SDK client this
+ * project does not install: one Python start for all `calls`, answered in order.
+ */
+export async function queryMoto(moto: MotoServer, calls: MotoCall[], timeoutMs = 30_000): Promise<MotoAnswer[]> {
+  const child = spawn(process.env.MOTO_PYTHON ?? 'python3', ['-c', QUERY_SCRIPT], {
+    env: { ...motoEnv(moto), PYTHONWARNINGS: 'ignore' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  child.stdin.end(JSON.stringify({ endpoint: moto.endpoint, region: MOTO_REGION, calls }));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  }).finally(() => clearTimeout(timer));
+  if (code !== 0) {
+    throw new Error(`boto3 query of moto failed (${code ?? 'killed'}): ${calls.map((c) => `${c.service}.${c.operation}`).join(', ')}\n${stderr.slice(-6_000)}`);
+  }
+  return JSON.parse(stdout);
+}
+
+/** Like `queryMoto` for one call, returning its result and throwing its error. */
+export async function motoCall(moto: MotoServer, service: string, operation: string, params: Record<string, unknown> = {}): Promise<any> {
+  const [answer] = await queryMoto(moto, [{ service, operation, params }]);
+  if (answer.error) throw new Error(`${service}.${operation} on moto: ${answer.error.message}`);
+  return answer.result;
+}
