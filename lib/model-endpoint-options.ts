@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { DataZone, IDataLake } from './data-lake';
 import { MlInstanceType } from './instance-type';
 import { IModelRegistry } from './model-registry';
+import { acknowledgeWildcards } from './private/nag';
 import { SageMakerImage } from './sagemaker-image';
 
 type ErrorName = ConstructorParameters<typeof UnscopedValidationError>[0];
@@ -256,6 +257,10 @@ class PackageSource extends ModelSource {
     if (location) {
       iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [location.arnForObjects()] });
       location.encryptionKey?.grantDecrypt(grantee);
+      if (Construct.isConstruct(grantee)) {
+        acknowledgeWildcards(grantee, { resources: [location.arnForObjects()] },
+          'A model package names its artifact at registration; the role may read only the configured prefix of registered artifacts.');
+      }
     }
     return {
       modelPackageName: this.arn,
@@ -321,6 +326,10 @@ export interface ScheduledCapacity extends appscaling.ScalingSchedule {
 
 /**
  * Application Auto Scaling of a variant's instance count.
+ *
+ * Stack updates keep the instance count autoscaling chose. Application Auto Scaling blocks an
+ * update that changes the instance type of an autoscaled variant: remove `autoScaling` in one
+ * deployment, change the type in the next, and add it back after.
  */
 export interface VariantAutoScaling {
   /**

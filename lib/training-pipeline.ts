@@ -9,7 +9,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { DataZone, IDataLake } from './data-lake';
+import { PromotionMode, ModelDeploymentOptions, ModelPromotion, acknowledgePromotionRole } from './model-promotion';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from './model-registry';
+import { bootstrapDeployRole, grantPromotion } from './private/deploy-states';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from './private/nag';
 import { resolveGate } from './private/pipeline-gate';
 import { PipelineStates } from './private/pipeline-states';
@@ -133,8 +135,17 @@ export interface TrainingPipelineProps {
   readonly timeout?: Duration;
 
   /**
-   * States run after a model is registered, e.g. a deployment stage; they see the run's
-   * state with `$.registration.ModelPackageArn`.
+   * Deploy registered models to a `ModelEndpoint` that serves a `ModelVersionParameter`:
+   * in the run (it waits for the rollout and fails if CloudFormation rolls it back), or when a
+   * person approves the model in the registry, as `deployment.mode` says.
+   *
+   * @default - models are only registered
+   */
+  readonly deployment?: ModelDeploymentOptions;
+
+  /**
+   * States run after a model is registered (and deployed, with `deployment`); they see the
+   * run's state with `$.registration.ModelPackageArn`.
    *
    * @default - none
    */
@@ -188,6 +199,8 @@ export class TrainingPipeline extends Construct {
   public readonly preprocessingRole?: iam.Role;
   /** The role the evaluation job runs as, when there is one. */
   public readonly evaluationRole?: iam.Role;
+  /** The registry-driven promotion, when approvals in the registry deploy models. */
+  public readonly promotion?: ModelPromotion;
 
   private readonly lake: IDataLake;
   private readonly manifestFunction: RunManifestFunction;
@@ -226,7 +239,12 @@ export class TrainingPipeline extends Construct {
     this.grantDataAccess(props);
     this.manifestFunction = this.createManifestFunction(props, key);
 
+    const approvalStatus = props.approvalStatus
+      ?? (props.deployment?.mode === PromotionMode.ALWAYS ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL);
+    const deployment = props.deployment && this.planDeployment(props.deployment, approvalStatus);
     const definition = new PipelineStates(this, {
+      approvalStatus,
+      deployment: deployment?.inRun,
       lake: this.lake,
       pipelineName: this.pipelineName,
       inputPrefix: this.inputPrefix,
@@ -256,8 +274,31 @@ export class TrainingPipeline extends Construct {
     // Reads evaluation reports; publishes to the encrypted failure topic.
     if (props.evaluation) this.lake.encryptionKey.grantDecrypt(this.stateMachine);
     key.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    if (deployment?.inRun) {
+      grantPromotion(this.stateMachine, deployment.inRun.cloudFormationRole);
+      acknowledgePromotionRole(this.stateMachine.role, deployment.inRun.modelVersion);
+    }
+    if (deployment?.byApproval) {
+      this.promotion = new ModelPromotion(this, 'Promotion', { ...props.deployment!, notificationTopic: this.failureTopic });
+    }
     this.acknowledgeStateMachineFindings();
     this.createTriggers(props);
+  }
+
+  /**
+   * Where registered models get deployed: in the run when they are registered approved (and the
+   * mode allows it), else by a promotion that approvals in the registry start.
+   */
+  private planDeployment(options: ModelDeploymentOptions, approvalStatus: ModelApprovalStatus) {
+    const mode = options.mode ?? PromotionMode.WHEN_APPROVED;
+    const approved = approvalStatus === ModelApprovalStatus.APPROVED;
+    const inRun = mode !== PromotionMode.NEVER && approved ? {
+      modelVersion: options.modelVersion,
+      cloudFormationRole: options.cloudFormationRole ?? bootstrapDeployRole(this, options.modelVersion.servingStack),
+      pollInterval: options.pollInterval ?? Duration.minutes(1),
+      rolloutTimeout: options.rolloutTimeout ?? Duration.hours(2),
+    } : undefined;
+    return { inRun, byApproval: mode === PromotionMode.NEVER || !approved };
   }
 
   /** The S3 URI of the run manifest of one execution. */

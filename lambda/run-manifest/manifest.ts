@@ -73,6 +73,7 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
     },
     evaluation: evaluation && { jobName: evaluation.ProcessingJobName, report: run.evaluationReport },
     modelPackageArn: run.registration?.ModelPackageArn,
+    deployment: run.deployment && { outcome: run.deployment.outcome, stackStatus: run.deployment.stack?.status },
     // Start this request (with a new TrainingJobName) to retrain on exactly the same data:
     // channels point at this run's own versioned, retained prefixes.
     rerun: training && { createTrainingJobRequest: rerunRequest(training, event.builtInAlgorithm === true) },

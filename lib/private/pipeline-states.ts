@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { buildDeployStates, DeployStatesProps } from './deploy-states';
 import { ResolvedGate, compare } from './pipeline-gate';
 import { RunManifestFunction } from './run-manifest-function';
 import { IDataLake } from '../data-lake';
@@ -27,6 +28,10 @@ export interface PipelineContext {
   readonly registry: IModelRegistry;
   readonly failureTopic: sns.ITopic;
   readonly manifestFunction: RunManifestFunction;
+  /** The approval status models are registered with. */
+  readonly approvalStatus: ModelApprovalStatus;
+  /** Deploy each registered model in the run. */
+  readonly deployment?: Omit<DeployStatesProps, 'packageArnPath'>;
   /** The training image defines its own metrics (recorded so a rerun request leaves them out). */
   readonly builtInAlgorithm: boolean;
   readonly trainingRole: iam.Role;
@@ -256,7 +261,7 @@ export class PipelineStates {
 
   private metricGate(gate: ResolvedGate, pass: sfn.IChainable, reject: sfn.IChainable, manifest: ManifestWriter): sfn.IChainable {
     const valuePath = gate.source === MetricSource.TRAINING_JOB ? '$.gate.values[0]' : `$.evaluationReport.document.metrics.${gate.metricName}.value`;
-    const missing = this.failStep('GateMetricMissing', manifest, {
+    const missing = this.failStep('GateMetricMissing', 'MetricGate', manifest, {
       Error: 'GateMetricMissing',
       Cause: `Metric '${gate.metricName}' was not found in the ${gate.source === MetricSource.TRAINING_JOB ? 'training job metrics' : 'evaluation report'}`,
     });
@@ -287,7 +292,7 @@ export class PipelineStates {
       registry: this.ctx.registry,
       inferenceImage: props.inferenceImage ?? props.training.image,
       modelDataUrl: sfn.JsonPath.stringAt('$.training.ModelArtifacts.S3ModelArtifacts'),
-      approvalStatus: props.approvalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+      approvalStatus: this.ctx.approvalStatus,
       modelPackageDescription: sfn.JsonPath.format('Trained by {} in execution {}', this.ctx.pipelineName, sfn.JsonPath.stringAt('$$.Execution.Name')),
       modelQualityReportUri: props.evaluation ? sfn.JsonPath.format('{}evaluation.json', sfn.JsonPath.stringAt('$.plan.evaluationUri')) : undefined,
       customerMetadata: {
@@ -301,8 +306,17 @@ export class PipelineStates {
     });
     addSageMakerRetries(register);
     const recorded = this.recordOutcome('RecordRegistered', 'REGISTERED');
-    const after = props.postRegistration ? recorded.next(props.postRegistration) : recorded;
-    sfn.Chain.start(after).next(manifest.entry);
+    let after: sfn.Chain = sfn.Chain.start(recorded);
+    if (this.ctx.deployment) {
+      const deploy = buildDeployStates(this.scope, { ...this.ctx.deployment, packageArnPath: '$.registration.ModelPackageArn' }, {
+        catchTask: (task, step) => { this.withFailureHandling(task, step, manifest); },
+        failWith: (id, error, cause) => this.failStep(id, 'Deploy', manifest, { Error: error, Cause: cause }),
+      });
+      recorded.next(deploy.start);
+      after = sfn.Chain.custom(recorded, [deploy.done], deploy.done);
+    }
+    if (props.postRegistration) after = after.next(props.postRegistration);
+    after.next(manifest.entry);
     return this.withFailureHandling(register, 'RegisterModel', manifest).next(recorded);
   }
 
@@ -313,17 +327,14 @@ export class PipelineStates {
   /** Retries SageMaker throttling and capacity errors, and routes any other failure to the failure path. */
   private withFailureHandling<T extends sfn.TaskStateBase>(task: T, step: string, manifest: ManifestWriter): T {
     if (task instanceof SageMakerProcessingTask || task instanceof SageMakerTrainingTask) addSageMakerRetries(task);
-    const failed = this.recordOutcome(`${step}Failed`, 'FAILED', step);
+    const failed = this.recordOutcome(`${task.node.id}Failed`, 'FAILED', step);
     task.addCatch(failed, { resultPath: '$.error' });
     failed.next(this.failureNotification(manifest));
     return task;
   }
 
-  private failStep(id: string, manifest: ManifestWriter, error: { Error: string; Cause: string }): sfn.IChainable {
-    const record = new sfn.Pass(this.scope, id, {
-      parameters: { status: 'FAILED', step: 'MetricGate' },
-      resultPath: '$.outcome',
-    });
+  private failStep(id: string, step: string, manifest: ManifestWriter, error: { Error: string; Cause: string }): sfn.IChainable {
+    const record = this.recordOutcome(id, 'FAILED', step);
     const setError = new sfn.Pass(this.scope, `${id}Error`, { result: sfn.Result.fromObject(error), resultPath: '$.error' });
     return sfn.Chain.start(record).next(setError).next(this.failureNotification(manifest));
   }

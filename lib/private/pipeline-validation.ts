@@ -1,4 +1,4 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PropsValidator } from './errors';
 import { ResolvedGate } from './pipeline-gate';
@@ -25,6 +25,18 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     `'triggerKeySuffix' ('${props.triggerKeySuffix}') has no effect with 'triggerOnNewData: false'; remove one of them`);
   v.check(props.training.script !== undefined && props.training.enableNetworkIsolation === true,
     `'training.enableNetworkIsolation' (true) cannot be used with 'training.script': the container downloads the script from S3; bake the script into the image instead`);
+  const deployment = props.deployment;
+  if (deployment) {
+    v.check(deployment.mode === 'ALWAYS' && props.approvalStatus !== undefined && props.approvalStatus !== 'Approved',
+      `'deployment.mode' (ALWAYS) deploys every registered model, which SageMaker allows only for approved ones, but 'approvalStatus' is ${props.approvalStatus}; `
+      + 'use PromotionMode.WHEN_APPROVED to deploy after manual approval, or drop approvalStatus');
+    const served = deployment.modelVersion.registry.modelPackageGroupName;
+    const registry = props.registry?.modelPackageGroupName;
+    v.check(registry !== undefined && !Token.isUnresolved(served) && !Token.isUnresolved(registry) && served !== registry,
+      `'deployment.modelVersion' serves registry '${served}' but the pipeline registers into '${registry}'; give both the same registry`);
+    v.check(props.registry === undefined,
+      `'deployment' needs 'registry': the endpoint's ModelVersionParameter and the pipeline must share one registry; create a ModelRegistry and pass it to both`);
+  }
   if (gate) {
     v.check(!Number.isFinite(gate.threshold), `'gate.threshold' (${gate.threshold}) must be a finite number`);
     if (gate.source === MetricSource.TRAINING_JOB) {

@@ -1,10 +1,9 @@
 import { ArnFormat, Aws, Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PropsValidator } from './errors';
-import { acknowledgeFindings } from './nag';
+import { sageMakerVpcAccess, SageMakerNetwork } from './vpc-access';
 import { MlInstanceType } from '../instance-type';
 
 /** SageMaker's limit on a job's MaxRuntimeInSeconds and MaxWaitTimeInSeconds: 28 days. */
@@ -49,44 +48,14 @@ export function sagemakerJobPolicies(scope: Construct, options: {
   return statements;
 }
 
-/** Where a job's containers run inside a VPC. */
-export interface JobNetwork {
-  readonly vpc?: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly securityGroups?: ec2.ISecurityGroup[];
-}
-
 /**
  * Renders a job's VpcConfig (creating a security group when none is given) and grants the
  * job role the network-interface permissions SageMaker needs inside a VPC.
  */
-export function renderVpcConfig(scope: Construct, role: iam.IRole, network: JobNetwork): any {
+export function renderVpcConfig(scope: Construct, role: iam.IRole, network: SageMakerNetwork): any {
   if (!network.vpc) return undefined;
-  const securityGroups = network.securityGroups ?? [new ec2.SecurityGroup(scope, 'SecurityGroup', {
-    vpc: network.vpc,
-    description: `SageMaker job of ${scope.node.path}`,
-    allowAllOutbound: true,
-  })];
-  const policy = new iam.Policy(scope, 'VpcAccessPolicy', {
-    statements: [new iam.PolicyStatement({
-      // EC2 authorizes these describe and network-interface calls only on '*'.
-      actions: [
-        'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
-        'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
-        'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
-      ],
-      resources: ['*'],
-    })],
-  });
-  role.attachInlinePolicy(policy);
-  acknowledgeFindings(policy, [{
-    rules: ['AwsSolutions-IAM5[Resource::*]'],
-    reason: 'SageMaker jobs in a VPC need EC2 network-interface and describe actions, which EC2 authorizes only on resource *.',
-  }]);
-  return {
-    SecurityGroupIds: securityGroups.map((sg) => sg.securityGroupId),
-    Subnets: network.vpc.selectSubnets(network.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
-  };
+  const access = sageMakerVpcAccess(scope, role, { ...network, vpc: network.vpc }, 'jobs');
+  return { SecurityGroupIds: access.securityGroupIds, Subnets: access.subnets };
 }
 
 /** Shared synth-time checks of a job's resources. */
@@ -161,7 +130,7 @@ export function renderJobBase(scope: Construct, props: SageMakerJobOptionsLike):
 }
 
 /** The fields of `SageMakerJobOptions` the private helpers read (kept structural to avoid an import cycle). */
-export interface SageMakerJobOptionsLike extends JobNetwork {
+export interface SageMakerJobOptionsLike extends SageMakerNetwork {
   readonly role: iam.IRole;
   readonly image: { bind(scope: Construct, grantee: iam.IGrantable): { readonly imageUri: string } };
   readonly instanceCount?: number;
