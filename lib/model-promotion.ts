@@ -10,8 +10,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ModelApprovalStatus } from './model-registry';
 import { ModelVersionParameter } from './model-version-parameter';
-import { bootstrapDeployRole, buildDeployStates, grantPromotion, servingStackArn } from './private/deploy-states';
-import { acknowledgeInlinePolicy, acknowledgeWildcards } from './private/nag';
+import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, grantPromotion } from './private/deploy-states';
+import { acknowledgeInlinePolicy } from './private/nag';
 
 /**
  * When a training run deploys the model it registered.
@@ -161,14 +161,6 @@ export class ModelPromotion extends Construct {
       }),
     });
   }
-}
-
-/** The wildcards a promotion needs: the serving stack's ARN ends in a generated id. */
-export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionParameter): void {
-  acknowledgeWildcards(role, { resources: [servingStackArn(target)] },
-    `CloudFormation stack ARNs end in an id generated at creation; the grant is limited to the stack ${target.servingStack.stackName}.`);
-  acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
-  acknowledgeInlinePolicy(role);
 }
 
 function acknowledgedRole(scope: Construct, id: string, service: string): iam.Role {

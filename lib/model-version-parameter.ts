@@ -3,8 +3,6 @@ import { Construct, IConstruct } from 'constructs';
 import { ModelPackageSourceOptions, ModelSource } from './model-endpoint-options';
 import { IModelRegistry } from './model-registry';
 
-/** The parameter's value while no model version has been promoted. */
-export const NO_MODEL_VERSION = 'none';
 
 /**
  * Properties of a `ModelVersionParameter`.
@@ -26,6 +24,9 @@ export interface ModelVersionParameterProps {
  * left out, so no endpoint runs without a model, and deleting the stack leaves nothing running.
  */
 export class ModelVersionParameter extends Construct {
+  /** The parameter's value while no model version has been promoted. */
+  public static readonly NONE = 'none';
+
   /** The stack parameter that holds the promoted model package ARN, or `none`. */
   public readonly parameter: CfnParameter;
   /** True once a version is promoted. */
@@ -38,12 +39,12 @@ export class ModelVersionParameter extends Construct {
     this.registry = props.registry;
     this.parameter = new CfnParameter(this, 'Resource', {
       type: 'String',
-      default: NO_MODEL_VERSION,
+      default: ModelVersionParameter.NONE,
       description: `Model package ARN served from registry ${props.registry.modelPackageGroupName}; set by its promotion, not by hand`,
-      allowedPattern: `^(${NO_MODEL_VERSION}|arn:[a-z-]+:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[a-z0-9-]+/[0-9]+)$`,
+      allowedPattern: `^(${ModelVersionParameter.NONE}|arn:[a-z-]+:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[a-z0-9-]+/[0-9]+)$`,
     });
     this.hasModel = new CfnCondition(this, 'HasModel', {
-      expression: Fn.conditionNot(Fn.conditionEquals(this.parameter.valueAsString, NO_MODEL_VERSION)),
+      expression: Fn.conditionNot(Fn.conditionEquals(this.parameter.valueAsString, ModelVersionParameter.NONE)),
     });
   }
 

@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PropsValidator } from './errors';
+import { acknowledgeInlinePolicy, acknowledgeWildcards } from './nag';
 import type { ModelVersionParameter } from '../model-version-parameter';
 
 /** Stack states after which CloudFormation has put the previous template and values back. */
@@ -148,4 +149,12 @@ export function bootstrapDeployRole(scope: Construct, stack: Stack): iam.IRole {
 export function servingStackArn(target: ModelVersionParameter): string {
   const stack = target.servingStack;
   return stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+}
+
+/** The wildcards a promotion needs: the serving stack's ARN ends in a generated id. */
+export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionParameter): void {
+  acknowledgeWildcards(role, { resources: [servingStackArn(target)] },
+    `CloudFormation stack ARNs end in an id generated at creation; the grant is limited to the stack ${target.servingStack.stackName}.`);
+  acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
+  acknowledgeInlinePolicy(role);
 }

@@ -32,3 +32,10 @@ export class PropsValidator {
     throw new ValidationError(this.errorName as ErrorName, text, this.scope);
   }
 }
+
+/** Records a problem when a list of names repeats one. */
+export function checkUnique(v: PropsValidator, prop: string, names: string[]): void {
+  const seen = new Set<string>();
+  const repeated = names.filter((n) => seen.size === seen.add(n).size);
+  v.check(repeated.length > 0, `'${prop}' repeats the name(s) ${repeated.map((n) => `'${n}'`).join(', ')}; give each one a unique name`);
+}

@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
-import { PropsValidator } from '../private/errors';
+import { checkUnique, PropsValidator } from '../private/errors';
 import { checkJobResources, renderJobBase, renderMap, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
 
 /**
@@ -146,11 +146,4 @@ export class SageMakerProcessingTask extends sfn.TaskStateBase {
       ...this._renderParametersOrArguments(this.apiParameters, queryLanguage),
     };
   }
-}
-
-/** Records a problem when a list of names repeats one. */
-export function checkUnique(v: PropsValidator, prop: string, names: string[]): void {
-  const seen = new Set<string>();
-  const repeated = names.filter((n) => seen.size === seen.add(n).size);
-  v.check(repeated.length > 0, `'${prop}' repeats the name(s) ${repeated.map((n) => `'${n}'`).join(', ')}; give each one a unique name`);
 }

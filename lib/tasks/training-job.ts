@@ -3,8 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
-import { checkUnique } from './processing-job';
-import { PropsValidator } from '../private/errors';
+import { checkUnique, PropsValidator } from '../private/errors';
 import { checkDuration, checkJobResources, renderJobBase, renderMap, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
 
 /**
