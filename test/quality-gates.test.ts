@@ -46,12 +46,16 @@ describe('cfn-lint', () => {
 });
 
 describe('jsii', () => {
-  test('compiles the public API into a .jsii assembly', () => {
+  test('compiles the public API into a .jsii assembly, and the README examples against it', () => {
     const compile = run('npx', ['jsii', '--silence-warnings=reserved-word']);
     if (compile.status !== 0) throw new Error(`jsii rejected the public API:\n${compile.output}`);
     const assembly = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii'), 'utf8'));
     expect(Object.keys(assembly.types)).toEqual(expect.arrayContaining(['cdk-mlops.DataLake', 'cdk-mlops.IDataLake', 'cdk-mlops.DataZone']));
     expect(Object.keys(assembly.targets)).toEqual(expect.arrayContaining(['python', 'java', 'dotnet', 'go']));
+
+    // Every README example compiles against the assembly (with rosetta/default.ts-fixture), so it translates to every language.
+    const rosetta = run('npx', ['jsii-rosetta', 'extract', '--strict', '.jsii']);
+    if (rosetta.status !== 0) throw new Error(`a README example does not compile:\n${rosetta.output}`);
   }, SLOW);
 });
 
