@@ -30,7 +30,7 @@ function build(mode: PromotionMode, approvalStatus?: ModelApprovalStatus) {
     registry,
     pipelineName: 'churn',
     approvalStatus,
-    training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE, metricDefinitions: [AUC_METRIC] },
+    training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE },
     gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
     deployment: { modelVersion, mode, pollInterval: Duration.minutes(1), rolloutTimeout: Duration.minutes(5) },
   }));

@@ -16,7 +16,7 @@ function deployingProps(mode: PromotionMode, extra: Partial<TrainingPipelineProp
     dataLake: lake,
     registry,
     pipelineName: 'churn',
-    training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE, metricDefinitions: [AUC_METRIC] },
+    training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE },
     gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
     deployment: { modelVersion, mode },
     ...extra,

@@ -124,6 +124,8 @@ describe('SageMakerTrainingTask', () => {
     ['fails on clear-text traffic between instances', { instanceCount: 2, enableInterContainerTrafficEncryption: false }, /'enableInterContainerTrafficEncryption' \(false\) leaves the traffic between the 2 instances in clear text/],
     ['fails on an unsupported integration pattern', { integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN }, /'integrationPattern' \(WAIT_FOR_TASK_TOKEN\) is not supported for training jobs/],
     ['fails on a job name prefix with spaces', { jobNamePrefix: 'my jobs' }, /'jobNamePrefix' \('my jobs'\) must be 1 to 63 letters, digits and hyphens/],
+    ['fails on metric definitions for a built-in algorithm', { image: SageMakerImage.xgboost(), metricDefinitions: [{ name: 'auc', regex: 'auc=([0-9.]+)' }] },
+      /'metricDefinitions' \('auc'\) cannot be given for a SageMaker built-in algorithm/],
   ])('%s', (_name, overrides, message) => {
     const stack = testStack();
     expect(() => new SageMakerTrainingTask(stack, 'Train', trainingProps(stack, overrides))).toThrow(message);

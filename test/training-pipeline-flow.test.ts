@@ -8,7 +8,7 @@ import { buildManifest, ManifestEvent } from '../lambda/run-manifest/manifest';
 import { MetricSource, MlInstanceType, SageMakerImage, TrainingPipelineProps } from '../lib';
 import { templateOf } from './helpers/app';
 import { AslDefinition, definitionFromTemplate, namedError, runStateMachine, RunResult, TaskHandlers, validateAsl } from './helpers/asl';
-import { AUC_METRIC, fullPipelineProps, pipelineStack } from './helpers/pipeline';
+import { fullPipelineProps, pipelineStack } from './helpers/pipeline';
 
 const EXECUTION = 'run-2026-11-27';
 
@@ -43,8 +43,13 @@ function handlers(definition: AslDefinition, world: World): TaskHandlers {
     'sagemaker:createTrainingJob.sync': (input) => {
       const failure = world.trainingFailures.shift();
       if (failure) throw failure;
+      // DescribeTrainingJob of a built-in algorithm lists the metric definitions SageMaker supplied.
+      const builtIn = input.AlgorithmSpecification.TrainingImage.includes('/sagemaker-xgboost:');
       return {
         ...input,
+        AlgorithmSpecification: builtIn
+          ? { ...input.AlgorithmSpecification, MetricDefinitions: [{ Name: 'validation:auc', Regex: '.*validation-auc:([0-9.]+).*' }] }
+          : input.AlgorithmSpecification,
         TrainingJobArn: `arn:aws:sagemaker:us-east-1:123456789012:training-job/${input.TrainingJobName}`,
         TrainingJobStatus: 'Completed',
         ModelArtifacts: { S3ModelArtifacts: `${input.OutputDataConfig.S3OutputPath}${input.TrainingJobName}/output/model.tar.gz` },
@@ -130,7 +135,14 @@ describe('TrainingPipeline state machine (evaluation-report gate)', () => {
     expect(training.InputDataConfig.map((c: any) => [c.ChannelName, c.DataSource.S3DataSource.S3Uri])).toEqual([
       ['train', expect.stringMatching(/^s3:\/\/lakecuratedbucket[^/]*\/churn\/runs\/run-2026-11-27\/train\/$/)],
       ['validation', expect.stringMatching(/\/churn\/runs\/run-2026-11-27\/validation\/$/)],
+      ['code', expect.stringMatching(/^s3:\/\/cdk-hnb659fds-assets-123456789012-us-east-1\/[0-9a-f]{64}\.py$/)],
     ]);
+    // Script mode runs the program from the code channel: the toolkit would take an S3 submit directory only as a tar.gz.
+    expect(training.HyperParameters).toMatchObject({
+      sagemaker_program: expect.stringMatching(/^[0-9a-f]{64}\.py$/),
+      sagemaker_submit_directory: '/opt/ml/input/data/code',
+    });
+    expect(training.InputDataConfig[2].DataSource.S3DataSource.S3Uri.endsWith(training.HyperParameters.sagemaker_program)).toBe(true);
     expect(training.OutputDataConfig.S3OutputPath).toMatch(/^s3:\/\/lakeartifactsbucket[^/]*\/churn\/runs\/run-2026-11-27\/model\/$/);
     const preprocessing = callsTo(result, 'Preprocess')[0].input;
     expect(preprocessing.ProcessingInputs[0].S3Input.S3Uri).toMatch(/^s3:\/\/lakerawbucket[^/]*\/training-data\/$/);
@@ -231,7 +243,6 @@ describe('TrainingPipeline state machine (training-metric gate, no preprocessing
     training: {
       image: SageMakerImage.xgboost('1.7-1'),
       instanceType: MlInstanceType.ML_G5_XLARGE,
-      metricDefinitions: [AUC_METRIC],
       useSpotInstances: true,
       maxRuntime: Duration.hours(2),
     },

@@ -17,7 +17,7 @@ function minimalProps(lake: DataLake, overrides: Partial<TrainingPipelineProps> 
   return {
     dataLake: lake,
     pipelineName: 'xgb',
-    training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE, metricDefinitions: [AUC_METRIC] },
+    training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE },
     ...overrides,
   };
 }
@@ -221,7 +221,9 @@ describe('TrainingPipeline options', () => {
     const train = definitionFromTemplate(templateOf(stack)).States.Train.Parameters;
     expect(train.ResourceConfig).toMatchObject({ InstanceCount: 4, InstanceType: 'ml.p4d.24xlarge' });
     expect(train.EnableInterContainerTrafficEncryption).toBe(true);
-    expect(train.InputDataConfig.map((c: any) => c.DataSource.S3DataSource.S3DataDistributionType)).toEqual(['ShardedByS3Key', 'FullyReplicated']);
+    expect(train.InputDataConfig.map((c: any) => [c.ChannelName, c.DataSource.S3DataSource.S3DataDistributionType])).toEqual([
+      ['train', 'ShardedByS3Key'], ['validation', 'FullyReplicated'], ['code', 'FullyReplicated'],
+    ]);
     expect(train.AlgorithmSpecification.TrainingImage).toBe('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker');
   });
 
@@ -257,7 +259,7 @@ describe('TrainingPipeline options', () => {
 describe('TrainingPipeline passes every cdk-nag pack', () => {
   test.each<[string, (lake: DataLake) => TrainingPipelineProps]>([
     ['with every step', fullPipelineProps],
-    ['with training only, on spot GPUs', (lake) => minimalProps(lake, { training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_2XLARGE, useSpotInstances: true, metricDefinitions: [AUC_METRIC] }, gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB } })],
+    ['with training only, on spot GPUs', (lake) => minimalProps(lake, { training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_2XLARGE, useSpotInstances: true }, gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB } })],
   ])('%s', (_name, props) => {
     const { stack } = pipelineStack(props);
     expect(nagFindings(stack.node.root as any)).toEqual([]);
@@ -292,6 +294,9 @@ describe('TrainingPipeline rejects bad input at synth', () => {
     ['fails on a max wait time without spot', (lake) => minimalProps(lake, {
       training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE, maxWaitTime: Duration.hours(3) },
     }), /'maxWaitTime' \(3 hours\) only applies to spot training/],
+    ['fails on metric definitions for a built-in algorithm', (lake) => minimalProps(lake, {
+      training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE, metricDefinitions: [AUC_METRIC] },
+    }), /'training.metricDefinitions' cannot be given for a SageMaker built-in algorithm/],
     ['fails on zero training instances', (lake) => minimalProps(lake, {
       training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE, instanceCount: 0 },
     }), /'instanceCount' \(0\) must be a whole number from 1 to 100/],

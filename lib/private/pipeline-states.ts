@@ -7,6 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { buildDeployStates, DeployStatesProps } from './deploy-states';
 import { ResolvedGate, compare } from './pipeline-gate';
+import { defaultMaxWait } from './sagemaker-job';
 import { RunManifestFunction } from './run-manifest-function';
 import { IDataLake } from '../data-lake';
 import { MlInstanceType } from '../instance-type';
@@ -194,7 +195,7 @@ export class PipelineStates {
       volumeSize: options.volumeSize,
       maxRuntime,
       environment: options.environment,
-      containerEntrypoint: ['python3', `/opt/ml/processing/input/code/${code.s3ObjectKey}`],
+      containerEntrypoint: ['python3', `/opt/ml/processing/input/code/${objectName(code)}`],
       containerArguments: options.arguments,
       processingInputs: [...io.inputs, { inputName: 'code', s3Uri: code.s3ObjectUrl, localPath: '/opt/ml/processing/input/code' }],
       processingOutputs: io.outputs,
@@ -211,11 +212,14 @@ export class PipelineStates {
     const count = options.instanceCount ?? 1;
     const maxRuntime = options.maxRuntime ?? Duration.hours(24);
     const hyperparameters = { ...options.hyperparameters };
+    const codeChannels = [];
     if (options.script) {
+      // Script mode: the toolkit takes an S3 submit directory only as a tar.gz, but copies a local
+      // one, so the script arrives as its own channel and the program runs from there.
       const code = this.scriptAsset('TrainingScript', options.script, this.ctx.trainingRole);
-      // Script mode: the framework container downloads the program and runs it.
-      hyperparameters.sagemaker_program = code.s3ObjectKey;
-      hyperparameters.sagemaker_submit_directory = code.s3ObjectUrl;
+      hyperparameters.sagemaker_program = objectName(code);
+      hyperparameters.sagemaker_submit_directory = '/opt/ml/input/data/code';
+      codeChannels.push({ channelName: 'code', s3Uri: code.s3ObjectUrl, distribution: S3DataDistribution.FULLY_REPLICATED });
     }
     const distribution = options.distribution ?? (count > 1 ? S3DataDistribution.SHARDED_BY_S3_KEY : S3DataDistribution.FULLY_REPLICATED);
     const channel = (name: string) => ({
@@ -225,7 +229,7 @@ export class PipelineStates {
       // Validation data is small and every instance scores it whole.
       distribution: name === 'train' ? distribution : S3DataDistribution.FULLY_REPLICATED,
     });
-    const wait = spot ? (options.maxWaitTime ?? Duration.seconds(Math.min(maxRuntime.toSeconds() * 2, Duration.days(28).toSeconds()))) : maxRuntime;
+    const wait = spot ? (options.maxWaitTime ?? defaultMaxWait(maxRuntime)) : maxRuntime;
     return new SageMakerTrainingTask(this.scope, 'Train', {
       trainingJobName: sfn.JsonPath.stringAt('$.plan.trainingJob'),
       jobNamePrefix: `${this.ctx.pipelineName}-`,
@@ -236,13 +240,12 @@ export class PipelineStates {
       volumeSize: options.volumeSize,
       maxRuntime,
       useSpotInstances: spot,
-      // Without spot a given maxWaitTime reaches the task, which rejects it.
-      maxWaitTime: spot ? wait : options.maxWaitTime,
+      maxWaitTime: options.maxWaitTime,
       checkpointS3Uri: checkpoints ? sfn.JsonPath.stringAt('$.plan.checkpointUri') : undefined,
       hyperparameters,
       environment: options.environment,
       metricDefinitions: options.metricDefinitions,
-      channels: [channel('train'), channel('validation')],
+      channels: [channel('train'), channel('validation'), ...codeChannels],
       outputS3Uri: sfn.JsonPath.stringAt('$.plan.modelUri'),
       enableNetworkIsolation: options.enableNetworkIsolation,
       vpc: props.vpc,
@@ -390,6 +393,11 @@ export class PipelineStates {
     write.addCatch(new sfn.Fail(this.scope, 'ManifestNotWritten', { error: 'RunManifestNotWritten', cause: 'The run manifest could not be written' }), { resultPath: '$.error' });
     return { entry: sfn.Chain.start(write).next(outcome).startState };
   }
+}
+
+/** The file name an asset's object gets when SageMaker copies it into a container folder. */
+function objectName(asset: s3assets.Asset): string {
+  return asset.s3ObjectKey.split('/').pop()!;
 }
 
 /** AWS's guidance for SageMaker API errors: throttling retried fast, capacity limits slowly. */

@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { PropsValidator } from './errors';
 import { ResolvedGate } from './pipeline-gate';
 import type { TrainingPipelineProps } from '../training-pipeline';
+import { PromotionMode } from '../model-promotion';
+import { ModelApprovalStatus } from '../model-registry';
 import { MetricSource } from '../training-pipeline-options';
 
 /** Length of the MD5 hex digest that makes job names unique per execution. */
@@ -23,11 +25,13 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     `'maxConcurrentRuns' (${max}) must be a whole number from 1 to 1000; use 1 to run one at a time`);
   v.check(props.triggerKeySuffix !== undefined && props.triggerOnNewData === false,
     `'triggerKeySuffix' ('${props.triggerKeySuffix}') has no effect with 'triggerOnNewData: false'; remove one of them`);
+  v.check(props.training.image.reportsOwnMetrics && props.training.script === undefined && (props.training.metricDefinitions?.length ?? 0) > 0,
+    `'training.metricDefinitions' cannot be given for a SageMaker built-in algorithm, which reports its own metrics (e.g. 'validation:auc'); remove them, or use the image in script mode with 'training.script'`);
   v.check(props.training.script !== undefined && props.training.enableNetworkIsolation === true,
     `'training.enableNetworkIsolation' (true) cannot be used with 'training.script': the container downloads the script from S3; bake the script into the image instead`);
   const deployment = props.deployment;
   if (deployment) {
-    v.check(deployment.mode === 'ALWAYS' && props.approvalStatus !== undefined && props.approvalStatus !== 'Approved',
+    v.check(deployment.mode === PromotionMode.ALWAYS && props.approvalStatus !== undefined && props.approvalStatus !== ModelApprovalStatus.APPROVED,
       `'deployment.mode' (ALWAYS) deploys every registered model, which SageMaker allows only for approved ones, but 'approvalStatus' is ${props.approvalStatus}; `
       + 'use PromotionMode.WHEN_APPROVED to deploy after manual approval, or drop approvalStatus');
     const served = deployment.modelVersion.registry.modelPackageGroupName;

@@ -9,6 +9,11 @@ import { MlInstanceType } from '../instance-type';
 /** SageMaker's limit on a job's MaxRuntimeInSeconds and MaxWaitTimeInSeconds: 28 days. */
 export const MAX_JOB_RUNTIME = Duration.days(28);
 
+/** Spot training waits for capacity up to twice the runtime, within SageMaker's limit. */
+export function defaultMaxWait(maxRuntime: Duration): Duration {
+  return Duration.seconds(Math.min(maxRuntime.toSeconds() * 2, MAX_JOB_RUNTIME.toSeconds()));
+}
+
 /** The Step Functions resource ARN of a SageMaker API, `.sync` when the task waits for the job. */
 export function sagemakerResourceArn(api: string, pattern: sfn.IntegrationPattern): string {
   const suffix = pattern === sfn.IntegrationPattern.RUN_JOB ? '.sync' : '';

@@ -4,7 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
 import { checkUnique, PropsValidator } from '../private/errors';
-import { checkDuration, checkJobResources, renderJobBase, renderMap, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
+import { checkDuration, checkJobResources, defaultMaxWait, renderJobBase, renderMap, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
 
 /**
  * How a training channel's data reaches the container.
@@ -146,7 +146,7 @@ export class SageMakerTrainingTask extends sfn.TaskStateBase {
 
     const base = renderJobBase(this, props);
     const spot = props.useSpotInstances ?? false;
-    const maxWait = props.maxWaitTime?.toSeconds() ?? Math.min(base.maxRuntimeInSeconds * 2, Duration.days(28).toSeconds());
+    const maxWait = (props.maxWaitTime ?? defaultMaxWait(Duration.seconds(base.maxRuntimeInSeconds))).toSeconds();
     const multiInstance = base.instanceCount > 1;
     this.apiParameters = {
       TrainingJobName: props.trainingJobName,
@@ -236,6 +236,8 @@ function validate(scope: Construct, props: SageMakerTrainingTaskProps, pattern: 
       `'hyperparameters' entry '${key.slice(0, 40)}' is too long (keys at most 256 characters, values at most 2500); shorten it or pass it in an input channel`);
   }
   const metrics = props.metricDefinitions ?? [];
+  v.check(props.image.reportsOwnMetrics && metrics.length > 0 && props.hyperparameters?.sagemaker_program === undefined,
+    `'metricDefinitions' (${metrics.map((m) => `'${m.name}'`).join(', ')}) cannot be given for a SageMaker built-in algorithm, which reports its own metrics (e.g. 'validation:auc'); remove them`);
   checkUnique(v, 'metricDefinitions', metrics.map((m) => m.name));
   for (const metric of metrics) {
     if (Token.isUnresolved(metric.regex)) continue;
