@@ -8,7 +8,6 @@ import { buildManifest, ManifestEvent } from '../lambda/run-manifest/manifest';
 import { PromotionMode, MetricSource, MlInstanceType, ModelApprovalStatus, SageMakerImage } from '../lib';
 import { templateOf } from './helpers/app';
 import { AslDefinition, definitionFromTemplate, runStateMachine, RunResult, TaskHandlers, validateAsl } from './helpers/asl';
-import { AUC_METRIC } from './helpers/pipeline';
 import { servingPipelineStack } from './helpers/serving';
 
 const PACKAGE = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';

@@ -8,7 +8,6 @@ import {
 } from '../lib';
 import { templateOf } from './helpers/app';
 import { nagFindings } from './helpers/nag';
-import { AUC_METRIC } from './helpers/pipeline';
 import { servingPipelineStack } from './helpers/serving';
 
 function deployingProps(mode: PromotionMode, extra: Partial<TrainingPipelineProps> = {}) {
