@@ -256,12 +256,7 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
   public static fromEndpointAttributes(scope: Construct, id: string, attrs: ModelEndpointAttributes): IModelEndpoint {
     class Import extends ModelEndpointBase {
       public readonly endpointName = attrs.endpointName;
-      public readonly endpointArn = Stack.of(scope).formatArn({
-        service: 'sagemaker',
-        resource: 'endpoint',
-        // SageMaker writes resource names in ARNs in lowercase.
-        resourceName: Token.isUnresolved(attrs.endpointName) ? attrs.endpointName : attrs.endpointName.toLowerCase(),
-      });
+      public readonly endpointArn = endpointArnFor(scope, attrs.endpointName);
       protected readonly defaultVariantName = attrs.defaultVariantName ?? 'AllTraffic';
       protected readonly isAsync = attrs.asyncInference ?? false;
     }
@@ -354,8 +349,17 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
         ? [{ variantPropertyType: 'DesiredWeight' }, { variantPropertyType: 'DataCaptureConfig' }]
         : undefined,
     });
-    this.endpointArn = endpoint.ref;
+    // Built from the name, not a Ref: grants and alarms elsewhere stay valid while the endpoint
+    // is conditional (ModelVersionParameter.serveOnlyWhenPromoted).
+    this.endpointArn = endpointArnFor(this, name);
     this.rollbackAlarms = deployment?.alarms ?? [];
+    if (this.rollbackAlarms.length > 0) {
+      // SageMaker reads the rollback alarms with the endpoint's execution role during a rollout.
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: this.rollbackAlarms.map((alarm) => alarm.alarmArn),
+      }));
+    }
 
     if (autoscaled.length > 0) {
       const scaling = new Construct(this, 'Scaling');
@@ -502,4 +506,13 @@ function renderVariant(plan: VariantPlan, modelName: string): sagemaker.CfnEndpo
     modelDataDownloadTimeoutInSeconds: p.modelDataDownloadTimeout?.toSeconds(),
     containerStartupHealthCheckTimeoutInSeconds: p.containerStartupHealthCheckTimeout?.toSeconds(),
   };
+}
+
+/** An endpoint's ARN from its name; SageMaker writes resource names in ARNs in lowercase. */
+function endpointArnFor(scope: Construct, endpointName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'sagemaker',
+    resource: 'endpoint',
+    resourceName: Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase(),
+  });
 }

@@ -149,7 +149,8 @@ export class ModelPromotion extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    key.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // Covers the topic's key too, whichever topic (and key) it is.
+    this.failureTopic.grantPublish(this.stateMachine);
     grantPromotion(this.stateMachine, cloudFormationRole);
     acknowledgePromotionRole(this.stateMachine.role, target);
 

@@ -273,7 +273,7 @@ export class TrainingPipeline extends Construct {
     });
     // Reads evaluation reports; publishes to the encrypted failure topic.
     if (props.evaluation) this.lake.encryptionKey.grantDecrypt(this.stateMachine);
-    key.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.failureTopic.grantPublish(this.stateMachine);
     if (deployment?.inRun) {
       grantPromotion(this.stateMachine, deployment.inRun.cloudFormationRole);
       acknowledgePromotionRole(this.stateMachine.role, deployment.inRun.modelVersion);
@@ -420,6 +420,7 @@ export class TrainingPipeline extends Construct {
     acknowledgeWildcards(role, { resources: [`${this.manifestFunction.functionArn}:*`] },
       'Step Functions may invoke any version of the run manifest function it owns.');
     acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
+    acknowledgeWildcards(role, { actions: ['kms:GenerateDataKey*'] }, 'The action group SNS publish grants use for the failure topic\'s key, on that key only.');
     acknowledgeInlinePolicy(role);
   }
 }

@@ -142,3 +142,15 @@ function servingPipelineStackIn(stack: Stack, props: TrainingPipelineProps) {
   const { TrainingPipeline } = require('../lib');
   return new TrainingPipeline(stack, 'Pipeline', props);
 }
+
+describe('promotion permissions', () => {
+  test('a promotion that notifies on the pipeline topic may use that topic\'s key', () => {
+    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.NEVER));
+    const topicKey = stack.resolve((pipeline.failureTopic.masterKey!.node.defaultChild as any).logicalId);
+    const statements = statementsOfRole(stack, 'PipelinePromotionStateMachineRole');
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/^PipelineFailureTopic/) } }),
+      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: { 'Fn::GetAtt': [topicKey, 'Arn'] } }),
+    ]));
+  });
+});

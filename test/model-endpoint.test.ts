@@ -111,7 +111,8 @@ describe('ModelEndpoint on a GPU instance, with defaults', () => {
       EndpointConfigName: { 'Fn::GetAtt': [stack.getLogicalId(endpoint.node.findChild('EndpointConfig') as any), 'EndpointConfigName'] },
     });
     expect(endpoint.endpointName).toBe('churn');
-    expect(stack.resolve(endpoint.endpointArn)).toEqual({ Ref: stack.getLogicalId(endpoint.node.defaultChild as any) });
+    // From the name, so references stay valid while the endpoint resource is conditional.
+    expect(stack.resolve(endpoint.endpointArn)).toBe('arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn');
     expect(endpoint.variantNames).toEqual(['AllTraffic']);
   });
 
@@ -149,9 +150,12 @@ describe('ModelEndpoint on a GPU instance, with defaults', () => {
     });
   });
 
-  test('the role reads the artifact object only, writes only its own log group, and nothing else', () => {
+  test('the role reads the artifact object and its rollback alarms only, writes only its own log group, and nothing else', () => {
     const logGroup = 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/churn';
+    const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).sort();
+    expect(alarms).toHaveLength(2);
     expect(grants(stack).sort()).toEqual([
+      ...alarms.map((alarm) => `cloudwatch:DescribeAlarms <${alarm}.Arn>`),
       'cloudwatch:PutMetricData *',
       `kms:Decrypt <${id(stack, lake.encryptionKey)}.Arn>`,
       `logs:CreateLogGroup ${logGroup}`,
@@ -631,7 +635,7 @@ describe('ModelEndpoint grants', () => {
     const { stack, endpoint } = endpointStack();
     const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     endpoint.grantInvoke(role);
-    expect(grants(stack, role)).toEqual([`sagemaker:InvokeEndpoint <${id(stack, endpoint)}>`]);
+    expect(grants(stack, role)).toEqual(['sagemaker:InvokeEndpoint arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn']);
   });
 
   test('grantInvoke on an asynchronous endpoint also grants uploading requests and reading results', () => {
@@ -643,7 +647,7 @@ describe('ModelEndpoint grants', () => {
     expect(grants(stack, role).sort()).toEqual([
       `kms:Decrypt ${key}`, `kms:Encrypt ${key}`, `kms:GenerateDataKey ${key}`,
       `s3:GetObject ${prefix}/failures/*`, `s3:GetObject ${prefix}/output/*`, `s3:PutObject ${prefix}/input/*`,
-      `sagemaker:InvokeEndpointAsync <${id(stack, endpoint)}>`,
+      `sagemaker:InvokeEndpointAsync ${stack.resolve(endpoint.endpointArn)}`,
     ]);
   });
 });

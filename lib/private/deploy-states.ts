@@ -156,5 +156,6 @@ export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionPa
   acknowledgeWildcards(role, { resources: [servingStackArn(target)] },
     `CloudFormation stack ARNs end in an id generated at creation; the grant is limited to the stack ${target.servingStack.stackName}.`);
   acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
+  acknowledgeWildcards(role, { actions: ['kms:GenerateDataKey*'] }, 'The action group SNS publish grants use for the failure topic\'s key, on that key only.');
   acknowledgeInlinePolicy(role);
 }
