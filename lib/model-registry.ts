@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { PropsValidator } from './private/errors';
+import { lowercaseName } from './private/sagemaker-job';
 
 /**
  * The approval status of a model package.
@@ -58,7 +59,7 @@ abstract class ModelRegistryBase extends Resource implements IModelRegistry {
     return Stack.of(this).formatArn({
       service: 'sagemaker',
       resource: 'model-package',
-      resourceName: `${this.modelPackageGroupName}/*`,
+      resourceName: `${lowercaseName(this.modelPackageGroupName)}/*`,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
   }
@@ -161,7 +162,7 @@ export class ModelRegistry extends ModelRegistryBase {
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps = {}) {
     super(scope, id);
-    const name = props.modelPackageGroupName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
+    const name = props.modelPackageGroupName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase();
     checkGroupName(this, name);
 
     const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {

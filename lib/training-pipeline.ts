@@ -32,7 +32,7 @@ export interface TrainingPipelineProps {
 
   /**
    * Name of the pipeline: the state machine's name and the start of every job name and S3 prefix.
-   * 1 to 24 letters, digits and hyphens (job names add a 38-character suffix; SageMaker allows 63).
+   * 1 to 24 lowercase letters, digits and hyphens (job names add a 38-character suffix; SageMaker allows 63).
    *
    * @default - derived from the construct path
    */

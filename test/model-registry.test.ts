@@ -68,7 +68,8 @@ describe('ModelRegistry defaults', () => {
 
   test('names the group after the construct path, within SageMaker\'s pattern', () => {
     const name = groupsOf(stack)[0].Properties.ModelPackageGroupName;
-    expect(name).toMatch(/^TestStack-Registry-[0-9A-F]{8}$/);
+    // Lowercase, as SageMaker writes it into ARNs.
+    expect(name).toMatch(/^teststack-registry-[0-9a-f]{8}$/);
     expect(name).toMatch(GROUP_NAME);
     expect(registry.modelPackageGroupName).toBe(name);
   });
@@ -406,5 +407,19 @@ describe('ModelRegistry and cdk-nag', () => {
     new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn-model', description: 'Churn classifier versions' });
     expect(stack.node.findAll().filter((c) => c instanceof sagemaker.CfnModelPackageGroup)).toHaveLength(1);
     expectNagClean(app);
+  });
+});
+
+describe('ModelRegistry names in ARNs', () => {
+  test('a mixed-case group name is lowercased in the model package ARN pattern, as SageMaker writes ARNs', () => {
+    const stack = testStack();
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'Churn-Model' });
+    expect(stack.resolve(registry.modelPackageArnPattern)).toBe('arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-model/*');
+  });
+
+  test('a generated group name is lowercase', () => {
+    const stack = testStack();
+    const registry = new ModelRegistry(stack, 'MixedCaseRegistry');
+    expect(registry.modelPackageGroupName).toBe(registry.modelPackageGroupName.toLowerCase());
   });
 });

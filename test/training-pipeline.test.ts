@@ -270,7 +270,7 @@ describe('TrainingPipeline rejects bad input at synth', () => {
   const script = path.join(SCRIPTS, 'train.py');
   test.each<[string, (lake: DataLake) => TrainingPipelineProps, RegExp]>([
     ['fails on a pipeline name too long for job names', (lake) => minimalProps(lake, { pipelineName: 'a-very-long-pipeline-name-x' }),
-      /'pipelineName' \('a-very-long-pipeline-name-x'\) must be 1 to 24 letters/],
+      /'pipelineName' \('a-very-long-pipeline-name-x'\) must be 1 to 24 lowercase letters/],
     ['fails on a pipeline name with underscores', (lake) => minimalProps(lake, { pipelineName: 'churn_model' }), /'pipelineName' \('churn_model'\)/],
     ['fails on an input prefix without a trailing slash', (lake) => minimalProps(lake, { inputPrefix: 'data' }), /'inputPrefix' \('data'\) must be a key prefix ending in '\/'/],
     ['fails on zero concurrent runs', (lake) => minimalProps(lake, { maxConcurrentRuns: 0 }), /'maxConcurrentRuns' \(0\) must be a whole number from 1 to 1000/],

@@ -9,13 +9,14 @@ import { MetricSource } from '../training-pipeline-options';
 
 /** Length of the MD5 hex digest that makes job names unique per execution. */
 const HASH_LENGTH = 32;
-const PIPELINE_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,22}[a-zA-Z0-9])?$/;
+// Lowercase: the name is part of SageMaker job ARNs, which SageMaker writes in lowercase.
+const PIPELINE_NAME = /^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$/;
 
 /** Checks a TrainingPipeline's props at synth, reporting every problem at once. */
 export function validatePipelineProps(scope: Construct, props: TrainingPipelineProps, pipelineName: string, gate: ResolvedGate | undefined): void {
   const v = new PropsValidator(scope, 'TrainingPipelineInvalidProps');
   v.checkResolved([pipelineName], () => !PIPELINE_NAME.test(pipelineName),
-    `'pipelineName' ('${pipelineName}') must be 1 to 24 letters, digits and hyphens, starting and ending with a letter or digit `
+    `'pipelineName' ('${pipelineName}') must be 1 to 24 lowercase letters, digits and hyphens, starting and ending with a letter or digit `
     + `(job names add '-train-' and a ${HASH_LENGTH}-character hash, and SageMaker allows 63); use e.g. 'churn'`);
   const prefix = props.inputPrefix ?? 'training-data/';
   v.checkResolved([prefix], () => prefix.startsWith('/') || !prefix.endsWith('/') || prefix.includes('*'),

@@ -9,6 +9,11 @@ import { MlInstanceType } from '../instance-type';
 /** SageMaker's limit on a job's MaxRuntimeInSeconds and MaxWaitTimeInSeconds: 28 days. */
 export const MAX_JOB_RUNTIME = Duration.days(28);
 
+/** SageMaker writes resource names in ARNs in lowercase; tokens are left as they are. */
+export function lowercaseName(name: string): string {
+  return Token.isUnresolved(name) ? name : name.toLowerCase();
+}
+
 /** Spot training waits for capacity up to twice the runtime, within SageMaker's limit. */
 export function defaultMaxWait(maxRuntime: Duration): Duration {
   return Duration.seconds(Math.min(maxRuntime.toSeconds() * 2, MAX_JOB_RUNTIME.toSeconds()));
@@ -36,7 +41,7 @@ export function sagemakerJobPolicies(scope: Construct, options: {
   const statements = [
     new iam.PolicyStatement({
       actions: [`sagemaker:Create${options.jobKind}Job`, `sagemaker:Describe${options.jobKind}Job`, `sagemaker:Stop${options.jobKind}Job`, 'sagemaker:AddTags'],
-      resources: [stack.formatArn({ service: 'sagemaker', resource: options.jobResource, resourceName: `${options.jobNamePrefix ?? ''}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      resources: [stack.formatArn({ service: 'sagemaker', resource: options.jobResource, resourceName: `${lowercaseName(options.jobNamePrefix ?? '')}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
     }),
     new iam.PolicyStatement({
       actions: ['iam:PassRole'],
