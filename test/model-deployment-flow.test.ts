@@ -16,9 +16,12 @@ const PREVIOUS = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/6
 interface Serving {
   /** The model version parameter's value before the run. */
   served: string;
+  /** Stack states before the promotion (another update in progress), in order; then UPDATE_COMPLETE. */
+  busy: string[];
   /** Stack states DescribeStacks reports during the rollout, in order (the last repeats). */
   rollout: string[];
   updates: any[];
+  cancelled: string[];
   published: any[];
   manifests: any[];
 }
@@ -58,10 +61,14 @@ function handlers(definition: AslDefinition, parameterKey: string, serving: Serv
     'aws-sdk:cloudformation:describeStacks': (input, state) => {
       expect(input.StackName).toBe('TestStack');
       if (state === 'CheckServedModel') {
-        return { Stacks: [{ StackStatus: 'UPDATE_COMPLETE', Parameters: [{ ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' }, { ParameterKey: parameterKey, ParameterValue: serving.served }] }] };
+        return { Stacks: [{ StackStatus: serving.busy.shift() ?? 'UPDATE_COMPLETE', Parameters: [{ ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' }, { ParameterKey: parameterKey, ParameterValue: serving.served }] }] };
       }
       const status = serving.rollout.length > 1 ? serving.rollout.shift()! : serving.rollout[0];
       return { Stacks: [{ StackStatus: status }] };
+    },
+    'aws-sdk:cloudformation:cancelUpdateStack': (input) => {
+      serving.cancelled.push(input.StackName);
+      return {};
     },
     'aws-sdk:cloudformation:updateStack': (input) => {
       serving.updates.push(input);
@@ -81,7 +88,7 @@ function handlers(definition: AslDefinition, parameterKey: string, serving: Serv
 }
 
 async function run(definition: AslDefinition, parameterKey: string, serving: Partial<Serving>, input: unknown = {}): Promise<RunResult & { serving: Serving }> {
-  const s: Serving = { served: 'none', rollout: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'], updates: [], published: [], manifests: [], ...serving };
+  const s: Serving = { served: 'none', busy: [], rollout: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'], updates: [], cancelled: [], published: [], manifests: [], ...serving };
   const result = await runStateMachine(definition, input, handlers(definition, parameterKey, s), { executionName: 'run-1', stateMachineName: 'churn' });
   return { ...result, serving: s };
 }
@@ -128,7 +135,7 @@ describe('a training run that deploys its model (PromotionMode.ALWAYS)', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.serving.updates).toEqual([]);
     expect(result.visited).toContain('AlreadyServed');
-    expect(result.serving.manifests[0].deployment).toEqual({ outcome: 'UNCHANGED' });
+    expect(result.serving.manifests[0].deployment).toEqual({ outcome: 'UNCHANGED', stackStatus: 'UPDATE_COMPLETE' });
   });
 
   test('a rollout that CloudFormation rolls back notifies, keeps the previous model and fails the run', async () => {
@@ -140,15 +147,37 @@ describe('a training run that deploys its model (PromotionMode.ALWAYS)', () => {
     expect(result.serving.manifests[0]).toMatchObject({ outcome: 'FAILED', failure: { step: 'Deploy', error: 'RolloutRolledBack' } });
   });
 
-  test('a rollout that never finishes fails after the rollout timeout', async () => {
+  test('a rollout that never finishes is cancelled at the rollout timeout, so CloudFormation rolls it back, and fails', async () => {
     const result = await run(pipeline, parameterKey, { rollout: ['UPDATE_IN_PROGRESS'] });
     expect(result.status).toBe('FAILED');
     expect(result.visited.filter((s) => s === 'CheckRollout')).toHaveLength(5);
-    expect(result.serving.published).toEqual([expect.objectContaining({ step: 'Deploy', error: 'RolloutTimedOut' })]);
+    expect(result.serving.cancelled).toEqual(['TestStack']);
+    expect(result.serving.published).toEqual([expect.objectContaining({ step: 'Deploy', error: 'RolloutTimedOut', cause: expect.stringContaining('cancelled') })]);
+  });
+
+  test('a failed rollback fails the run with its own error: the stack needs attention', async () => {
+    const result = await run(pipeline, parameterKey, { served: PREVIOUS, rollout: ['UPDATE_ROLLBACK_FAILED'] });
+    expect(result.status).toBe('FAILED');
+    expect(result.serving.published).toEqual([expect.objectContaining({ step: 'Deploy', error: 'RollbackFailed' })]);
+  });
+
+  test('a stack that is being updated (a cdk deploy) is waited for before the promotion', async () => {
+    const result = await run(pipeline, parameterKey, { served: PREVIOUS, busy: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.visited.filter((s) => s === 'CheckServedModel')).toHaveLength(3);
+    expect(result.visited.indexOf('PromoteModelVersion')).toBeGreaterThan(result.visited.lastIndexOf('CheckServedModel'));
+    expect(result.serving.updates).toHaveLength(1);
+  });
+
+  test('a stack busy for longer than the rollout timeout fails without promoting', async () => {
+    const result = await run(pipeline, parameterKey, { served: PREVIOUS, busy: Array(10).fill('UPDATE_IN_PROGRESS') });
+    expect(result.status).toBe('FAILED');
+    expect(result.serving.updates).toEqual([]);
+    expect(result.serving.published).toEqual([expect.objectContaining({ error: 'StackBusy' })]);
   });
 
   test('a model below the gate is neither registered nor deployed', async () => {
-    const s: Serving = { served: PREVIOUS, rollout: ['UPDATE_COMPLETE'], updates: [], published: [], manifests: [] };
+    const s: Serving = { served: PREVIOUS, busy: [], rollout: ['UPDATE_COMPLETE'], updates: [], cancelled: [], published: [], manifests: [] };
     const h = handlers(pipeline, parameterKey, s);
     const train = h['sagemaker:createTrainingJob.sync'];
     h['sagemaker:createTrainingJob.sync'] = (input, state) => ({ ...(train(input, state) as object), FinalMetricDataList: [{ MetricName: 'validation:auc', Value: 0.5 }] });

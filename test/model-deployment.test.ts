@@ -65,7 +65,11 @@ describe('TrainingPipeline deployment', () => {
     const { stack } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
     const statements = statementsOfRole(stack, 'PipelineStateMachineRole');
     expect(statements).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Action: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'], Resource: 'arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/*' }),
+      expect.objectContaining({
+        Action: ['cloudformation:CancelUpdateStack', 'cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
+        Resource: 'arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/*',
+      }),
+      expect.objectContaining({ Action: 'ssm:GetParameters', Resource: 'arn:aws:ssm:us-east-1:123456789012:parameter/cdk-bootstrap/*' }),
       expect.objectContaining({
         Action: 'iam:PassRole',
         Resource: 'arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1',
