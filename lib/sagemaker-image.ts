@@ -108,8 +108,10 @@ export abstract class SageMakerImage {
 
   /**
    * Resolves the image URI in `scope`'s stack and grants `grantee` what it needs to pull it.
+   *
+   * @param grantee who pulls the image (default: nobody is granted anything, e.g. to record the URI)
    */
-  public abstract bind(scope: Construct, grantee: iam.IGrantable): SageMakerImageConfig;
+  public abstract bind(scope: Construct, grantee?: iam.IGrantable): SageMakerImageConfig;
 }
 
 class AwsRegistryImage extends SageMakerImage {
@@ -142,8 +144,8 @@ class EcrImage extends SageMakerImage {
     super();
   }
 
-  public bind(_scope: Construct, grantee: iam.IGrantable): SageMakerImageConfig {
-    this.repository.grantPull(grantee);
+  public bind(_scope: Construct, grantee?: iam.IGrantable): SageMakerImageConfig {
+    if (grantee) this.repository.grantPull(grantee);
     const digest = !Token.isUnresolved(this.tag) && this.tag.startsWith('sha256:');
     return { imageUri: digest ? this.repository.repositoryUriForDigest(this.tag) : this.repository.repositoryUriForTag(this.tag) };
   }
@@ -158,7 +160,7 @@ class AssetImage extends SageMakerImage {
     super();
   }
 
-  public bind(scope: Construct, grantee: iam.IGrantable): SageMakerImageConfig {
+  public bind(scope: Construct, grantee?: iam.IGrantable): SageMakerImageConfig {
     // One asset per binding scope, so binding the same image twice does not clash on ids.
     let asset = this.assets.get(scope);
     if (!asset) {
@@ -167,7 +169,7 @@ class AssetImage extends SageMakerImage {
       asset = new ecrAssets.DockerImageAsset(scope, id, { directory: this.directory, ...this.options });
       this.assets.set(scope, asset);
     }
-    asset.repository.grantPull(grantee);
+    if (grantee) asset.repository.grantPull(grantee);
     return { imageUri: asset.imageUri };
   }
 }

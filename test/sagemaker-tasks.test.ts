@@ -2,6 +2,7 @@
  * The task constructs used on their own, in a state machine of the user's.
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -198,5 +199,16 @@ describe('RegisterModelPackageTask', () => {
       Action: 'sagemaker:CreateModelPackage',
       Resource: ['arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/*', { 'Fn::GetAtt': [expect.stringMatching(/^Registry/), 'ModelPackageGroupArn'] }],
     })]);
+  });
+
+  test('grants nothing on an ECR repository of yours: the serving endpoint\'s role pulls the image', () => {
+    const stack = testStack();
+    const repository = new ecr.Repository(stack, 'Repo');
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+    renderedTask(stack, new RegisterModelPackageTask(stack, 'Register', {
+      registry, inferenceImage: SageMakerImage.fromEcrRepository(repository, 'v1'), modelDataUrl: 's3://models/model.tar.gz',
+    }));
+    const repo = Object.values(templateOf(stack).findResources('AWS::ECR::Repository'))[0] as any;
+    expect(repo.Properties.RepositoryPolicyText).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from './nag';
-import { sageMakerVpcAccess } from './vpc-access';
+import { SageMakerNetwork, sageMakerVpcAccess } from './vpc-access';
 import { InferenceDataLocation } from '../model-endpoint-options';
 
 /**
@@ -61,11 +61,7 @@ export function grantPublish(role: iam.IRole, topic: sns.ITopic): void {
 }
 
 /** Where the model's containers run in a VPC. */
-export interface EndpointNetwork {
-  readonly vpc?: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly securityGroups?: ec2.ISecurityGroup[];
-}
+export type EndpointNetwork = SageMakerNetwork;
 
 /** The model's VpcConfig, its security groups, and the policy that lets SageMaker attach network interfaces. */
 export interface RenderedNetwork {

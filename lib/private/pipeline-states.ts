@@ -390,7 +390,22 @@ export class PipelineStates {
         new sfn.Fail(this.scope, 'RunFailed', { error: 'TrainingPipelineFailed', cause: 'A step failed; see the failure notification and the run manifest' }))
       .when(sfn.Condition.stringEquals('$.outcome.status', 'REJECTED'), new sfn.Succeed(this.scope, 'ModelRejected', { comment: 'The model did not pass the gate' }))
       .otherwise(new sfn.Succeed(this.scope, 'ModelRegistered'));
-    write.addCatch(new sfn.Fail(this.scope, 'ManifestNotWritten', { error: 'RunManifestNotWritten', cause: 'The run manifest could not be written' }), { resultPath: '$.error' });
+    // The function's reserved concurrency can throttle a burst of runs: wait rather than fail.
+    write.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 6 });
+    // Not through NotifyFailure, which would try to write the manifest again.
+    const notWritten = new tasks.SnsPublish(this.scope, 'NotifyManifestNotWritten', {
+      topic: this.ctx.failureTopic,
+      subject: `Training pipeline ${this.ctx.pipelineName}: run manifest not written`,
+      message: sfn.TaskInput.fromObject({
+        'pipeline': this.ctx.pipelineName,
+        'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
+        'error': sfn.JsonPath.stringAt('$.error.Error'),
+        'cause': sfn.JsonPath.stringAt('$.error.Cause'),
+        'outcome': sfn.JsonPath.objectAt('$.outcome'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(new sfn.Fail(this.scope, 'ManifestNotWritten', { error: 'RunManifestNotWritten', cause: 'The run manifest could not be written' }));
+    write.addCatch(notWritten, { resultPath: '$.error' });
     return { entry: sfn.Chain.start(write).next(outcome).startState };
   }
 }

@@ -104,12 +104,6 @@ export function renderMap(map: Record<string, string> | undefined): Record<strin
   return map && Object.keys(map).length > 0 ? map : undefined;
 }
 
-/** Checks that a name for the SageMaker API is not empty and fits SageMaker's pattern. */
-export function checkName(v: PropsValidator, prop: string, value: string, max = 63): void {
-  if (Token.isUnresolved(value)) return;
-  v.check(!new RegExp(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,${max - 1}}$`).test(value),
-    `'${prop}' ('${value}') must be 1 to ${max} letters, digits and hyphens, starting and ending with a letter or digit`);
-}
 
 /** What the processing and training tasks render alike from `SageMakerJobOptions`. */
 export interface RenderedJobBase {

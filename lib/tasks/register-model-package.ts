@@ -1,4 +1,3 @@
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -77,9 +76,9 @@ export interface RegisterModelPackageTaskProps extends sfn.TaskStateBaseProps {
  */
 export class RegisterModelPackageTask extends tasks.CallAwsService {
   constructor(scope: Construct, id: string, props: RegisterModelPackageTaskProps) {
-    // SageMaker, not this task, pulls the image when the model is deployed; binding to its
-    // service principal lets an ECR repository of yours allow that pull.
-    const image = props.inferenceImage.bind(scope, new iam.ServicePrincipal('sagemaker.amazonaws.com'));
+    // Registering pulls nothing: the role of the endpoint that serves the model gets pull access
+    // where the model is deployed (ModelSource options), so no grant is made here.
+    const image = props.inferenceImage.bind(scope);
     super(scope, id, {
       ...props,
       service: 'sagemaker',
