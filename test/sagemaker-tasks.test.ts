@@ -209,6 +209,7 @@ describe('RegisterModelPackageTask', () => {
       registry, inferenceImage: SageMakerImage.fromEcrRepository(repository, 'v1'), modelDataUrl: 's3://models/model.tar.gz',
     }));
     const repo = Object.values(templateOf(stack).findResources('AWS::ECR::Repository'))[0] as any;
-    expect(repo.Properties.RepositoryPolicyText).toBeUndefined();
+    expect(repo.Properties?.RepositoryPolicyText).toBeUndefined();
+    expect(JSON.stringify(templateOf(stack).toJSON())).not.toContain('ecr:BatchGetImage');
   });
 });
