@@ -581,17 +581,17 @@ export class CapacitySize {
   }
 
   /** How the size is counted. */
-  public readonly type: CapacitySizeType;
+  public readonly sizeType: CapacitySizeType;
   /** The size. */
   public readonly value: number;
 
-  private constructor(type: CapacitySizeType, value: number) {
-    this.type = type;
+  private constructor(sizeType: CapacitySizeType, value: number) {
+    this.sizeType = sizeType;
     this.value = value;
   }
 
   public toString(): string {
-    return this.type === CapacitySizeType.CAPACITY_PERCENT ? `${this.value}%` : `${this.value} instance${this.value === 1 ? '' : 's'}`;
+    return this.sizeType === CapacitySizeType.CAPACITY_PERCENT ? `${this.value}%` : `${this.value} instance${this.value === 1 ? '' : 's'}`;
   }
 }
 
@@ -696,7 +696,7 @@ export class DeploymentStrategy {
   }
 
   /** The kind of deployment. */
-  public readonly type: DeploymentType;
+  public readonly deploymentType: DeploymentType;
   /** Canary size, linear step or rolling batch, when the kind has one. */
   public readonly stepSize?: CapacitySize;
   /** Wait between steps, when the kind has steps. */
@@ -708,11 +708,11 @@ export class DeploymentStrategy {
   /** Batch size when a rolling deployment rolls back. */
   public readonly rollbackMaximumBatchSize?: CapacitySize;
 
-  private constructor(type: DeploymentType, options: BlueGreenDeploymentOptions, stepSize?: CapacitySize, waitInterval?: Duration, rollbackBatch?: CapacitySize) {
-    this.type = type;
+  private constructor(deploymentType: DeploymentType, options: BlueGreenDeploymentOptions, stepSize?: CapacitySize, waitInterval?: Duration, rollbackBatch?: CapacitySize) {
+    this.deploymentType = deploymentType;
     this.stepSize = stepSize;
     this.waitInterval = waitInterval;
-    this.terminationWait = type === DeploymentType.ROLLING ? undefined : options.terminationWait ?? Duration.minutes(10);
+    this.terminationWait = deploymentType === DeploymentType.ROLLING ? undefined : options.terminationWait ?? Duration.minutes(10);
     this.maximumExecutionTimeout = options.maximumExecutionTimeout;
     this.rollbackMaximumBatchSize = rollbackBatch;
   }

@@ -80,7 +80,7 @@ export interface TrainingPipelineProps {
    * The approval status of models that pass the gate: `APPROVED` promotes them automatically,
    * `PENDING_MANUAL_APPROVAL` waits for a person in the registry.
    *
-   * @default ModelApprovalStatus.PENDING_MANUAL_APPROVAL
+   * @default - APPROVED with `deployment.mode: PromotionMode.ALWAYS`, else PENDING_MANUAL_APPROVAL
    */
   readonly approvalStatus?: ModelApprovalStatus;
 

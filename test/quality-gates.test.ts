@@ -47,7 +47,7 @@ describe('cfn-lint', () => {
 
 describe('jsii', () => {
   test('compiles the public API into a .jsii assembly, and the README examples against it', () => {
-    const compile = run('npx', ['jsii', '--silence-warnings=reserved-word']);
+    const compile = run('npx', ['jsii', '--fail-on-warnings']);
     if (compile.status !== 0) throw new Error(`jsii rejected the public API:\n${compile.output}`);
     const assembly = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii'), 'utf8'));
     expect(Object.keys(assembly.types)).toEqual(expect.arrayContaining(['cdk-mlops.DataLake', 'cdk-mlops.IDataLake', 'cdk-mlops.DataZone']));

@@ -37,7 +37,7 @@ export function renderDeployment(scope: Construct, target: DeploymentTarget, opt
 
 function renderStrategy(s: DeploymentStrategy): Partial<sagemaker.CfnEndpoint.DeploymentConfigProperty> {
   const timeout = s.maximumExecutionTimeout?.toSeconds();
-  if (s.type === DeploymentType.ROLLING) {
+  if (s.deploymentType === DeploymentType.ROLLING) {
     return {
       rollingUpdatePolicy: {
         maximumBatchSize: capacity(s.stepSize),
@@ -50,11 +50,11 @@ function renderStrategy(s: DeploymentStrategy): Partial<sagemaker.CfnEndpoint.De
   return {
     blueGreenUpdatePolicy: {
       trafficRoutingConfiguration: {
-        type: s.type,
+        type: s.deploymentType,
         // SageMaker requires a wait interval for every type; all-at-once has no steps to wait between.
         waitIntervalInSeconds: s.waitInterval?.toSeconds() ?? 0,
-        canarySize: s.type === DeploymentType.CANARY ? capacity(s.stepSize) : undefined,
-        linearStepSize: s.type === DeploymentType.LINEAR ? capacity(s.stepSize) : undefined,
+        canarySize: s.deploymentType === DeploymentType.CANARY ? capacity(s.stepSize) : undefined,
+        linearStepSize: s.deploymentType === DeploymentType.LINEAR ? capacity(s.stepSize) : undefined,
       },
       terminationWaitInSeconds: s.terminationWait?.toSeconds(),
       maximumExecutionTimeoutInSeconds: timeout,
@@ -63,7 +63,7 @@ function renderStrategy(s: DeploymentStrategy): Partial<sagemaker.CfnEndpoint.De
 }
 
 function capacity(size: CapacitySize | undefined): sagemaker.CfnEndpoint.CapacitySizeProperty {
-  return { type: size!.type, value: size!.value };
+  return { type: size!.sizeType, value: size!.value };
 }
 
 function defaultAlarms(scope: Construct, target: DeploymentTarget, options: EndpointDeploymentOptions): cloudwatch.Alarm[] {

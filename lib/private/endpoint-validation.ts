@@ -188,7 +188,7 @@ function checkDeployment(v: PropsValidator, props: ModelEndpointProps, variants:
   const exclusion = guardrailExclusion(variants);
   v.check(exclusion !== undefined,
     `'deployment' cannot apply: ${exclusion}; SageMaker would fall back to an all-at-once blue/green update without baking or rollback. Remove 'deployment' or change the variant`);
-  if (strategy.type === DeploymentType.ROLLING) {
+  if (strategy.deploymentType === DeploymentType.ROLLING) {
     v.check(variants.some((p) => p.props.serverless), '\'deployment.strategy\' (rolling) does not support serverless endpoints; use DeploymentStrategy.allAtOnce() or canary()');
     v.check(variants.length > 1, `'deployment.strategy' (rolling) does not support multi-variant endpoints (${variants.length} variants); use a blue/green strategy such as DeploymentStrategy.canary()`);
   }
@@ -218,13 +218,13 @@ function checkDeployment(v: PropsValidator, props: ModelEndpointProps, variants:
 /** AWS's bounds: canary at most 50%, linear steps 10-50%, rolling batches 5-50% of the variant's instances. */
 function checkStepSize(v: PropsValidator, strategy: DeploymentStrategy, variants: VariantPlan[]): void {
   const sizes: Array<[string, CapacitySize | undefined, number]> = [
-    ['step size', strategy.stepSize, strategy.type === DeploymentType.LINEAR ? 10 : strategy.type === DeploymentType.ROLLING ? 5 : 1],
+    ['step size', strategy.stepSize, strategy.deploymentType === DeploymentType.LINEAR ? 10 : strategy.deploymentType === DeploymentType.ROLLING ? 5 : 1],
     ['rollback batch size', strategy.rollbackMaximumBatchSize, 1],
   ];
   for (const [label, size, minPercent] of sizes) {
     if (!size || Token.isUnresolved(size.value)) continue;
-    const kind = strategy.type.toLowerCase().replace(/_/g, '-');
-    if (size.type === CapacitySizeType.CAPACITY_PERCENT) {
+    const kind = strategy.deploymentType.toLowerCase().replace(/_/g, '-');
+    if (size.sizeType === CapacitySizeType.CAPACITY_PERCENT) {
       const max = label === 'rollback batch size' ? 100 : 50;
       v.check(!Number.isInteger(size.value) || size.value < minPercent || size.value > max,
         `'deployment.strategy' (${kind}) ${label} (${size}) must be a whole percentage from ${minPercent} to ${max}`);
