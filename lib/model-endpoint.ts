@@ -353,12 +353,9 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
     // is conditional (ModelVersionParameter.serveOnlyWhenPromoted).
     this.endpointArn = endpointArnFor(this, name);
     this.rollbackAlarms = deployment?.alarms ?? [];
-    if (this.rollbackAlarms.length > 0) {
+    if (deployment && deployment.alarmArns.length > 0) {
       // SageMaker reads the rollback alarms with the endpoint's execution role during a rollout.
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: this.rollbackAlarms.map((alarm) => alarm.alarmArn),
-      }));
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: deployment.alarmArns }));
     }
 
     if (autoscaled.length > 0) {

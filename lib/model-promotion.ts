@@ -154,12 +154,13 @@ export class ModelPromotion extends Construct {
     grantPromotion(this.stateMachine, cloudFormationRole);
     acknowledgePromotionRole(this.stateMachine.role, target);
 
-    target.registry.onApprovalChange(`${id}OnApproval`, {
-      statuses: [ModelApprovalStatus.APPROVED],
-      target: new targets.SfnStateMachine(this.stateMachine, {
+    new events.Rule(this, 'OnApproval', {
+      description: `Promotes models approved in ${target.registry.modelPackageGroupName}`,
+      eventPattern: target.registry.approvalEventPattern([ModelApprovalStatus.APPROVED]),
+      targets: [new targets.SfnStateMachine(this.stateMachine, {
         input: events.RuleTargetInput.fromObject({ modelPackageArn: events.EventField.fromPath('$.detail.ModelPackageArn') }),
         role: acknowledgedRole(this, 'TriggerRole', 'events.amazonaws.com'),
-      }),
+      })],
     });
   }
 }

@@ -49,6 +49,13 @@ export interface IModelRegistry extends IResource {
   grantApprove(grantee: iam.IGrantable): iam.Grant;
   /** An EventBridge rule on approval changes of the group's model packages. */
   onApprovalChange(id: string, options?: ApprovalChangeRuleOptions): events.Rule;
+
+  /**
+   * The EventBridge pattern of approval changes of the group's model packages, for rules made elsewhere.
+   *
+   * @param statuses only changes to these statuses (default: Approved)
+   */
+  approvalEventPattern(statuses?: ModelApprovalStatus[]): events.EventPattern;
 }
 
 abstract class ModelRegistryBase extends Resource implements IModelRegistry {
@@ -93,18 +100,19 @@ abstract class ModelRegistryBase extends Resource implements IModelRegistry {
     const rule = new events.Rule(this, id, {
       ruleName: options.ruleName,
       description: options.description ?? `Approval changes in model package group ${this.node.path}`,
-      eventPattern: {
-        source: ['aws.sagemaker'],
-        detailType: ['SageMaker Model Package State Change'],
-        detail: {
-          ModelPackageGroupName: [this.modelPackageGroupName],
-          ModelApprovalStatus: options.statuses ?? [ModelApprovalStatus.APPROVED],
-        },
-      },
+      eventPattern: this.approvalEventPattern(options.statuses),
     });
     if (options.eventPattern) rule.addEventPattern(options.eventPattern);
     if (options.target) rule.addTarget(options.target);
     return rule;
+  }
+
+  public approvalEventPattern(statuses: ModelApprovalStatus[] = [ModelApprovalStatus.APPROVED]): events.EventPattern {
+    return {
+      source: ['aws.sagemaker'],
+      detailType: ['SageMaker Model Package State Change'],
+      detail: { ModelPackageGroupName: [this.modelPackageGroupName], ModelApprovalStatus: statuses },
+    };
   }
 }
 

@@ -370,16 +370,16 @@ export class TrainingPipeline extends Construct {
   }
   /** Creates the function that writes run manifests, with access to this pipeline's prefixes only. */
   private createManifestFunction(props: TrainingPipelineProps, key: kms.IKey): RunManifestFunction {
-    const fn = new RunManifestFunction(this, 'RunManifestFunction', {
+    const fn = new RunManifestFunction(this, 'RunManifest', {
       encryptionKey: key, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, vpc: props.vpc, vpcSubnets: props.vpcSubnets,
     });
     this.lake.grantWrite(fn, DataZone.ARTIFACTS, `${this.runsPrefix}*`);
-    fn.addToRolePolicy(new iam.PolicyStatement({
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucketVersions'],
       resources: [this.lake.rawBucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [`${this.inputPrefix}*`] } },
     }));
-    this.acknowledgeDataGrants(fn.role!);
+    this.acknowledgeDataGrants(fn.role);
     return fn;
   }
 
@@ -417,7 +417,7 @@ export class TrainingPipeline extends Construct {
     acknowledgeWildcards(role, {
       resources: [jobs('processing-job'), jobs('training-job'), this.registry.modelPackageArnPattern, this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*`)],
     }, `Jobs are named per execution under ${this.pipelineName}-, reports are read under ${this.runsPrefix}, and model versions are numbered by SageMaker within this group.`);
-    acknowledgeWildcards(role, { resources: [`${this.manifestFunction.functionArn}:*`] },
+    acknowledgeWildcards(role, { resources: [`${this.manifestFunction.function.functionArn}:*`] },
       'Step Functions may invoke any version of the run manifest function it owns.');
     acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
     acknowledgeWildcards(role, { actions: ['kms:GenerateDataKey*'] }, 'The action group SNS publish grants use for the failure topic\'s key, on that key only.');

@@ -152,10 +152,10 @@ describe('ModelEndpoint on a GPU instance, with defaults', () => {
 
   test('the role reads the artifact object and its rollback alarms only, writes only its own log group, and nothing else', () => {
     const logGroup = 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/churn';
-    const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).sort();
-    expect(alarms).toHaveLength(2);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties.AlarmName).sort();
+    expect(alarms).toEqual(['churn-AllTraffic-5xx-errors', 'churn-AllTraffic-model-latency']);
     expect(grants(stack).sort()).toEqual([
-      ...alarms.map((alarm) => `cloudwatch:DescribeAlarms <${alarm}.Arn>`),
+      ...alarms.map((alarm) => `cloudwatch:DescribeAlarms arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`),
       'cloudwatch:PutMetricData *',
       `kms:Decrypt <${id(stack, lake.encryptionKey)}.Arn>`,
       `logs:CreateLogGroup ${logGroup}`,

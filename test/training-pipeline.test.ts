@@ -130,7 +130,7 @@ describe('TrainingPipeline resources', () => {
       Runtime: 'nodejs24.x',
       TracingConfig: { Mode: 'Active' },
       ReservedConcurrentExecutions: 5,
-      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineRunManifestFunctionRole'), 'Arn'] },
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineRunManifestRole'), 'Arn'] },
     });
     const managed = Object.values(template.findResources('AWS::IAM::Role')).flatMap((r: any) => r.Properties.ManagedPolicyArns ?? []);
     expect(managed).toEqual([]);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
@@ -9,6 +9,8 @@ import { CapacitySize, DeploymentStrategy, DeploymentType, EndpointDeploymentOpt
 export interface RenderedDeployment {
   readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
   readonly alarms: cloudwatch.IAlarm[];
+  /** ARNs of the alarms, for the execution role, which SageMaker reads them with. */
+  readonly alarmArns: string[];
 }
 
 export interface DeploymentTarget {
@@ -22,16 +24,21 @@ export interface DeploymentTarget {
  */
 export function renderDeployment(scope: Construct, target: DeploymentTarget, options: EndpointDeploymentOptions): RenderedDeployment {
   const strategy = options.strategy ?? DeploymentStrategy.allAtOnce();
-  const alarms = [
-    ...(options.createDefaultAlarms ?? true ? defaultAlarms(scope, target, options) : []),
-    ...(options.rollbackAlarms ?? []),
-  ];
+  const own = options.createDefaultAlarms ?? true ? defaultAlarms(scope, target, options) : [];
+  const given = options.rollbackAlarms ?? [];
+  // Our alarms by their literal names: no reference to the alarm resources is needed.
+  const names = [...own.map((a) => a.name), ...given.map((a) => a.alarmName)];
+  const stack = Stack.of(scope);
   return {
     deploymentConfig: {
       ...renderStrategy(strategy),
-      autoRollbackConfiguration: alarms.length > 0 ? { alarms: alarms.map((a) => ({ alarmName: a.alarmName })) } : undefined,
+      autoRollbackConfiguration: names.length > 0 ? { alarms: names.map((alarmName) => ({ alarmName })) } : undefined,
     },
-    alarms,
+    alarms: [...own.map((a) => a.alarm), ...given],
+    alarmArns: [
+      ...own.map((a) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: a.name, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+      ...given.map((a) => a.alarmArn),
+    ],
   };
 }
 
@@ -66,14 +73,19 @@ function capacity(size: CapacitySize | undefined): sagemaker.CfnEndpoint.Capacit
   return { type: size!.sizeType, value: size!.value };
 }
 
-function defaultAlarms(scope: Construct, target: DeploymentTarget, options: EndpointDeploymentOptions): cloudwatch.Alarm[] {
+function defaultAlarms(scope: Construct, target: DeploymentTarget, options: EndpointDeploymentOptions): Array<{ name: string; alarm: cloudwatch.Alarm }> {
   const group = new Construct(scope, 'RollbackAlarms');
   const latency = options.modelLatencyThreshold ?? Duration.seconds(5);
   const errors = options.serverErrorsThreshold ?? 5;
   const alarms = target.variantNames.flatMap((variantName) => {
     const dimensionsMap = { EndpointName: target.endpointName, VariantName: variantName };
+    const named = (name: string, alarm: cloudwatch.Alarm) => ({ name, alarm });
+    const latencyName = `${target.endpointName}-${variantName}-model-latency`;
+    const errorsName = `${target.endpointName}-${variantName}-5xx-errors`;
     return [
-      new cloudwatch.Alarm(group, `${variantName}ModelLatency`, {
+      named(latencyName, new cloudwatch.Alarm(group, `${variantName}ModelLatency`, {
+        // Named after the endpoint, which is unique in the account and region.
+        alarmName: latencyName,
         alarmDescription: `Rolls back deployments of SageMaker endpoint ${target.endpointName} when p99 model latency of variant ${variantName} stays above ${latency.toHumanString()}`,
         // ModelLatency is published in microseconds.
         metric: new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'ModelLatency', dimensionsMap, statistic: 'p99', period: Duration.minutes(1) }),
@@ -81,15 +93,16 @@ function defaultAlarms(scope: Construct, target: DeploymentTarget, options: Endp
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(group, `${variantName}ServerErrors`, {
+      })),
+      named(errorsName, new cloudwatch.Alarm(group, `${variantName}ServerErrors`, {
+        alarmName: errorsName,
         alarmDescription: `Rolls back deployments of SageMaker endpoint ${target.endpointName} when variant ${variantName} returns ${errors} or more 5XX errors a minute`,
         metric: new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'Invocation5XXErrors', dimensionsMap, statistic: 'Sum', period: Duration.minutes(1) }),
         threshold: errors,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      })),
     ];
   });
   acknowledgeFindings(group, [{

@@ -367,7 +367,7 @@ export class PipelineStates {
   /** Writes the run manifest with the manifest function, then ends the run by its outcome. */
   private manifestWriter(): ManifestWriter {
     const write = new tasks.LambdaInvoke(this.scope, 'WriteRunManifest', {
-      lambdaFunction: this.ctx.manifestFunction,
+      lambdaFunction: this.ctx.manifestFunction.function,
       payloadResponseOnly: true,
       payload: sfn.TaskInput.fromObject({
         manifestBucket: this.ctx.lake.artifactsBucket.bucketName,

@@ -22,18 +22,25 @@ export interface RunManifestFunctionProps {
  * The function that writes run manifests: its own least-privilege role, an encrypted log
  * group, tracing and bounded concurrency. Its data grants are added by the pipeline.
  */
-export class RunManifestFunction extends lambda.Function {
+export class RunManifestFunction extends Construct implements iam.IGrantable {
+  public readonly function: lambda.Function;
+  public readonly role: iam.Role;
+  public readonly grantPrincipal: iam.IPrincipal;
+
   constructor(scope: Construct, id: string, props: RunManifestFunctionProps) {
-    const role = new iam.Role(scope, `${id}Role`, {
+    super(scope, id);
+    const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Writes run manifests of a training pipeline',
     });
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    super(scope, id, {
+    this.role = role;
+    this.grantPrincipal = role;
+    this.function = new lambda.Function(this, 'Function', {
       description: 'Writes the run manifest of a training pipeline execution',
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
@@ -50,12 +57,12 @@ export class RunManifestFunction extends lambda.Function {
     logGroup.grantWrite(role);
     acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray trace segments and, in a VPC, network interfaces have no resource-level permissions.');
     acknowledgeInlinePolicy(role);
-    acknowledgeFindings(this, [{
+    acknowledgeFindings(this.function, [{
       rules: ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
       reason: 'Step Functions invokes the function synchronously and retries and catches its errors; a dead-letter queue only serves asynchronous invocations.',
     }]);
     if (!props.vpc) {
-      acknowledgeFindings(this, [{
+      acknowledgeFindings(this.function, [{
         rules: ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
         reason: 'The function only calls S3 over TLS; give the pipeline a vpc to run it, and the jobs, inside one.',
       }]);
