@@ -83,7 +83,28 @@ describe('run-manifest handler', () => {
 
   afterEach(() => warn.mockRestore());
 
-  test('lists only the current version of each object under the input prefix', async () => {
+  test('lists the version of each object as of the run start: later versions and deleted objects are left out', async () => {
+    const at = (iso: string) => new Date(iso);
+    s3.on(ListObjectVersionsCommand).resolves({
+      IsTruncated: false,
+      Versions: [
+        { ...version('churn/a.csv', 'a3'), LastModified: at('2026-11-27T11:00:00Z') }, // written while the run trained
+        { ...version('churn/a.csv', 'a2', false), LastModified: at('2026-11-26T00:00:00Z') },
+        { ...version('churn/a.csv', 'a1', false), LastModified: at('2026-11-25T00:00:00Z') },
+        { ...version('churn/b.csv', 'b1'), LastModified: at('2026-11-20T08:30:00Z') },
+        { ...version('churn/c.csv', 'c1', false), LastModified: at('2026-11-20T00:00:00Z') },
+        { ...version('churn/d.csv', 'd1'), LastModified: at('2026-11-27T10:30:00Z') }, // new after the start
+      ],
+      DeleteMarkers: [{ Key: 'churn/c.csv', VersionId: 'c-del', IsLatest: true, LastModified: at('2026-11-21T00:00:00Z') }],
+    });
+    const result = await handler(event([{ bucket: 'lake-raw', prefix: 'churn/' }]));
+    expect(writtenManifest().inputs[0].objects.map((o: any) => `${o.uri}#${o.versionId}`)).toEqual([
+      's3://lake-raw/churn/a.csv#a2', 's3://lake-raw/churn/b.csv#b1',
+    ]);
+    expect(result.inputObjects).toBe(2);
+  });
+
+  test('without a start time, lists the current version of each object', async () => {
     serveVersions({
       'lake-raw/churn/': [
         version('churn/a.csv', 'a2'),
@@ -92,7 +113,7 @@ describe('run-manifest handler', () => {
         version('churn/c.csv', 'c3', false), // c.csv was deleted: its latest is a delete marker
       ],
     });
-    const result = await handler(event([{ bucket: 'lake-raw', prefix: 'churn/' }]));
+    const result = await handler({ ...event([{ bucket: 'lake-raw', prefix: 'churn/' }]), execution: { id: EXECUTION.id } });
     expect(writtenManifest().inputs).toEqual([{
       prefixUri: 's3://lake-raw/churn/',
       objects: [entry('lake-raw', 'churn/a.csv', 'a2'), entry('lake-raw', 'churn/b.csv', 'b1')],

@@ -74,8 +74,9 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
     evaluation: evaluation && { jobName: evaluation.ProcessingJobName, report: run.evaluationReport },
     modelPackageArn: run.registration?.ModelPackageArn,
     deployment: run.deployment && { outcome: run.deployment.outcome, stackStatus: run.deployment.stack?.status },
-    // Start this request (with a new TrainingJobName) to retrain on exactly the same data:
-    // channels point at this run's own versioned, retained prefixes.
+    // Start this request (with a new TrainingJobName) to train the model again. With preprocessing,
+    // the channels are this run's own prefixes, which later runs never write; without it, they are
+    // the input prefixes, whose objects as of the run are listed above with their version ids.
     rerun: training && { createTrainingJobRequest: rerunRequest(training, event.builtInAlgorithm === true) },
     problems,
   };
