@@ -128,6 +128,13 @@ export interface TrainingPipelineProps {
   readonly concurrencyPollInterval?: Duration;
 
   /**
+   * A run that waited this long for a slot fails (and notifies) instead of waiting on.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly maxQueueTime?: Duration;
+
+  /**
    * A run, waiting included, is stopped after this long.
    *
    * @default Duration.days(7)

@@ -162,6 +162,7 @@ describe('SageMakerProcessingTask', () => {
     }, /'processingOutputs' repeats the name\(s\) 'o'/],
     ['fails on 101 instances', { instanceCount: 101 }, /'instanceCount' \(101\) must be a whole number from 1 to 100/],
     ['fails on a runtime of part of a second', { maxRuntime: Duration.millis(1500) }, /'maxRuntime' \(1 second 500 millis\) must be whole seconds/],
+    ['fails on a processing job longer than 9 days', { maxRuntime: Duration.days(10) }, /'maxRuntime' \(10 days\) must be whole seconds from 1 second to 9 days/],
   ])('%s', (_name, overrides, message) => {
     const stack = testStack();
     expect(() => new SageMakerProcessingTask(stack, 'Features', processingProps(stack, overrides))).toThrow(message);

@@ -212,6 +212,16 @@ describe('TrainingPipeline state machine (evaluation-report gate)', () => {
     expect(callsTo(result, 'Train')).toHaveLength(2);
   });
 
+  test('a run that waits longer than maxQueueTime for a slot fails with a notification', async () => {
+    const older = 'arn:aws:states:us-east-1:123456789012:execution:churn:older-run';
+    const queued = definitionOf((lake) => fullPipelineProps(lake, { concurrencyPollInterval: Duration.minutes(10), maxQueueTime: Duration.minutes(30) }));
+    const result = await run(queued, { running: Array(10).fill([older]) });
+    expect(result.status).toBe('FAILED');
+    expect(result.visited.filter((s) => s === 'WaitForSlot')).toHaveLength(3);
+    expect(result.visited).not.toContain('Preprocess');
+    expect(result.world.published).toEqual([expect.objectContaining({ error: 'QueuedTooLong' })]);
+  });
+
   test('a run waits while older runs hold every slot, then proceeds', async () => {
     const older = 'arn:aws:states:us-east-1:123456789012:execution:churn:older-run';
     const result = await run(definition, { running: [[older], [older], []] });

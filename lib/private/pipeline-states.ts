@@ -166,15 +166,20 @@ export class PipelineStates {
       resultPath: '$.concurrency',
       parameters: { 'mayProceed.$': 'States.ArrayContains($.concurrency.oldest, $$.Execution.Id)' },
     });
-    const wait = new sfn.Wait(this.scope, 'WaitForSlot', {
-      comment: `At most ${max} run(s) at once`,
-      time: sfn.WaitTime.duration(props.concurrencyPollInterval ?? Duration.minutes(5)),
-    });
+    const interval = props.concurrencyPollInterval ?? Duration.minutes(5);
+    const maxQueueTime = props.maxQueueTime ?? Duration.hours(24);
+    const maxWaits = Math.max(1, Math.ceil(maxQueueTime.toSeconds() / interval.toSeconds()));
+    const startWaiting = new sfn.Pass(this.scope, 'StartQueue', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.queue' });
+    const wait = new sfn.Wait(this.scope, 'WaitForSlot', { comment: `At most ${max} run(s) at once`, time: sfn.WaitTime.duration(interval) });
+    const count = new sfn.Pass(this.scope, 'CountSlotWait', { parameters: { 'count.$': 'States.MathAdd($.queue.count, 1)' }, resultPath: '$.queue' });
     const proceed = new sfn.Pass(this.scope, 'SlotAcquired', { resultPath: sfn.JsonPath.DISCARD });
     const choice = new sfn.Choice(this.scope, 'RunNow')
       .when(sfn.Condition.booleanEquals('$.concurrency.mayProceed', true), proceed)
-      .otherwise(wait.next(list));
-    return { start: sfn.Chain.start(this.withFailureHandling(list, 'ListRunningRuns', manifest)).next(mayProceed).next(choice), proceed };
+      .when(sfn.Condition.numberGreaterThanEquals('$.queue.count', maxWaits), this.failStep('QueuedTooLong', 'ListRunningRuns', manifest, {
+        Error: 'QueuedTooLong', Cause: `No run slot became free within ${maxQueueTime.toHumanString()}: older runs are still running`,
+      }))
+      .otherwise(wait.next(count).next(list));
+    return { start: sfn.Chain.start(startWaiting).next(this.withFailureHandling(list, 'ListRunningRuns', manifest)).next(mayProceed).next(choice), proceed };
   }
 
   private processingStep(id: string, options: ProcessingStepOptions, role: iam.Role, io: {

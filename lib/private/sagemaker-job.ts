@@ -8,6 +8,8 @@ import { MlInstanceType } from '../instance-type';
 
 /** SageMaker's limit on a job's MaxRuntimeInSeconds and MaxWaitTimeInSeconds: 28 days. */
 export const MAX_JOB_RUNTIME = Duration.days(28);
+/** SageMaker's limit on a processing job's MaxRuntimeInSeconds: 9 days (777600 s). */
+export const MAX_PROCESSING_RUNTIME = Duration.days(9);
 
 /** SageMaker writes resource names in ARNs in lowercase; tokens are left as they are. */
 export function lowercaseName(name: string): string {
@@ -75,7 +77,7 @@ export function checkJobResources(v: PropsValidator, props: {
   readonly instanceCount?: number;
   readonly volumeSize?: Size;
   readonly maxRuntime?: Duration;
-}): void {
+}, maxRuntimeLimit: Duration = MAX_JOB_RUNTIME): void {
   const count = props.instanceCount;
   v.checkResolved([count], () => count !== undefined && (!Number.isInteger(count) || count < 1 || count > 100),
     `'instanceCount' (${count}) must be a whole number from 1 to 100; use 1 for a single instance`);
@@ -85,18 +87,18 @@ export function checkJobResources(v: PropsValidator, props: {
     v.check(!Number.isInteger(gib) || gib < 1 || gib > 16384,
       `'volumeSize' (${gib} GiB) must be a whole number of GiB from 1 to 16384; use e.g. Size.gibibytes(50)`);
   }
-  checkDuration(v, 'maxRuntime', props.maxRuntime);
+  checkDuration(v, 'maxRuntime', props.maxRuntime, maxRuntimeLimit);
   const prefix = props.jobNamePrefix;
   v.checkResolved([prefix], () => prefix !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/.test(prefix),
     `'jobNamePrefix' ('${prefix}') must be 1 to 63 letters, digits and hyphens, starting with a letter or digit`);
 }
 
-/** A job duration: at least one second, at most SageMaker's 28 days, whole seconds. */
-export function checkDuration(v: PropsValidator, name: string, value: Duration | undefined): void {
+/** A job duration: at least one second, at most SageMaker's limit (28 days for training), whole seconds. */
+export function checkDuration(v: PropsValidator, name: string, value: Duration | undefined, limit: Duration = MAX_JOB_RUNTIME): void {
   if (value === undefined || value.isUnresolved()) return;
   const seconds = value.toMilliseconds() / 1000;
-  v.check(!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_JOB_RUNTIME.toSeconds(),
-    `'${name}' (${value.toHumanString()}) must be whole seconds from 1 second to 28 days, SageMaker's limit; use e.g. Duration.hours(2)`);
+  v.check(!Number.isInteger(seconds) || seconds < 1 || seconds > limit.toSeconds(),
+    `'${name}' (${value.toHumanString()}) must be whole seconds from 1 second to ${limit.toHumanString()}, SageMaker's limit; use e.g. Duration.hours(2)`);
 }
 
 /** Renders a string map for the API, or nothing when empty. */

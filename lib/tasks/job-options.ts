@@ -72,7 +72,7 @@ export interface SageMakerJobOptions {
   readonly environment?: Record<string, string>;
 
   /**
-   * The job is stopped after this long (1 second to 28 days).
+   * The job is stopped after this long (1 second to 28 days for training, 9 days for processing).
    *
    * @default Duration.hours(24)
    */

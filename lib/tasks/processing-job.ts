@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
 import { checkUnique, PropsValidator } from '../private/errors';
-import { checkJobResources, renderJobBase, renderMap, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
+import { checkJobResources, MAX_PROCESSING_RUNTIME, renderJobBase, renderMap, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
 
 /**
  * An S3 prefix copied into the processing container before the job starts.
@@ -89,7 +89,7 @@ export class SageMakerProcessingTask extends sfn.TaskStateBase {
       `'processingInputs' is empty: a processing job needs at least one input; add e.g. { inputName: 'data', s3Uri: 's3://bucket/prefix/', localPath: '/opt/ml/processing/input' }`);
     checkUnique(v, 'processingInputs', props.processingInputs.map((i) => i.inputName));
     checkUnique(v, 'processingOutputs', (props.processingOutputs ?? []).map((o) => o.outputName));
-    checkJobResources(v, props);
+    checkJobResources(v, props, MAX_PROCESSING_RUNTIME);
     v.throwIfInvalid();
 
     const base = renderJobBase(this, props);
