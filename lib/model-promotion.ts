@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { ModelApprovalStatus } from './model-registry';
 import { ModelVersionParameter } from './model-version-parameter';
 import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, grantPromotion } from './private/deploy-states';
+import { allowLogsToUseKey } from './private/log-key';
 import { acknowledgeInlinePolicy } from './private/nag';
 
 /**
@@ -111,7 +112,7 @@ export class ModelPromotion extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${target.servingStack.region}.amazonaws.com`));
+    allowLogsToUseKey(key);
     this.failureTopic = props.notificationTopic ?? new sns.Topic(this, 'FailureTopic', { masterKey: key, enforceSSL: true });
 
     const notify = new tasks.SnsPublish(this, 'NotifyFailure', {

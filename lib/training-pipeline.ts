@@ -12,6 +12,7 @@ import { DataZone, IDataLake } from './data-lake';
 import { ModelDeploymentOptions, ModelPromotion, PromotionMode } from './model-promotion';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from './model-registry';
 import { acknowledgePromotionRole, bootstrapDeployRole, grantPromotion } from './private/deploy-states';
+import { allowLogsToUseKey } from './private/log-key';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from './private/nag';
 import { resolveGate } from './private/pipeline-gate';
 import { PipelineStates } from './private/pipeline-states';
@@ -232,8 +233,7 @@ export class TrainingPipeline extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const region = Stack.of(this).region;
-    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${region}.amazonaws.com`));
+    allowLogsToUseKey(key);
     this.failureTopic = new sns.Topic(this, 'FailureTopic', {
       displayName: `Training pipeline ${this.pipelineName} failures`,
       masterKey: key,
