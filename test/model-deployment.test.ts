@@ -1,12 +1,14 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { App, CfnResource, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
-  DataLake, PromotionMode, MetricSource, MlInstanceType, ModelApprovalStatus, ModelRegistry, ModelVersionParameter,
+  DataLake, MetricSource, MlInstanceType, ModelApprovalStatus, ModelEndpoint, ModelRegistry, ModelVersionParameter, PromotionMode,
   SageMakerImage, TrainingPipelineProps,
 } from '../lib';
-import { templateOf } from './helpers/app';
+import { ROOT, templateOf } from './helpers/app';
 import { nagFindings } from './helpers/nag';
 import { servingPipelineStack } from './helpers/serving';
 
@@ -156,5 +158,28 @@ describe('promotion permissions', () => {
       expect.objectContaining({ Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/^PipelineFailureTopic/) } }),
       expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: { 'Fn::GetAtt': [topicKey, 'Arn'] } }),
     ]));
+  });
+});
+
+describe('an endpoint that serves the promoted version', () => {
+  test('is conditional, while grants on it from elsewhere stay valid (cfn-lint finds no reference to a conditional resource)', () => {
+    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      endpointName: 'churn',
+      model: modelVersion.modelSource(),
+      variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE, initialInstanceCount: 1 }],
+    });
+    modelVersion.serveOnlyWhenPromoted(endpoint);
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    endpoint.grantInvoke(caller);
+    const template = templateOf(stack);
+    const conditionId = stack.resolve((modelVersion.hasModel as any).logicalId);
+    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint']) {
+      expect(Object.values(template.findResources(type)).map((r: any) => r.Condition)).toEqual([conditionId]);
+    }
+    const outdir = (stack.node.root as App).synth().directory;
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', path.join(outdir, 'TestStack.template.json')], { encoding: 'utf8', cwd: ROOT });
+    if (lint.error) throw lint.error;
+    expect({ status: lint.status, findings: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, findings: '' });
   });
 });
