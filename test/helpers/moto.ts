@@ -371,3 +371,41 @@ export async function motoCall(moto: MotoServer, service: string, operation: str
   if (answer.error) throw new Error(`${service}.${operation} on moto: ${answer.error.message}`);
   return answer.result;
 }
+
+/** The result of a query, failing with moto's error message. */
+export function motoResult(answer: MotoAnswer, what: string): any {
+  if (answer.error) throw new Error(`${what} on moto failed: ${answer.error.message}`);
+  return answer.result;
+}
+
+/** A resource of a deployed stack, as ListStackResources reports it. */
+export interface StackResource {
+  readonly LogicalResourceId: string;
+  readonly PhysicalResourceId: string;
+  readonly ResourceType: string;
+  readonly ResourceStatus: string;
+}
+
+/** A stack as moto's CloudFormation holds it after a deploy. */
+export interface DeployedStack {
+  readonly status: string;
+  /** The resources moto created (skipped ones, which it lists without a logical id, are left out). */
+  readonly resources: StackResource[];
+  /** The template CloudFormation received. */
+  readonly template: { Resources: Record<string, { Type: string; Properties?: any; DependsOn?: string[] }> };
+  /** Types in the template that moto did not create: it skips the types it does not model, silently. */
+  readonly skippedTypes: string[];
+}
+
+/** Reads a deployed stack's status, resources and template from moto, failing with moto's error message. */
+export async function describeDeployedStack(moto: MotoServer, stackName: string): Promise<DeployedStack> {
+  const operations = ['DescribeStacks', 'ListStackResources', 'GetTemplate'];
+  const answers = await queryMoto(moto, operations.map((operation) => ({ service: 'cloudformation', operation, params: { StackName: stackName } })));
+  const [stack, list, body] = answers.map((answer, i) => motoResult(answer, operations[i]));
+  const resources: StackResource[] = list.StackResourceSummaries.filter((r: StackResource) => r.LogicalResourceId);
+  const template = typeof body.TemplateBody === 'string' ? JSON.parse(body.TemplateBody) : body.TemplateBody;
+  const createdIds = new Set(resources.map((r) => r.LogicalResourceId));
+  const skippedTypes = [...new Set(Object.entries(template.Resources as DeployedStack['template']['Resources'])
+    .filter(([id]) => !createdIds.has(id)).map(([, r]) => r.Type))];
+  return { status: stack.Stacks[0].StackStatus, resources, template, skippedTypes };
+}
