@@ -466,22 +466,23 @@ describe('ModelEndpoint serverless variant', () => {
   });
 });
 
-describe('ModelEndpoint asynchronous inference', () => {
-  function asyncStack(minCapacity = 0) {
-    return endpointStack((lake, s) => {
-      const key = new kms.Key(s, 'TopicKey', { enableKeyRotation: true });
-      return {
-        asyncInference: {
-          location: InferenceDataLocation.fromDataLake(lake, 'async/churn/'),
-          successTopic: new sns.Topic(s, 'Success', { masterKey: key, enforceSSL: true }),
-          errorTopic: new sns.Topic(s, 'Errors', { masterKey: key, enforceSSL: true }),
-          maxConcurrentInvocationsPerInstance: 4,
-        },
-        variants: [variant({ autoScaling: { minCapacity, maxCapacity: 3 } })],
-      };
-    });
-  }
+/** An asynchronous endpoint that writes to the lake and notifies two KMS-encrypted topics. */
+function asyncStack(minCapacity = 0) {
+  return endpointStack((lake, s) => {
+    const key = new kms.Key(s, 'TopicKey', { enableKeyRotation: true });
+    return {
+      asyncInference: {
+        location: InferenceDataLocation.fromDataLake(lake, 'async/churn/'),
+        successTopic: new sns.Topic(s, 'Success', { masterKey: key, enforceSSL: true }),
+        errorTopic: new sns.Topic(s, 'Errors', { masterKey: key, enforceSSL: true }),
+        maxConcurrentInvocationsPerInstance: 4,
+      },
+      variants: [variant({ autoScaling: { minCapacity, maxCapacity: 3 } })],
+    };
+  });
+}
 
+describe('ModelEndpoint asynchronous inference', () => {
   test('writes results and failures under the location, encrypted, and notifies the topics', () => {
     const { stack, lake, endpoint } = asyncStack();
     const capture = id(stack, lake.captureBucket);
@@ -743,17 +744,7 @@ describe('ModelEndpoint passes every cdk-nag pack and cfn-lint', () => {
   });
 
   test('an asynchronous endpoint that scales to zero and notifies KMS-encrypted topics', () => {
-    const { stack } = endpointStack((lake, s) => {
-      const key = new kms.Key(s, 'TopicKey', { enableKeyRotation: true });
-      return {
-        asyncInference: {
-          location: InferenceDataLocation.fromDataLake(lake, 'async/churn/'),
-          successTopic: new sns.Topic(s, 'Success', { masterKey: key, enforceSSL: true }),
-          errorTopic: new sns.Topic(s, 'Errors', { masterKey: key, enforceSSL: true }),
-        },
-        variants: [variant({ autoScaling: { minCapacity: 0, maxCapacity: 2 } })],
-      };
-    });
+    const { stack } = asyncStack(0);
     expectNagClean(stack.node.root as any);
   });
 });
