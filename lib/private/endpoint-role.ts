@@ -60,9 +60,6 @@ export function grantPublish(role: iam.IRole, topic: sns.ITopic): void {
   topic.masterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 }
 
-/** Where the model's containers run in a VPC. */
-export type EndpointNetwork = SageMakerNetwork;
-
 /** The model's VpcConfig, its security groups, and the policy that lets SageMaker attach network interfaces. */
 export interface RenderedNetwork {
   readonly vpcConfig?: { securityGroupIds: string[]; subnets: string[] };
@@ -70,7 +67,7 @@ export interface RenderedNetwork {
   readonly policy?: iam.Policy;
 }
 
-export function renderNetwork(scope: Construct, role: iam.IRole, network: EndpointNetwork): RenderedNetwork {
+export function renderNetwork(scope: Construct, role: iam.IRole, network: SageMakerNetwork): RenderedNetwork {
   if (!network.vpc) return { securityGroups: [] };
   const access = sageMakerVpcAccess(scope, role, { ...network, vpc: network.vpc }, 'endpoints');
   return {

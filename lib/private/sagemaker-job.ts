@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PropsValidator } from './errors';
 import { sageMakerVpcAccess, SageMakerNetwork } from './vpc-access';
+import type { SageMakerJobOptions } from '../tasks/job-options';
 import { MlInstanceType } from '../instance-type';
 
 /** SageMaker's limit on a job's MaxRuntimeInSeconds and MaxWaitTimeInSeconds: 28 days. */
@@ -119,7 +120,7 @@ export interface RenderedJobBase {
 }
 
 /** Binds the image, grants the job role its keys, and renders the shared job fields. */
-export function renderJobBase(scope: Construct, props: SageMakerJobOptionsLike): RenderedJobBase {
+export function renderJobBase(scope: Construct, props: SageMakerJobOptions): RenderedJobBase {
   const image = props.image.bind(scope, props.role);
   // SageMaker creates KMS grants to attach encrypted volumes to the job's instances.
   props.volumeEncryptionKey?.grant(props.role, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*');
@@ -133,15 +134,4 @@ export function renderJobBase(scope: Construct, props: SageMakerJobOptionsLike):
     maxRuntimeInSeconds: (props.maxRuntime ?? Duration.hours(24)).toSeconds(),
     vpcConfig: renderVpcConfig(scope, props.role, props),
   };
-}
-
-/** The fields of `SageMakerJobOptions` the private helpers read (kept structural to avoid an import cycle). */
-export interface SageMakerJobOptionsLike extends SageMakerNetwork {
-  readonly role: iam.IRole;
-  readonly image: { bind(scope: Construct, grantee: iam.IGrantable): { readonly imageUri: string } };
-  readonly instanceCount?: number;
-  readonly volumeSize?: Size;
-  readonly volumeEncryptionKey?: import('aws-cdk-lib/aws-kms').IKey;
-  readonly outputEncryptionKey?: import('aws-cdk-lib/aws-kms').IKey;
-  readonly maxRuntime?: Duration;
 }
