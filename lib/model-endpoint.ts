@@ -11,7 +11,8 @@ import {
 } from './model-endpoint-options';
 import { renderDeployment, RenderedDeployment } from './private/endpoint-deployment';
 import { hasInstanceStorage } from './private/endpoint-instances';
-import { createExecutionRole, grantLocation, grantPublish, renderNetwork, RenderedNetwork } from './private/endpoint-role';
+import { createExecutionRole, grantLocation, renderNetwork, RenderedNetwork } from './private/endpoint-role';
+import { grantPublish } from './private/publish';
 import { addVariantScaling } from './private/endpoint-scaling';
 import { guardrailExclusion, serverlessMemory, validateEndpointProps, VariantPlan } from './private/endpoint-validation';
 import { acknowledgeFindings } from './private/nag';

@@ -13,6 +13,7 @@ import { ModelVersionParameter } from './model-version-parameter';
 import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, grantPromotion } from './private/deploy-states';
 import { allowLogsToUseKey } from './private/log-key';
 import { acknowledgeInlinePolicy } from './private/nag';
+import { grantPublish } from './private/publish';
 
 /**
  * When a training run deploys the model it registered.
@@ -151,7 +152,7 @@ export class ModelPromotion extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     // Covers the topic's key too, whichever topic (and key) it is.
-    this.failureTopic.grantPublish(this.stateMachine);
+    grantPublish(this.stateMachine, this.failureTopic);
     grantPromotion(this.stateMachine, cloudFormationRole);
     acknowledgePromotionRole(this.stateMachine.role, target);
 

@@ -17,6 +17,7 @@ import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } fr
 import { resolveGate } from './private/pipeline-gate';
 import { PipelineStates } from './private/pipeline-states';
 import { validatePipelineProps } from './private/pipeline-validation';
+import { grantPublish } from './private/publish';
 import { RunManifestFunction } from './private/run-manifest-function';
 import { SageMakerImage } from './sagemaker-image';
 import { MetricGate, ProcessingStepOptions, TrainingStepOptions } from './training-pipeline-options';
@@ -280,7 +281,7 @@ export class TrainingPipeline extends Construct {
     });
     // Reads evaluation reports; publishes to the encrypted failure topic.
     if (props.evaluation) this.lake.encryptionKey.grantDecrypt(this.stateMachine);
-    this.failureTopic.grantPublish(this.stateMachine);
+    grantPublish(this.stateMachine, this.failureTopic);
     if (deployment?.inRun) {
       grantPromotion(this.stateMachine, deployment.inRun.cloudFormationRole);
       acknowledgePromotionRole(this.stateMachine.role, deployment.inRun.modelVersion);
@@ -427,7 +428,6 @@ export class TrainingPipeline extends Construct {
     acknowledgeWildcards(role, { resources: [`${this.manifestFunction.function.functionArn}:*`] },
       'Step Functions may invoke any version of the run manifest function it owns.');
     acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
-    acknowledgeWildcards(role, { actions: ['kms:GenerateDataKey*'] }, 'The action group SNS publish grants use for the failure topic\'s key, on that key only.');
     acknowledgeInlinePolicy(role);
   }
 }

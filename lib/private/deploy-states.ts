@@ -165,7 +165,6 @@ export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionPa
   acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
   acknowledgeWildcards(role, { resources: [bootstrapParameters(role)] },
     'UpdateStack reads the CDK bootstrap version parameter, whose qualifier the synthesizer chooses, with the caller\'s permissions.');
-  acknowledgeWildcards(role, { actions: ['kms:GenerateDataKey*'] }, 'The action group SNS publish grants use for the failure topic\'s key, on that key only.');
   acknowledgeInlinePolicy(role);
 }
 

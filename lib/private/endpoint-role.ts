@@ -1,7 +1,6 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from './nag';
 import { SageMakerNetwork, sageMakerVpcAccess } from './vpc-access';
@@ -52,12 +51,6 @@ export function grantLocation(role: iam.IRole, location: InferenceDataLocation, 
   location.encryptionKey?.grant(role, ...(access === 'read' ? ['kms:Decrypt'] : ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']));
   acknowledgeWildcards(role, { resources: [location.arnForObjects(path)] },
     'SageMaker names the objects it reads and writes (per request, per hour of captured data); the grant is limited to the configured prefix.');
-}
-
-/** Lets the role publish to a topic, using the topic's KMS key. */
-export function grantPublish(role: iam.IRole, topic: sns.ITopic): void {
-  iam.Grant.addToPrincipal({ grantee: role, actions: ['sns:Publish'], resourceArns: [topic.topicArn] });
-  topic.masterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 }
 
 /** The model's VpcConfig, its security groups, and the policy that lets SageMaker attach network interfaces. */
