@@ -207,6 +207,7 @@ export class PipelineStates {
       resultPath: io.resultPath,
       taskTimeout: sfn.Timeout.duration(maxRuntime.plus(Duration.hours(1))),
     });
+    addSageMakerRetries(task);
     return task;
   }
 
@@ -235,7 +236,7 @@ export class PipelineStates {
       distribution: name === 'train' ? distribution : S3DataDistribution.FULLY_REPLICATED,
     });
     const wait = spot ? (options.maxWaitTime ?? defaultMaxWait(maxRuntime)) : maxRuntime;
-    return new SageMakerTrainingTask(this.scope, 'Train', {
+    const task = new SageMakerTrainingTask(this.scope, 'Train', {
       trainingJobName: sfn.JsonPath.stringAt('$.plan.trainingJob'),
       jobNamePrefix: `${this.ctx.pipelineName}-`,
       role: this.ctx.trainingRole,
@@ -258,6 +259,8 @@ export class PipelineStates {
       resultPath: '$.training',
       taskTimeout: sfn.Timeout.duration(wait.plus(Duration.hours(1))),
     });
+    addSageMakerRetries(task);
+    return task;
   }
 
   private scriptAsset(id: string, script: string, role: iam.IRole): s3assets.Asset {
@@ -332,9 +335,8 @@ export class PipelineStates {
     return new sfn.Pass(this.scope, id, { resultPath: '$.outcome', parameters: { status, ...(step ? { step } : {}) } });
   }
 
-  /** Retries SageMaker throttling and capacity errors, and routes any other failure to the failure path. */
+  /** Routes any failure of `task` (after its own retries) to the failure path. */
   private withFailureHandling<T extends sfn.TaskStateBase>(task: T, step: string, manifest: ManifestWriter): T {
-    if (task instanceof SageMakerProcessingTask || task instanceof SageMakerTrainingTask) addSageMakerRetries(task);
     const failed = this.recordOutcome(`${task.node.id}Failed`, 'FAILED', step);
     task.addCatch(failed, { resultPath: '$.error' });
     failed.next(this.failureNotification(manifest));

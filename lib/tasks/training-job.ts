@@ -230,7 +230,7 @@ function validate(scope: Construct, props: SageMakerTrainingTaskProps, pattern: 
     `'enableInterContainerTrafficEncryption' (false) leaves the traffic between the ${props.instanceCount} instances in clear text; remove it to encrypt`);
 
   const hyperparameters = Object.entries(props.hyperparameters ?? {});
-  v.check(hyperparameters.length > 100, `'hyperparameters' has ${hyperparameters.length} entries; SageMaker accepts at most 100`);
+  v.check(hyperparameters.length > 100, `'hyperparameters' has ${hyperparameters.length} entries; SageMaker accepts at most 100: pass the rest in a file in an input channel`);
   for (const [key, value] of hyperparameters) {
     v.checkResolved([key, value], () => key.length > 256 || value.length > 2500,
       `'hyperparameters' entry '${key.slice(0, 40)}' is too long (keys at most 256 characters, values at most 2500); shorten it or pass it in an input channel`);
