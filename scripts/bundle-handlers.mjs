@@ -20,6 +20,9 @@ await Promise.all(handlers.map((name) => build({
   format: 'cjs',
   // The Node.js 22 Lambda runtime ships AWS SDK v3; bundling it would only grow the asset.
   external: ['@aws-sdk/*'],
+  // Always the same tsconfig: otherwise the output (and the asset hash in every template) depends
+  // on whether jsii has written its tsconfig.json yet.
+  tsconfig: join(root, 'tsconfig.dev.json'),
   logLevel: 'warning',
 })));
 console.log(`bundled ${handlers.length} handler(s): ${handlers.join(', ') || 'none'}`);
