@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
-import { DataLake, MlInstanceType, SageMakerImage, TrainingPipeline, TrainingPipelineProps } from '../../lib';
 import { ROOT, testStack } from './app';
+import { DataLake, MlInstanceType, SageMakerImage, TrainingPipeline, TrainingPipelineProps } from '../../lib';
 
 export const SCRIPTS = path.join(ROOT, 'examples', 'training', 'scripts');
 

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
-import { DataLake, ModelRegistry, ModelVersionParameter, TrainingPipeline, TrainingPipelineProps } from '../../lib';
 import { testStack } from './app';
+import { DataLake, ModelRegistry, ModelVersionParameter, TrainingPipeline, TrainingPipelineProps } from '../../lib';
 
 /** A lake, a shared registry, the serving stack's model version parameter, and a pipeline that deploys into it. */
 export function servingPipelineStack(props: (lake: DataLake, registry: ModelRegistry, modelVersion: ModelVersionParameter) => TrainingPipelineProps): {

@@ -1,0 +1,174 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ModelVersionParameter } from './model-version-parameter';
+import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, grantPromotion } from './private/deploy-states';
+import { allowLogsToUseKey } from '../core/private/log-key';
+import { acknowledgeInlinePolicy } from '../core/private/nag';
+import { grantPublish } from '../core/private/publish';
+import { ModelApprovalStatus } from '../registry/model-registry';
+
+/**
+ * When a training run deploys the model it registered.
+ */
+export enum PromotionMode {
+  /** Every registered model is deployed by its run (models are registered approved). */
+  ALWAYS = 'ALWAYS',
+  /**
+   * A run deploys its model when it registers it approved; models registered pending approval
+   * are deployed when a person approves them in the registry.
+   */
+  WHEN_APPROVED = 'WHEN_APPROVED',
+  /** Runs never deploy; approving a model in the registry deploys it (registry-driven promotion). */
+  NEVER = 'NEVER',
+}
+
+/**
+ * How a promotion rolls a model version out.
+ */
+export interface RolloutOptions {
+  /**
+   * A deployment fails when the serving stack is still updating after this long.
+   *
+   * @default Duration.hours(2)
+   */
+  readonly rolloutTimeout?: Duration;
+
+  /**
+   * How often the serving stack is checked during a rollout.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * The role CloudFormation updates the serving stack with.
+   *
+   * @default - the CloudFormation execution role `cdk bootstrap` made for the serving stack
+   */
+  readonly cloudFormationRole?: iam.IRole;
+}
+
+/**
+ * Deployment of registered models by a `TrainingPipeline`.
+ */
+export interface ModelDeploymentOptions extends RolloutOptions {
+  /** The model version parameter of the serving stack (its `ModelEndpoint` serves that version). */
+  readonly modelVersion: ModelVersionParameter;
+
+  /**
+   * When a run deploys its model.
+   *
+   * @default PromotionMode.WHEN_APPROVED
+   */
+  readonly mode?: PromotionMode;
+}
+
+/**
+ * Properties of a `ModelPromotion`.
+ */
+export interface ModelPromotionProps extends RolloutOptions {
+  /** The model version parameter of the serving stack; its registry's approvals are promoted. */
+  readonly modelVersion: ModelVersionParameter;
+
+  /**
+   * Receives a message for every failed promotion.
+   *
+   * @default - a new topic encrypted with a new customer key
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * How long the promotion state machine's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Registry-driven promotion: approving a model version in the registry deploys it. A state
+ * machine, started by the registry's approval events, sets the serving stack's model version
+ * and waits for CloudFormation's rollout; a rollback keeps the previous version serving and
+ * notifies `failureTopic`.
+ */
+export class ModelPromotion extends Construct {
+  /** The state machine that promotes one approved version. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** Receives a message for every failed promotion. */
+  public readonly failureTopic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: ModelPromotionProps) {
+    super(scope, id);
+    const target = props.modelVersion;
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts logs and notifications of the promotion ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    allowLogsToUseKey(key);
+    this.failureTopic = props.notificationTopic ?? new sns.Topic(this, 'FailureTopic', { masterKey: key, enforceSSL: true });
+
+    const notify = new tasks.SnsPublish(this, 'NotifyFailure', {
+      topic: this.failureTopic,
+      subject: `Promotion of a model to ${target.servingStack.stackName} failed`,
+      message: sfn.TaskInput.fromObject({
+        'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
+        'model-package': sfn.JsonPath.stringAt('$.modelPackageArn'),
+        'error': sfn.JsonPath.stringAt('$.error.Error'),
+        'cause': sfn.JsonPath.stringAt('$.error.Cause'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(new sfn.Fail(this, 'PromotionFailed', { error: 'PromotionFailed', cause: 'See the failure notification' }));
+    const cloudFormationRole = props.cloudFormationRole ?? bootstrapDeployRole(this, target.servingStack);
+    const deploy = buildDeployStates(this, {
+      modelVersion: target,
+      packageArnPath: '$.modelPackageArn',
+      cloudFormationRole,
+      pollInterval: props.pollInterval ?? Duration.minutes(1),
+      rolloutTimeout: props.rolloutTimeout ?? Duration.hours(2),
+    }, {
+      catchTask: (task) => { task.addCatch(notify, { resultPath: '$.error' }); },
+      failWith: (stateId, error, cause) => new sfn.Pass(this, stateId, { result: sfn.Result.fromObject({ Error: error, Cause: cause }), resultPath: '$.error' }).next(notify),
+    });
+    deploy.done.next(new sfn.Succeed(this, 'Promoted'));
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(deploy.start),
+      timeout: (props.rolloutTimeout ?? Duration.hours(2)).plus(Duration.hours(1)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // Covers the topic's key too, whichever topic (and key) it is.
+    grantPublish(this.stateMachine, this.failureTopic);
+    grantPromotion(this.stateMachine, cloudFormationRole);
+    acknowledgePromotionRole(this.stateMachine.role, target);
+
+    new events.Rule(this, 'OnApproval', {
+      description: `Promotes models approved in ${target.registry.modelPackageGroupName}`,
+      eventPattern: target.registry.approvalEventPattern([ModelApprovalStatus.APPROVED]),
+      targets: [new targets.SfnStateMachine(this.stateMachine, {
+        input: events.RuleTargetInput.fromObject({ modelPackageArn: events.EventField.fromPath('$.detail.ModelPackageArn') }),
+        role: acknowledgedRole(this, 'TriggerRole', 'events.amazonaws.com'),
+      })],
+    });
+  }
+}
+
+function acknowledgedRole(scope: Construct, id: string, service: string): iam.Role {
+  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal(service) });
+  acknowledgeInlinePolicy(role);
+  return role;
+}

@@ -1,0 +1,430 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ResolvedGate, compare } from './pipeline-gate';
+import { RunManifestFunction } from './run-manifest-function';
+import { defaultMaxWait } from './sagemaker-job';
+import { MetricSource } from '../metric-gate';
+import { ProcessingStepOptions } from '../step-options';
+import { S3DataDistribution } from '../tasks/job-options';
+import { SageMakerProcessingTask } from '../tasks/processing-job';
+import { SageMakerTrainingTask } from '../tasks/training-job';
+import type { TrainingPipelineProps } from '../training-pipeline-props';
+import { MlInstanceType } from '../../core/instance-type';
+import { SageMakerImage } from '../../core/sagemaker-image';
+import { IDataLake } from '../../lake/data-lake';
+import { IModelRegistry, ModelApprovalStatus } from '../../registry/model-registry';
+import { RegisterModelPackageTask } from '../../registry/register-model-package';
+import { buildDeployStates, DeployStatesProps } from '../../serving/private/deploy-states';
+
+/** What the state graph is built from: the pipeline's resources, made before its states. */
+export interface PipelineContext {
+  readonly lake: IDataLake;
+  readonly pipelineName: string;
+  readonly inputPrefix: string;
+  readonly runsPrefix: string;
+  readonly registry: IModelRegistry;
+  readonly failureTopic: sns.ITopic;
+  readonly manifestFunction: RunManifestFunction;
+  /** The approval status models are registered with. */
+  readonly approvalStatus: ModelApprovalStatus;
+  /** Deploy each registered model in the run. */
+  readonly deployment?: Omit<DeployStatesProps, 'packageArnPath'>;
+  /** The training image defines its own metrics (recorded so a rerun request leaves them out). */
+  readonly builtInAlgorithm: boolean;
+  readonly trainingRole: iam.Role;
+  readonly preprocessingRole?: iam.Role;
+  readonly evaluationRole?: iam.Role;
+}
+
+interface ManifestWriter {
+  readonly entry: sfn.State;
+}
+
+/**
+ * Builds the states of a TrainingPipeline. States are created on the pipeline construct itself
+ * (`scope`), so their construct paths, and the names in the definition, are the pipeline's.
+ */
+export class PipelineStates {
+  private failureEntryState?: sfn.IChainable;
+
+  constructor(private readonly scope: Construct, private readonly ctx: PipelineContext) {}
+
+  /** The whole state graph of one run. */
+  public build(props: TrainingPipelineProps, gate: ResolvedGate | undefined): sfn.IChainable {
+    const manifest = this.manifestWriter();
+    const plan = this.planRun(props);
+    const concurrency = this.concurrencyGuard(props, manifest);
+
+    const steps: sfn.IChainable[] = [];
+    if (props.preprocessing && this.ctx.preprocessingRole) {
+      steps.push(this.withFailureHandling(this.processingStep('Preprocess', props.preprocessing, this.ctx.preprocessingRole, {
+        jobName: '$.plan.preprocessingJob',
+        inputs: [{ inputName: 'data', s3Uri: this.ctx.lake.rawBucket.s3UrlForObject(this.ctx.inputPrefix), localPath: '/opt/ml/processing/input/data' }],
+        outputs: ['train', 'validation', 'test', 'baseline'].map((name) => ({
+          outputName: name, s3Uri: sfn.JsonPath.stringAt(`$.plan.${name}Uri`), localPath: `/opt/ml/processing/output/${name}`,
+        })),
+        resultPath: '$.preprocessing',
+      }), 'Preprocess', manifest));
+    }
+    steps.push(this.withFailureHandling(this.trainingStep(props), 'Train', manifest));
+    if (props.evaluation && this.ctx.evaluationRole) {
+      steps.push(this.withFailureHandling(this.processingStep('Evaluate', props.evaluation, this.ctx.evaluationRole, {
+        jobName: '$.plan.evaluationJob',
+        inputs: [
+          { inputName: 'model', s3Uri: sfn.JsonPath.stringAt('$.training.ModelArtifacts.S3ModelArtifacts'), localPath: '/opt/ml/processing/model' },
+          { inputName: 'test', s3Uri: sfn.JsonPath.stringAt('$.plan.testUri'), localPath: '/opt/ml/processing/test' },
+        ],
+        outputs: [{ outputName: 'evaluation', s3Uri: sfn.JsonPath.stringAt('$.plan.evaluationUri'), localPath: '/opt/ml/processing/evaluation' }],
+        resultPath: '$.evaluation',
+      }), 'Evaluate', manifest));
+      steps.push(this.withFailureHandling(new tasks.CallAwsService(this.scope, 'ReadEvaluationReport', {
+        comment: 'Reads evaluation.json so the gate and the run manifest can use it',
+        service: 's3',
+        action: 'getObject',
+        iamAction: 's3:GetObject',
+        iamResources: [this.ctx.lake.artifactsBucket.arnForObjects(`${this.ctx.runsPrefix}*`)],
+        parameters: { Bucket: this.ctx.lake.artifactsBucket.bucketName, Key: sfn.JsonPath.stringAt('$.plan.evaluationKey') },
+        resultSelector: { 'document.$': 'States.StringToJson($.Body)' },
+        resultPath: '$.evaluationReport',
+      }), 'ReadEvaluationReport', manifest));
+    }
+
+    const registered = this.register(props, manifest);
+    const rejected = this.recordOutcome('RecordRejected', 'REJECTED').next(manifest.entry);
+    const decide = gate ? this.metricGate(gate, registered, rejected, manifest) : registered;
+
+    concurrency.proceed.next(steps[0]);
+    steps.forEach((step, i) => (step as sfn.TaskStateBase).next(steps[i + 1] ?? decide));
+    return sfn.Chain.start(plan).next(concurrency.start);
+  }
+
+  /** Names, URIs and keys of this run, derived from the execution so reruns never collide. */
+  private planRun(props: TrainingPipelineProps): sfn.IChainable {
+    const start = new sfn.Pass(this.scope, 'StartRun', {
+      comment: 'Keeps the trigger and derives a per-execution hash for job names',
+      parameters: {
+        'trigger.$': '$',
+        'run': {
+          'name.$': '$$.Execution.Name',
+          'hash.$': "States.Hash($$.Execution.Id, 'MD5')",
+        },
+      },
+    });
+    const artifacts = this.ctx.lake.artifactsBucket.bucketName;
+    const curated = this.ctx.lake.curatedBucket.bucketName;
+    const raw = this.ctx.lake.rawBucket.bucketName;
+    const runUri = (bucket: string, suffix: string) => `States.Format('s3://${bucket}/${this.ctx.runsPrefix}{}/${suffix}', $.run.name)`;
+    // Preprocessed splits are the run's own; without preprocessing they are fixed prefixes of the raw zone.
+    const splits = Object.fromEntries(['train', 'validation', 'test', 'baseline'].map((split) => props.preprocessing
+      ? [`${split}Uri.$`, runUri(curated, `${split}/`)]
+      : [`${split}Uri`, `s3://${raw}/${this.ctx.inputPrefix}${split}/`]));
+    const jobName = (stage: string) => `States.Format('${this.ctx.pipelineName}-${stage}-{}', $.run.hash)`;
+    const plan = new sfn.Pass(this.scope, 'PlanRun', {
+      comment: 'Job names and S3 locations of this run',
+      resultPath: '$.plan',
+      parameters: {
+        'preprocessingJob.$': jobName('prep'),
+        'trainingJob.$': jobName('train'),
+        'evaluationJob.$': jobName('eval'),
+        ...splits,
+        'modelUri.$': runUri(artifacts, 'model/'),
+        'checkpointUri.$': runUri(artifacts, 'checkpoints/'),
+        'evaluationUri.$': runUri(artifacts, 'evaluation/'),
+        'evaluationKey.$': `States.Format('${this.ctx.runsPrefix}{}/evaluation/evaluation.json', $.run.name)`,
+        'manifestKey.$': `States.Format('${this.ctx.runsPrefix}{}/manifest.json', $.run.name)`,
+      },
+    });
+    return sfn.Chain.start(start).next(plan);
+  }
+
+  /**
+   * Bounds concurrent runs without a lock: a run proceeds when it is among the oldest
+   * `maxConcurrentRuns` running executions, else waits and checks again, so the oldest
+   * always make progress and waiting runs never block each other.
+   */
+  private concurrencyGuard(props: TrainingPipelineProps, manifest: ManifestWriter): { start: sfn.IChainable; proceed: sfn.Pass } {
+    const max = props.maxConcurrentRuns ?? 1;
+    const stateMachineArn = Stack.of(this.scope).formatArn({
+      service: 'states', resource: 'stateMachine', resourceName: this.ctx.pipelineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const list = new tasks.CallAwsService(this.scope, 'ListRunningRuns', {
+      service: 'sfn',
+      action: 'listExecutions',
+      iamAction: 'states:ListExecutions',
+      iamResources: [stateMachineArn],
+      parameters: { StateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'), StatusFilter: 'RUNNING', MaxResults: 1000 },
+      // Executions come newest first: the last `max` are the oldest running ones.
+      resultSelector: { 'oldest.$': `$.Executions[-${max}:].ExecutionArn` },
+      resultPath: '$.concurrency',
+    });
+    list.addRetry({ errors: ['Sfn.SfnException', 'Sfn.ThrottlingException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
+    const mayProceed = new sfn.Pass(this.scope, 'CheckSlot', {
+      resultPath: '$.concurrency',
+      parameters: { 'mayProceed.$': 'States.ArrayContains($.concurrency.oldest, $$.Execution.Id)' },
+    });
+    const interval = props.concurrencyPollInterval ?? Duration.minutes(5);
+    const maxQueueTime = props.maxQueueTime ?? Duration.hours(24);
+    const maxWaits = Math.max(1, Math.ceil(maxQueueTime.toSeconds() / interval.toSeconds()));
+    const startWaiting = new sfn.Pass(this.scope, 'StartQueue', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.queue' });
+    const wait = new sfn.Wait(this.scope, 'WaitForSlot', { comment: `At most ${max} run(s) at once`, time: sfn.WaitTime.duration(interval) });
+    const count = new sfn.Pass(this.scope, 'CountSlotWait', { parameters: { 'count.$': 'States.MathAdd($.queue.count, 1)' }, resultPath: '$.queue' });
+    const proceed = new sfn.Pass(this.scope, 'SlotAcquired', { resultPath: sfn.JsonPath.DISCARD });
+    const choice = new sfn.Choice(this.scope, 'RunNow')
+      .when(sfn.Condition.booleanEquals('$.concurrency.mayProceed', true), proceed)
+      .when(sfn.Condition.numberGreaterThanEquals('$.queue.count', maxWaits), this.failStep('QueuedTooLong', 'ListRunningRuns', manifest, {
+        Error: 'QueuedTooLong', Cause: `No run slot became free within ${maxQueueTime.toHumanString()}: older runs are still running`,
+      }))
+      .otherwise(wait.next(count).next(list));
+    return { start: sfn.Chain.start(startWaiting).next(this.withFailureHandling(list, 'ListRunningRuns', manifest)).next(mayProceed).next(choice), proceed };
+  }
+
+  private processingStep(id: string, options: ProcessingStepOptions, role: iam.Role, io: {
+    jobName: string;
+    inputs: Array<{ inputName: string; s3Uri: string; localPath: string }>;
+    outputs: Array<{ outputName: string; s3Uri: string; localPath: string }>;
+    resultPath: string;
+  }): SageMakerProcessingTask {
+    const code = this.scriptAsset(`${id}Script`, options.script, role);
+    const maxRuntime = options.maxRuntime ?? Duration.hours(2);
+    const task = new SageMakerProcessingTask(this.scope, id, {
+      processingJobName: sfn.JsonPath.stringAt(io.jobName),
+      jobNamePrefix: `${this.ctx.pipelineName}-`,
+      role,
+      image: options.image ?? SageMakerImage.sklearn(),
+      instanceType: options.instanceType ?? MlInstanceType.ML_M5_XLARGE,
+      instanceCount: options.instanceCount,
+      volumeSize: options.volumeSize,
+      maxRuntime,
+      environment: options.environment,
+      containerEntrypoint: ['python3', `/opt/ml/processing/input/code/${objectName(code)}`],
+      containerArguments: options.arguments,
+      processingInputs: [...io.inputs, { inputName: 'code', s3Uri: code.s3ObjectUrl, localPath: '/opt/ml/processing/input/code' }],
+      processingOutputs: io.outputs,
+      resultPath: io.resultPath,
+      taskTimeout: sfn.Timeout.duration(maxRuntime.plus(Duration.hours(1))),
+    });
+    addSageMakerRetries(task);
+    return task;
+  }
+
+  private trainingStep(props: TrainingPipelineProps): SageMakerTrainingTask {
+    const options = props.training;
+    const spot = options.useSpotInstances ?? false;
+    const checkpoints = options.checkpoints ?? spot;
+    const count = options.instanceCount ?? 1;
+    const maxRuntime = options.maxRuntime ?? Duration.hours(24);
+    const hyperparameters = { ...options.hyperparameters };
+    const codeChannels = [];
+    if (options.script) {
+      // Script mode: the toolkit takes an S3 submit directory only as a tar.gz, but copies a local
+      // one, so the script arrives as its own channel and the program runs from there.
+      const code = this.scriptAsset('TrainingScript', options.script, this.ctx.trainingRole);
+      hyperparameters.sagemaker_program = objectName(code);
+      hyperparameters.sagemaker_submit_directory = '/opt/ml/input/data/code';
+      codeChannels.push({ channelName: 'code', s3Uri: code.s3ObjectUrl, distribution: S3DataDistribution.FULLY_REPLICATED });
+    }
+    const distribution = options.distribution ?? (count > 1 ? S3DataDistribution.SHARDED_BY_S3_KEY : S3DataDistribution.FULLY_REPLICATED);
+    const channel = (name: string) => ({
+      channelName: name,
+      s3Uri: sfn.JsonPath.stringAt(`$.plan.${name}Uri`),
+      contentType: options.contentType ?? 'text/csv',
+      // Validation data is small and every instance scores it whole.
+      distribution: name === 'train' ? distribution : S3DataDistribution.FULLY_REPLICATED,
+    });
+    const wait = spot ? (options.maxWaitTime ?? defaultMaxWait(maxRuntime)) : maxRuntime;
+    const task = new SageMakerTrainingTask(this.scope, 'Train', {
+      trainingJobName: sfn.JsonPath.stringAt('$.plan.trainingJob'),
+      jobNamePrefix: `${this.ctx.pipelineName}-`,
+      role: this.ctx.trainingRole,
+      image: options.image,
+      instanceType: options.instanceType,
+      instanceCount: options.instanceCount,
+      volumeSize: options.volumeSize,
+      maxRuntime,
+      useSpotInstances: spot,
+      maxWaitTime: options.maxWaitTime,
+      checkpointS3Uri: checkpoints ? sfn.JsonPath.stringAt('$.plan.checkpointUri') : undefined,
+      hyperparameters,
+      environment: options.environment,
+      metricDefinitions: options.metricDefinitions,
+      channels: [channel('train'), channel('validation'), ...codeChannels],
+      outputS3Uri: sfn.JsonPath.stringAt('$.plan.modelUri'),
+      enableNetworkIsolation: options.enableNetworkIsolation,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      resultPath: '$.training',
+      taskTimeout: sfn.Timeout.duration(wait.plus(Duration.hours(1))),
+    });
+    addSageMakerRetries(task);
+    return task;
+  }
+
+  private scriptAsset(id: string, script: string, role: iam.IRole): s3assets.Asset {
+    const asset = new s3assets.Asset(this.scope, id, { path: script });
+    // The one script object, not the whole assets bucket.
+    asset.bucket.grantRead(role, asset.s3ObjectKey);
+    return asset;
+  }
+
+  private metricGate(gate: ResolvedGate, pass: sfn.IChainable, reject: sfn.IChainable, manifest: ManifestWriter): sfn.IChainable {
+    const valuePath = gate.source === MetricSource.TRAINING_JOB ? '$.gate.values[0]' : `$.evaluationReport.document.metrics.${gate.metricName}.value`;
+    const missing = this.failStep('GateMetricMissing', 'MetricGate', manifest, {
+      Error: 'GateMetricMissing',
+      Cause: `Metric '${gate.metricName}' was not found in the ${gate.source === MetricSource.TRAINING_JOB ? 'training job metrics' : 'evaluation report'}`,
+    });
+    const record = (id: string, passed: boolean) => new sfn.Pass(this.scope, id, {
+      resultPath: '$.gate',
+      parameters: {
+        metric: gate.metricName, threshold: gate.threshold, comparison: gate.comparison, passed,
+        'value.$': valuePath,
+      },
+    });
+    const choice = new sfn.Choice(this.scope, 'MetricGate', { comment: `${gate.metricName} ${gate.comparison} ${gate.threshold}` })
+      // Rules run in order, so no comparison ever reads a missing or non-numeric value. Not(IsX: true)
+      // rather than IsX: false: the same in Step Functions, and what aws-local-stepfunctions evaluates right.
+      .when(sfn.Condition.not(sfn.Condition.isPresent(valuePath)), missing)
+      .when(sfn.Condition.not(sfn.Condition.isNumeric(valuePath)), missing)
+      .when(compare(valuePath, gate), record('GatePassed', true).next(pass))
+      .otherwise(record('GateFailed', false).next(reject));
+    if (gate.source !== MetricSource.TRAINING_JOB) return choice;
+    const extract = new sfn.Pass(this.scope, 'ExtractGateMetric', {
+      resultPath: '$.gate',
+      parameters: { 'values.$': `$.training.FinalMetricDataList[?(@.MetricName == '${gate.metricName}')].Value` },
+    });
+    return sfn.Chain.start(extract).next(choice);
+  }
+
+  private register(props: TrainingPipelineProps, manifest: ManifestWriter): sfn.IChainable {
+    const register = new RegisterModelPackageTask(this.scope, 'RegisterModel', {
+      registry: this.ctx.registry,
+      inferenceImage: props.inferenceImage ?? props.training.image,
+      modelDataUrl: sfn.JsonPath.stringAt('$.training.ModelArtifacts.S3ModelArtifacts'),
+      approvalStatus: this.ctx.approvalStatus,
+      modelPackageDescription: sfn.JsonPath.format('Trained by {} in execution {}', this.ctx.pipelineName, sfn.JsonPath.stringAt('$$.Execution.Name')),
+      modelQualityReportUri: props.evaluation ? sfn.JsonPath.format('{}evaluation.json', sfn.JsonPath.stringAt('$.plan.evaluationUri')) : undefined,
+      customerMetadata: {
+        'pipeline': this.ctx.pipelineName,
+        'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
+        'training-job': sfn.JsonPath.stringAt('$.training.TrainingJobName'),
+        'run-manifest': sfn.JsonPath.format(`s3://${this.ctx.lake.artifactsBucket.bucketName}/{}`, sfn.JsonPath.stringAt('$.plan.manifestKey')),
+      },
+      resultSelector: { 'ModelPackageArn.$': '$.ModelPackageArn' },
+      resultPath: '$.registration',
+    });
+    addSageMakerRetries(register);
+    const recorded = this.recordOutcome('RecordRegistered', 'REGISTERED');
+    let after: sfn.Chain = sfn.Chain.start(recorded);
+    if (this.ctx.deployment) {
+      const deploy = buildDeployStates(this.scope, { ...this.ctx.deployment, packageArnPath: '$.registration.ModelPackageArn' }, {
+        catchTask: (task, step) => { this.withFailureHandling(task, step, manifest); },
+        failWith: (id, error, cause) => this.failStep(id, 'Deploy', manifest, { Error: error, Cause: cause }),
+      });
+      recorded.next(deploy.start);
+      after = sfn.Chain.custom(recorded, [deploy.done], deploy.done);
+    }
+    if (props.postRegistration) after = after.next(props.postRegistration);
+    after.next(manifest.entry);
+    return this.withFailureHandling(register, 'RegisterModel', manifest).next(recorded);
+  }
+
+  private recordOutcome(id: string, status: string, step?: string): sfn.Pass {
+    return new sfn.Pass(this.scope, id, { resultPath: '$.outcome', parameters: { status, ...(step ? { step } : {}) } });
+  }
+
+  /** Routes any failure of `task` (after its own retries) to the failure path. */
+  private withFailureHandling<T extends sfn.TaskStateBase>(task: T, step: string, manifest: ManifestWriter): T {
+    const failed = this.recordOutcome(`${task.node.id}Failed`, 'FAILED', step);
+    task.addCatch(failed, { resultPath: '$.error' });
+    failed.next(this.failureNotification(manifest));
+    return task;
+  }
+
+  private failStep(id: string, step: string, manifest: ManifestWriter, error: { Error: string; Cause: string }): sfn.IChainable {
+    const record = this.recordOutcome(id, 'FAILED', step);
+    const setError = new sfn.Pass(this.scope, `${id}Error`, { result: sfn.Result.fromObject(error), resultPath: '$.error' });
+    return sfn.Chain.start(record).next(setError).next(this.failureNotification(manifest));
+  }
+
+  /** One notification state for every failed step: publish, then write the manifest, then fail. */
+  private failureNotification(manifest: ManifestWriter): sfn.IChainable {
+    if (this.failureEntryState) return this.failureEntryState;
+    const notify = new tasks.SnsPublish(this.scope, 'NotifyFailure', {
+      topic: this.ctx.failureTopic,
+      subject: `Training pipeline ${this.ctx.pipelineName} failed`,
+      message: sfn.TaskInput.fromObject({
+        'pipeline': this.ctx.pipelineName,
+        'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
+        'step': sfn.JsonPath.stringAt('$.outcome.step'),
+        'error': sfn.JsonPath.stringAt('$.error.Error'),
+        'cause': sfn.JsonPath.stringAt('$.error.Cause'),
+        'run-manifest': sfn.JsonPath.format(`s3://${this.ctx.lake.artifactsBucket.bucketName}/{}`, sfn.JsonPath.stringAt('$.plan.manifestKey')),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    notify.addRetry({ errors: ['SNS.SdkClientException', 'SNS.ThrottledException', 'SNS.InternalErrorException'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
+    notify.next(manifest.entry);
+    this.failureEntryState = notify;
+    return notify;
+  }
+
+  /** Writes the run manifest with the manifest function, then ends the run by its outcome. */
+  private manifestWriter(): ManifestWriter {
+    const write = new tasks.LambdaInvoke(this.scope, 'WriteRunManifest', {
+      lambdaFunction: this.ctx.manifestFunction.function,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({
+        manifestBucket: this.ctx.lake.artifactsBucket.bucketName,
+        manifestKey: sfn.JsonPath.stringAt('$.plan.manifestKey'),
+        inputs: [{ bucket: this.ctx.lake.rawBucket.bucketName, prefix: this.ctx.inputPrefix }],
+        builtInAlgorithm: this.ctx.builtInAlgorithm,
+        execution: {
+          id: sfn.JsonPath.stringAt('$$.Execution.Id'),
+          name: sfn.JsonPath.stringAt('$$.Execution.Name'),
+          startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+          stateMachine: sfn.JsonPath.stringAt('$$.StateMachine.Id'),
+          input: sfn.JsonPath.objectAt('$$.Execution.Input'),
+        },
+        run: sfn.JsonPath.objectAt('$'),
+      }),
+      resultPath: '$.manifest',
+    });
+    const outcome = new sfn.Choice(this.scope, 'RunOutcome')
+      .when(sfn.Condition.stringEquals('$.outcome.status', 'FAILED'),
+        new sfn.Fail(this.scope, 'RunFailed', { error: 'TrainingPipelineFailed', cause: 'A step failed; see the failure notification and the run manifest' }))
+      .when(sfn.Condition.stringEquals('$.outcome.status', 'REJECTED'), new sfn.Succeed(this.scope, 'ModelRejected', { comment: 'The model did not pass the gate' }))
+      .otherwise(new sfn.Succeed(this.scope, 'ModelRegistered'));
+    // The function's reserved concurrency can throttle a burst of runs: wait rather than fail.
+    write.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 6 });
+    // Not through NotifyFailure, which would try to write the manifest again.
+    const notWritten = new tasks.SnsPublish(this.scope, 'NotifyManifestNotWritten', {
+      topic: this.ctx.failureTopic,
+      subject: `Training pipeline ${this.ctx.pipelineName}: run manifest not written`,
+      message: sfn.TaskInput.fromObject({
+        'pipeline': this.ctx.pipelineName,
+        'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
+        'error': sfn.JsonPath.stringAt('$.error.Error'),
+        'cause': sfn.JsonPath.stringAt('$.error.Cause'),
+        'outcome': sfn.JsonPath.objectAt('$.outcome'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(new sfn.Fail(this.scope, 'ManifestNotWritten', { error: 'RunManifestNotWritten', cause: 'The run manifest could not be written' }));
+    write.addCatch(notWritten, { resultPath: '$.error' });
+    return { entry: sfn.Chain.start(write).next(outcome).startState };
+  }
+}
+
+/** The file name an asset's object gets when SageMaker copies it into a container folder. */
+function objectName(asset: s3assets.Asset): string {
+  return asset.s3ObjectKey.split('/').pop()!;
+}
+
+/** AWS's guidance for SageMaker API errors: throttling retried fast, capacity limits slowly. */
+function addSageMakerRetries(task: sfn.TaskStateBase): void {
+  task.addRetry({ errors: ['SageMaker.ResourceLimitExceededException', 'SageMaker.ResourceLimitExceeded'], interval: Duration.seconds(60), backoffRate: 2, maxAttempts: 5 });
+  task.addRetry({ errors: ['SageMaker.ThrottlingException', 'SageMaker.AmazonSageMakerException'], interval: Duration.seconds(1), backoffRate: 1.1, maxAttempts: 8 });
+}

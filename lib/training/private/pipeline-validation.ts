@@ -1,0 +1,65 @@
+import { Annotations, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ResolvedGate } from './pipeline-gate';
+import { MetricSource } from '../metric-gate';
+import type { TrainingPipelineProps } from '../training-pipeline-props';
+import { PropsValidator } from '../../core/private/errors';
+import { ModelApprovalStatus } from '../../registry/model-registry';
+import { PromotionMode } from '../../serving/model-promotion';
+
+/** Length of the MD5 hex digest that makes job names unique per execution. */
+const HASH_LENGTH = 32;
+// Lowercase: the name is part of SageMaker job ARNs, which SageMaker writes in lowercase.
+const PIPELINE_NAME = /^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$/;
+
+/** Checks a TrainingPipeline's props at synth, reporting every problem at once. */
+export function validatePipelineProps(scope: Construct, props: TrainingPipelineProps, pipelineName: string, gate: ResolvedGate | undefined): void {
+  const v = new PropsValidator(scope, 'TrainingPipelineInvalidProps');
+  v.checkResolved([pipelineName], () => !PIPELINE_NAME.test(pipelineName),
+    `'pipelineName' ('${pipelineName}') must be 1 to 24 lowercase letters, digits and hyphens, starting and ending with a letter or digit `
+    + `(job names add '-train-' and a ${HASH_LENGTH}-character hash, and SageMaker allows 63); use e.g. 'churn'`);
+  const prefix = props.inputPrefix ?? 'training-data/';
+  v.checkResolved([prefix], () => prefix.startsWith('/') || !prefix.endsWith('/') || prefix.includes('*'),
+    `'inputPrefix' ('${prefix}') must be a key prefix ending in '/' without a leading '/' or wildcards; use e.g. 'training-data/'`);
+  const max = props.maxConcurrentRuns;
+  v.check(max !== undefined && (!Number.isInteger(max) || max < 1 || max > 1000),
+    `'maxConcurrentRuns' (${max}) must be a whole number from 1 to 1000; use 1 to run one at a time`);
+  v.check(props.triggerKeySuffix !== undefined && props.triggerOnNewData === false,
+    `'triggerKeySuffix' ('${props.triggerKeySuffix}') has no effect with 'triggerOnNewData: false'; remove one of them`);
+  v.check(props.training.image.reportsOwnMetrics && props.training.script === undefined && (props.training.metricDefinitions?.length ?? 0) > 0,
+    `'training.metricDefinitions' cannot be given for a SageMaker built-in algorithm, which reports its own metrics (e.g. 'validation:auc'); remove them, or use the image in script mode with 'training.script'`);
+  v.check(props.training.script !== undefined && props.training.enableNetworkIsolation === true,
+    `'training.enableNetworkIsolation' (true) cannot be used with 'training.script': the container downloads the script from S3; bake the script into the image instead`);
+  const deployment = props.deployment;
+  if (deployment) {
+    v.check(deployment.mode === PromotionMode.ALWAYS && props.approvalStatus !== undefined && props.approvalStatus !== ModelApprovalStatus.APPROVED,
+      `'deployment.mode' (ALWAYS) deploys every registered model, which SageMaker allows only for approved ones, but 'approvalStatus' is ${props.approvalStatus}; `
+      + 'use PromotionMode.WHEN_APPROVED to deploy after manual approval, or drop approvalStatus');
+    const served = deployment.modelVersion.registry.modelPackageGroupName;
+    const registry = props.registry?.modelPackageGroupName;
+    v.check(registry !== undefined && !Token.isUnresolved(served) && !Token.isUnresolved(registry) && served !== registry,
+      `'deployment.modelVersion' serves registry '${served}' but the pipeline registers into '${registry}'; give both the same registry`);
+    v.check(props.registry === undefined,
+      `'deployment' needs 'registry': the endpoint's ModelVersionParameter and the pipeline must share one registry; create a ModelRegistry and pass it to both`);
+  }
+  if (gate) {
+    v.check(!Number.isFinite(gate.threshold), `'gate.threshold' (${gate.threshold}) must be a finite number`);
+    if (gate.source === MetricSource.TRAINING_JOB) {
+      const defined = (props.training.metricDefinitions ?? []).map((m) => m.name);
+      v.check(!props.training.image.reportsOwnMetrics && !defined.includes(gate.metricName),
+        `'gate.metricName' ('${gate.metricName}') is not among 'training.metricDefinitions' (${defined.length ? defined.map((n) => `'${n}'`).join(', ') : 'none'}); `
+        + `add { name: '${gate.metricName}', regex: '${gate.metricName}=([0-9\\\\.]+)' } or gate on a defined metric`);
+      v.check(gate.metricName.includes("'"), `'gate.metricName' ('${gate.metricName}') must not contain quotes`);
+    } else {
+      v.check(props.evaluation === undefined,
+        `'gate.source' (EVALUATION_REPORT) needs an 'evaluation' step that writes the report; add one or use MetricSource.TRAINING_JOB`);
+      v.check(!/^[A-Za-z_][A-Za-z0-9_]*$/.test(gate.metricName),
+        `'gate.metricName' ('${gate.metricName}') must be a plain key of the evaluation report (letters, digits, underscores), e.g. 'auc'`);
+    }
+  }
+  v.throwIfInvalid();
+  if (props.training.image.cpuOnly && props.training.instanceType.isGpu) {
+    Annotations.of(scope).addWarningV2('cdk-mlops:cpuOnlyImageOnGpu',
+      `'training.image' runs on CPU only, so the GPUs of '${props.training.instanceType.name}' would be paid for and idle; use a CPU instance type or a GPU-capable image`);
+  }
+}

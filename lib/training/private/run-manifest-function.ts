@@ -1,0 +1,71 @@
+import * as path from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
+
+/** Bundled by scripts/bundle-handlers.mjs from lambda/run-manifest. */
+const HANDLER = path.join(__dirname, '..', '..', '..', 'assets', 'lambda', 'run-manifest');
+
+export interface RunManifestFunctionProps {
+  readonly encryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/**
+ * The function that writes run manifests: its own least-privilege role, an encrypted log
+ * group, tracing and bounded concurrency. Its data grants are added by the pipeline.
+ */
+export class RunManifestFunction extends Construct implements iam.IGrantable {
+  public readonly function: lambda.Function;
+  public readonly role: iam.Role;
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, props: RunManifestFunctionProps) {
+    super(scope, id);
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Writes run manifests of a training pipeline',
+    });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = role;
+    this.grantPrincipal = role;
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'Writes the run manifest of a training pipeline execution',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(HANDLER),
+      role,
+      timeout: Duration.minutes(2),
+      memorySize: 256,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      reservedConcurrentExecutions: 5,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
+    });
+    logGroup.grantWrite(role);
+    acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray trace segments and, in a VPC, network interfaces have no resource-level permissions.');
+    acknowledgeInlinePolicy(role);
+    acknowledgeFindings(this.function, [{
+      rules: ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
+      reason: 'Step Functions invokes the function synchronously and retries and catches its errors; a dead-letter queue only serves asynchronous invocations.',
+    }]);
+    if (!props.vpc) {
+      acknowledgeFindings(this.function, [{
+        rules: ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
+        reason: 'The function only calls S3 over TLS; give the pipeline a vpc to run it, and the jobs, inside one.',
+      }]);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { ArnFormat, Aws, Duration, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { SageMakerJobOptions } from '../tasks/job-options';
+import { MlInstanceType } from '../../core/instance-type';
+import { PropsValidator } from '../../core/private/errors';
+import { lowercaseName } from '../../core/private/sagemaker-api';
+import { sageMakerVpcAccess, SageMakerNetwork } from '../../core/private/vpc-access';
+
+/** SageMaker's limit on a job's MaxRuntimeInSeconds and MaxWaitTimeInSeconds: 28 days. */
+export const MAX_JOB_RUNTIME = Duration.days(28);
+/** SageMaker's limit on a processing job's MaxRuntimeInSeconds: 9 days (777600 s). */
+export const MAX_PROCESSING_RUNTIME = Duration.days(9);
+
+/** Spot training waits for capacity up to twice the runtime, within SageMaker's limit. */
+export function defaultMaxWait(maxRuntime: Duration): Duration {
+  return Duration.seconds(Math.min(maxRuntime.toSeconds() * 2, MAX_JOB_RUNTIME.toSeconds()));
+}
+
+/** The Step Functions resource ARN of a SageMaker API, `.sync` when the task waits for the job. */
+export function sagemakerResourceArn(api: string, pattern: sfn.IntegrationPattern): string {
+  const suffix = pattern === sfn.IntegrationPattern.RUN_JOB ? '.sync' : '';
+  return `arn:${Aws.PARTITION}:states:::sagemaker:${api}${suffix}`;
+}
+
+/**
+ * What a state machine needs to run one kind of SageMaker job: create, describe and stop
+ * jobs of that kind, pass the job role to SageMaker only, and (for `.sync`) the managed
+ * EventBridge rule through which Step Functions learns that the job ended.
+ */
+export function sagemakerJobPolicies(scope: Construct, options: {
+  readonly jobResource: string;
+  readonly jobNamePrefix?: string;
+  readonly jobKind: 'Training' | 'Processing' | 'Transform';
+  readonly role: iam.IRole;
+  readonly pattern: sfn.IntegrationPattern;
+}): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const statements = [
+    new iam.PolicyStatement({
+      actions: [`sagemaker:Create${options.jobKind}Job`, `sagemaker:Describe${options.jobKind}Job`, `sagemaker:Stop${options.jobKind}Job`, 'sagemaker:AddTags'],
+      resources: [stack.formatArn({ service: 'sagemaker', resource: options.jobResource, resourceName: `${lowercaseName(options.jobNamePrefix ?? '')}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+    }),
+    new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [options.role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }),
+  ];
+  if (options.pattern === sfn.IntegrationPattern.RUN_JOB) {
+    statements.push(new iam.PolicyStatement({
+      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: `StepFunctionsGetEventsForSageMaker${options.jobKind}JobsRule` })],
+    }));
+  }
+  return statements;
+}
+
+/**
+ * Renders a job's VpcConfig (creating a security group when none is given) and grants the
+ * job role the network-interface permissions SageMaker needs inside a VPC.
+ */
+export function renderVpcConfig(scope: Construct, role: iam.IRole, network: SageMakerNetwork): any {
+  if (!network.vpc) return undefined;
+  const access = sageMakerVpcAccess(scope, role, { ...network, vpc: network.vpc }, 'jobs');
+  return { SecurityGroupIds: access.securityGroupIds, Subnets: access.subnets };
+}
+
+/** Shared synth-time checks of a job's resources. */
+export function checkJobResources(v: PropsValidator, props: {
+  readonly jobNamePrefix?: string;
+  readonly instanceType: MlInstanceType;
+  readonly instanceCount?: number;
+  readonly volumeSize?: Size;
+  readonly maxRuntime?: Duration;
+}, maxRuntimeLimit: Duration = MAX_JOB_RUNTIME): void {
+  const count = props.instanceCount;
+  v.checkResolved([count], () => count !== undefined && (!Number.isInteger(count) || count < 1 || count > 100),
+    `'instanceCount' (${count}) must be a whole number from 1 to 100; use 1 for a single instance`);
+  const size = props.volumeSize;
+  if (size !== undefined && !size.isUnresolved()) {
+    const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+    v.check(!Number.isInteger(gib) || gib < 1 || gib > 16384,
+      `'volumeSize' (${gib} GiB) must be a whole number of GiB from 1 to 16384; use e.g. Size.gibibytes(50)`);
+  }
+  checkDuration(v, 'maxRuntime', props.maxRuntime, maxRuntimeLimit);
+  const prefix = props.jobNamePrefix;
+  v.checkResolved([prefix], () => prefix !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/.test(prefix),
+    `'jobNamePrefix' ('${prefix}') must be 1 to 63 letters, digits and hyphens, starting with a letter or digit`);
+}
+
+/** A job duration: at least one second, at most SageMaker's limit (28 days for training), whole seconds. */
+export function checkDuration(v: PropsValidator, name: string, value: Duration | undefined, limit: Duration = MAX_JOB_RUNTIME): void {
+  if (value === undefined || value.isUnresolved()) return;
+  const seconds = value.toMilliseconds() / 1000;
+  v.check(!Number.isInteger(seconds) || seconds < 1 || seconds > limit.toSeconds(),
+    `'${name}' (${value.toHumanString()}) must be whole seconds from 1 second to ${limit.toHumanString()}, SageMaker's limit; use e.g. Duration.hours(2)`);
+}
+
+/** What the processing and training tasks render alike from `SageMakerJobOptions`. */
+export interface RenderedJobBase {
+  readonly imageUri: string;
+  readonly instanceCount: number;
+  readonly volumeSizeInGb: number;
+  readonly volumeKmsKeyId?: string;
+  readonly outputKmsKeyId?: string;
+  readonly maxRuntimeInSeconds: number;
+  readonly vpcConfig?: any;
+}
+
+/** Binds the image, grants the job role its keys, and renders the shared job fields. */
+export function renderJobBase(scope: Construct, props: SageMakerJobOptions): RenderedJobBase {
+  const image = props.image.bind(scope, props.role);
+  // SageMaker creates KMS grants to attach encrypted volumes to the job's instances.
+  props.volumeEncryptionKey?.grant(props.role, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*');
+  props.outputEncryptionKey?.grantEncryptDecrypt(props.role);
+  return {
+    imageUri: image.imageUri,
+    instanceCount: props.instanceCount ?? 1,
+    volumeSizeInGb: (props.volumeSize ?? Size.gibibytes(30)).toGibibytes(),
+    volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+    outputKmsKeyId: props.outputEncryptionKey?.keyArn,
+    maxRuntimeInSeconds: (props.maxRuntime ?? Duration.hours(24)).toSeconds(),
+    vpcConfig: renderVpcConfig(scope, props.role, props),
+  };
+}

@@ -1,0 +1,166 @@
+import { Duration, Size } from 'aws-cdk-lib';
+import { S3DataDistribution } from './tasks/job-options';
+import { MetricDefinition } from './tasks/training-job';
+import { MlInstanceType } from '../core/instance-type';
+import { SageMakerImage } from '../core/sagemaker-image';
+
+/**
+ * A processing step of the pipeline (preprocessing or evaluation): one Python script run in a
+ * SageMaker processing container.
+ */
+export interface ProcessingStepOptions {
+  /** Path of the local Python script; it is uploaded with the stack's assets. */
+  readonly script: string;
+
+  /**
+   * The container image.
+   *
+   * @default SageMakerImage.sklearn()
+   */
+  readonly image?: SageMakerImage;
+
+  /**
+   * The instance type.
+   *
+   * @default MlInstanceType.ML_M5_XLARGE
+   */
+  readonly instanceType?: MlInstanceType;
+
+  /**
+   * Number of instances.
+   *
+   * @default 1
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * Arguments passed to the script.
+   *
+   * @default - none
+   */
+  readonly arguments?: string[];
+
+  /**
+   * Environment variables of the container.
+   *
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * The job is stopped after this long.
+   *
+   * @default Duration.hours(2)
+   */
+  readonly maxRuntime?: Duration;
+
+  /**
+   * Size of each instance's ML storage volume.
+   *
+   * @default Size.gibibytes(30)
+   */
+  readonly volumeSize?: Size;
+}
+
+/**
+ * The training step of the pipeline.
+ */
+export interface TrainingStepOptions {
+  /** The training image, e.g. `SageMakerImage.xgboost()` or a PyTorch Deep Learning Container. */
+  readonly image: SageMakerImage;
+
+  /** The instance type, e.g. `MlInstanceType.ML_G5_XLARGE`. */
+  readonly instanceType: MlInstanceType;
+
+  /**
+   * Number of instances; more than one trains on several instances (distributed).
+   *
+   * @default 1
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * A local Python script run in script mode by framework images (scikit-learn, PyTorch,
+   * Hugging Face): it is uploaded with the stack's assets and set as `sagemaker_program`.
+   *
+   * @default - the image's own training program (built-in algorithms such as XGBoost)
+   */
+  readonly script?: string;
+
+  /**
+   * Hyperparameters, passed to the container as strings.
+   *
+   * @default - none
+   */
+  readonly hyperparameters?: Record<string, string>;
+
+  /**
+   * Environment variables of the container.
+   *
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * Metrics SageMaker parses from the training logs; a gate on the training job needs its metric here.
+   *
+   * @default - none
+   */
+  readonly metricDefinitions?: MetricDefinition[];
+
+  /**
+   * The job is stopped after this long.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly maxRuntime?: Duration;
+
+  /**
+   * Train on managed spot capacity, with checkpoints in the artifacts zone so an interrupted job resumes.
+   *
+   * @default false
+   */
+  readonly useSpotInstances?: boolean;
+
+  /**
+   * With spot: how long to wait for capacity plus the training time; must exceed `maxRuntime`.
+   *
+   * @default - twice `maxRuntime`, at most 28 days
+   */
+  readonly maxWaitTime?: Duration;
+
+  /**
+   * Sync `/opt/ml/checkpoints` to the run's prefix in the artifacts zone.
+   *
+   * @default - true with spot training, else false
+   */
+  readonly checkpoints?: boolean;
+
+  /**
+   * Size of each instance's ML storage volume.
+   *
+   * @default Size.gibibytes(30)
+   */
+  readonly volumeSize?: Size;
+
+  /**
+   * MIME type of the training data.
+   *
+   * @default 'text/csv'
+   */
+  readonly contentType?: string;
+
+  /**
+   * How the training data is spread over several instances.
+   *
+   * @default - S3DataDistribution.SHARDED_BY_S3_KEY with more than one instance, else FULLY_REPLICATED
+   */
+  readonly distribution?: S3DataDistribution;
+
+  /**
+   * Isolate the training containers from the network. Not with `script`, which the container downloads.
+   *
+   * @default false
+   */
+  readonly enableNetworkIsolation?: boolean;
+}

@@ -1,0 +1,171 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { MetricGate } from './metric-gate';
+import { ProcessingStepOptions, TrainingStepOptions } from './step-options';
+import { SageMakerImage } from '../core/sagemaker-image';
+import { IDataLake } from '../lake/data-lake';
+import { IModelRegistry, ModelApprovalStatus } from '../registry/model-registry';
+import { ModelDeploymentOptions } from '../serving/model-promotion';
+
+/**
+ * Properties of a `TrainingPipeline`.
+ */
+export interface TrainingPipelineProps {
+  /** The data lake: raw data in, curated data and artifacts out. */
+  readonly dataLake: IDataLake;
+
+  /** The training step. */
+  readonly training: TrainingStepOptions;
+
+  /**
+   * Name of the pipeline: the state machine's name and the start of every job name and S3 prefix.
+   * 1 to 24 lowercase letters, digits and hyphens (job names add a 38-character suffix; SageMaker allows 63).
+   *
+   * @default - derived from the construct path
+   */
+  readonly pipelineName?: string;
+
+  /**
+   * The prefix of the raw zone that holds the training data.
+   *
+   * @default 'training-data/'
+   */
+  readonly inputPrefix?: string;
+
+  /**
+   * A preprocessing step: reads the raw data (`/opt/ml/processing/input/data`), writes
+   * `train/`, `validation/`, `test/` and `baseline/` under `/opt/ml/processing/output/` into
+   * the run's prefix of the curated zone.
+   *
+   * @default - no preprocessing: training reads `train/` and `validation/` under `inputPrefix`
+   */
+  readonly preprocessing?: ProcessingStepOptions;
+
+  /**
+   * An evaluation step: reads the model (`/opt/ml/processing/model/model.tar.gz`) and the test
+   * split (`/opt/ml/processing/test`) and writes `/opt/ml/processing/evaluation/evaluation.json`.
+   *
+   * @default - no evaluation step
+   */
+  readonly evaluation?: ProcessingStepOptions;
+
+  /**
+   * The quality gate before registration.
+   *
+   * @default - every trained model is registered
+   */
+  readonly gate?: MetricGate;
+
+  /**
+   * The registry the models are registered in.
+   *
+   * @default - a new `ModelRegistry`
+   */
+  readonly registry?: IModelRegistry;
+
+  /**
+   * The approval status of models that pass the gate: `APPROVED` promotes them automatically,
+   * `PENDING_MANUAL_APPROVAL` waits for a person in the registry.
+   *
+   * @default - APPROVED with `deployment.mode: PromotionMode.ALWAYS`, else PENDING_MANUAL_APPROVAL
+   */
+  readonly approvalStatus?: ModelApprovalStatus;
+
+  /**
+   * The image that serves the model.
+   *
+   * @default - the training image (right for built-in algorithms and framework images)
+   */
+  readonly inferenceImage?: SageMakerImage;
+
+  /**
+   * Start a run when new objects arrive under `inputPrefix` in the raw zone.
+   *
+   * @default true
+   */
+  readonly triggerOnNewData?: boolean;
+
+  /**
+   * With `triggerOnNewData`: only keys with this suffix start a run, e.g. a `_SUCCESS` marker
+   * written after a whole data set, so that uploading many files starts one run.
+   *
+   * @default - every new object starts a run
+   */
+  readonly triggerKeySuffix?: string;
+
+  /**
+   * Also start runs on this schedule, e.g. `events.Schedule.rate(Duration.days(7))`.
+   *
+   * @default - no schedule
+   */
+  readonly schedule?: events.Schedule;
+
+  /**
+   * At most this many runs proceed at once; later runs wait (oldest first) for a slot.
+   *
+   * @default 1
+   */
+  readonly maxConcurrentRuns?: number;
+
+  /**
+   * How long a run that waits for a slot waits between checks.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly concurrencyPollInterval?: Duration;
+
+  /**
+   * A run that waited this long for a slot fails (and notifies) instead of waiting on.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly maxQueueTime?: Duration;
+
+  /**
+   * A run, waiting included, is stopped after this long.
+   *
+   * @default Duration.days(7)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Deploy registered models to a `ModelEndpoint` that serves a `ModelVersionParameter`:
+   * in the run (it waits for the rollout and fails if CloudFormation rolls it back), or when a
+   * person approves the model in the registry, as `deployment.mode` says.
+   *
+   * @default - models are only registered
+   */
+  readonly deployment?: ModelDeploymentOptions;
+
+  /**
+   * States run after a model is registered (and deployed, with `deployment`); they see the
+   * run's state with `$.registration.ModelPackageArn`.
+   *
+   * @default - none
+   */
+  readonly postRegistration?: sfn.IChainable;
+
+  /**
+   * How long the state machine's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Run the jobs in this VPC.
+   *
+   * @default - SageMaker's network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the jobs.
+   *
+   * @default - private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}

@@ -1,0 +1,272 @@
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, IConstruct } from 'constructs';
+import { resolveGate } from './private/pipeline-gate';
+import { PipelineStates } from './private/pipeline-states';
+import { validatePipelineProps } from './private/pipeline-validation';
+import { RunManifestFunction } from './private/run-manifest-function';
+import { TrainingPipelineProps } from './training-pipeline-props';
+import { allowLogsToUseKey } from '../core/private/log-key';
+import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from '../core/private/nag';
+import { grantPublish } from '../core/private/publish';
+import { DataZone, IDataLake } from '../lake/data-lake';
+import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from '../registry/model-registry';
+import { ModelDeploymentOptions, ModelPromotion, PromotionMode } from '../serving/model-promotion';
+import { acknowledgePromotionRole, bootstrapDeployRole, grantPromotion } from '../serving/private/deploy-states';
+
+const RUNS = 'runs';
+
+/**
+ * A Standard Step Functions workflow that turns data in the lake into a registered model:
+ * preprocess (processing job) -> train (GPU capable, spot with checkpoints) -> evaluate ->
+ * metric gate -> register in the model registry -> optional post-registration states.
+ *
+ * Job names derive from the execution, every run writes its outputs under its own prefix and a
+ * run manifest to `<artifacts>/<pipelineName>/runs/<execution>/manifest.json`; failures notify
+ * `failureTopic`. New data, a schedule or a manual start begins a run.
+ */
+export class TrainingPipeline extends Construct {
+  /** The state machine. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** The registry that receives the models. */
+  public readonly registry: IModelRegistry;
+  /** The topic that receives a message for every failed run (KMS-encrypted). */
+  public readonly failureTopic: sns.Topic;
+  /** The name of the pipeline. */
+  public readonly pipelineName: string;
+  /** The role the training job runs as. */
+  public readonly trainingRole: iam.Role;
+  /** The role the preprocessing job runs as, when there is one. */
+  public readonly preprocessingRole?: iam.Role;
+  /** The role the evaluation job runs as, when there is one. */
+  public readonly evaluationRole?: iam.Role;
+  /** The registry-driven promotion, when approvals in the registry deploy models. */
+  public readonly promotion?: ModelPromotion;
+
+  private readonly lake: IDataLake;
+  private readonly manifestFunction: RunManifestFunction;
+  private readonly inputPrefix: string;
+  private readonly runsPrefix: string;
+
+  constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
+    super(scope, id);
+    this.pipelineName = props.pipelineName ?? Names.uniqueResourceName(this, { maxLength: 24, separator: '-' }).toLowerCase();
+    this.inputPrefix = props.inputPrefix ?? 'training-data/';
+    this.runsPrefix = `${this.pipelineName}/${RUNS}/`;
+    this.lake = props.dataLake;
+    const gate = resolveGate(props);
+    validatePipelineProps(this, props, this.pipelineName, gate);
+
+    this.registry = props.registry ?? new ModelRegistry(this, 'Registry', {
+      description: `Models trained by pipeline ${this.pipelineName}`,
+    });
+
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts the logs and notifications of training pipeline ${this.pipelineName}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    allowLogsToUseKey(key);
+    this.failureTopic = new sns.Topic(this, 'FailureTopic', {
+      displayName: `Training pipeline ${this.pipelineName} failures`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    this.preprocessingRole = props.preprocessing ? this.createJobRole('PreprocessingRole', 'ProcessingJobs') : undefined;
+    this.trainingRole = this.createJobRole('TrainingRole', 'TrainingJobs');
+    this.evaluationRole = props.evaluation ? this.createJobRole('EvaluationRole', 'ProcessingJobs') : undefined;
+    this.grantDataAccess(props);
+    this.manifestFunction = this.createManifestFunction(props, key);
+
+    const approvalStatus = props.approvalStatus
+      ?? (props.deployment?.mode === PromotionMode.ALWAYS ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL);
+    const deployment = props.deployment && this.planDeployment(props.deployment, approvalStatus);
+    const definition = new PipelineStates(this, {
+      approvalStatus,
+      deployment: deployment?.inRun,
+      lake: this.lake,
+      pipelineName: this.pipelineName,
+      inputPrefix: this.inputPrefix,
+      runsPrefix: this.runsPrefix,
+      registry: this.registry,
+      failureTopic: this.failureTopic,
+      manifestFunction: this.manifestFunction,
+      builtInAlgorithm: props.training.image.reportsOwnMetrics,
+      trainingRole: this.trainingRole,
+      preprocessingRole: this.preprocessingRole,
+      evaluationRole: this.evaluationRole,
+    }).build(props, gate);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${this.pipelineName}`,
+      encryptionKey: key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: this.pipelineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: props.timeout ?? Duration.days(7),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // Reads evaluation reports; publishes to the encrypted failure topic.
+    if (props.evaluation) this.lake.encryptionKey.grantDecrypt(this.stateMachine);
+    grantPublish(this.stateMachine, this.failureTopic);
+    if (deployment?.inRun) {
+      grantPromotion(this.stateMachine, deployment.inRun.cloudFormationRole);
+      acknowledgePromotionRole(this.stateMachine.role, deployment.inRun.modelVersion);
+    }
+    if (deployment?.byApproval) {
+      this.promotion = new ModelPromotion(this, 'Promotion', { ...props.deployment!, notificationTopic: this.failureTopic });
+    }
+    this.acknowledgeStateMachineFindings();
+    this.createTriggers(props);
+  }
+
+  /**
+   * Where registered models get deployed: in the run when they are registered approved (and the
+   * mode allows it), else by a promotion that approvals in the registry start.
+   */
+  private planDeployment(options: ModelDeploymentOptions, approvalStatus: ModelApprovalStatus) {
+    const mode = options.mode ?? PromotionMode.WHEN_APPROVED;
+    const approved = approvalStatus === ModelApprovalStatus.APPROVED;
+    const inRun = mode !== PromotionMode.NEVER && approved ? {
+      modelVersion: options.modelVersion,
+      cloudFormationRole: options.cloudFormationRole ?? bootstrapDeployRole(this, options.modelVersion.servingStack),
+      pollInterval: options.pollInterval ?? Duration.minutes(1),
+      rolloutTimeout: options.rolloutTimeout ?? Duration.hours(2),
+    } : undefined;
+    return { inRun, byApproval: mode === PromotionMode.NEVER || !approved };
+  }
+
+  /** The S3 URI of the run manifest of one execution. */
+  public runManifestUri(executionName: string): string {
+    return this.lake.artifactsBucket.s3UrlForObject(`${this.runsPrefix}${executionName}/manifest.json`);
+  }
+
+  /** An execution role for SageMaker jobs: logs and metrics of its job kind only; data access is granted per step. */
+  private createJobRole(id: string, logGroupKind: 'TrainingJobs' | 'ProcessingJobs'): iam.Role {
+    const role = new iam.Role(this, id, {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `SageMaker ${logGroupKind} of training pipeline ${this.pipelineName}`,
+    });
+    const stack = Stack.of(this);
+    const logGroups = stack.formatArn({
+      service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${logGroupKind}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      resources: [logGroups],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*'] } },
+    }));
+    acknowledgeWildcards(role, { resources: [logGroups] },
+      'SageMaker names a log stream per job instance inside its own log group; the grant is limited to that group.');
+    acknowledgeWildcards(role, { resources: ['*'] },
+      'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the /aws/sagemaker/ namespaces.');
+    acknowledgeInlinePolicy(role);
+    return role;
+  }
+
+  /** Each job reads only its inputs and writes only its outputs, within this pipeline's prefixes. */
+  private grantDataAccess(props: TrainingPipelineProps): void {
+    const runs = `${this.runsPrefix}*`;
+    if (this.preprocessingRole) {
+      this.lake.grantRead(this.preprocessingRole, DataZone.RAW, `${this.inputPrefix}*`);
+      this.lake.grantWrite(this.preprocessingRole, DataZone.CURATED, runs);
+      this.lake.grantRead(this.trainingRole, DataZone.CURATED, runs);
+    } else {
+      this.lake.grantRead(this.trainingRole, DataZone.RAW, `${this.inputPrefix}*`);
+    }
+    // Read as well as write: a resumed spot job reads its checkpoints back.
+    this.lake.grantReadWrite(this.trainingRole, DataZone.ARTIFACTS, runs);
+    if (this.evaluationRole) {
+      this.lake.grantRead(this.evaluationRole, props.preprocessing ? DataZone.CURATED : DataZone.RAW, props.preprocessing ? runs : `${this.inputPrefix}*`);
+      this.lake.grantReadWrite(this.evaluationRole, DataZone.ARTIFACTS, runs);
+    }
+    for (const role of [this.preprocessingRole, this.trainingRole, this.evaluationRole]) {
+      if (role) this.acknowledgeDataGrants(role);
+    }
+  }
+
+  /** The object wildcards of this pipeline's prefixes and CDK's grant action groups, nothing broader. */
+  private acknowledgeDataGrants(scope: IConstruct): void {
+    acknowledgeWildcards(scope, {
+      actions: GRANT_ACTION_GROUPS,
+      resources: [
+        this.lake.rawBucket.arnForObjects(`${this.inputPrefix}*`),
+        this.lake.curatedBucket.arnForObjects(`${this.runsPrefix}*`),
+        this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*`),
+      ],
+    }, `Data access is limited to this pipeline's prefixes (${this.inputPrefix}* of the raw zone, ${this.runsPrefix}* of the others), `
+      + 'written with the object wildcards and action groups of CDK\'s S3 and KMS grants.');
+  }
+  /** Creates the function that writes run manifests, with access to this pipeline's prefixes only. */
+  private createManifestFunction(props: TrainingPipelineProps, key: kms.IKey): RunManifestFunction {
+    const fn = new RunManifestFunction(this, 'RunManifest', {
+      encryptionKey: key, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, vpc: props.vpc, vpcSubnets: props.vpcSubnets,
+    });
+    this.lake.grantWrite(fn, DataZone.ARTIFACTS, `${this.runsPrefix}*`);
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucketVersions'],
+      resources: [this.lake.rawBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${this.inputPrefix}*`] } },
+    }));
+    this.acknowledgeDataGrants(fn.role);
+    return fn;
+  }
+
+  private createTriggers(props: TrainingPipelineProps): void {
+    const role = new iam.Role(this, 'TriggerRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+    acknowledgeInlinePolicy(role);
+    if (props.triggerOnNewData ?? true) {
+      new events.Rule(this, 'NewDataTrigger', {
+        description: `Starts training pipeline ${this.pipelineName} when data arrives under ${this.inputPrefix}`,
+        eventPattern: this.lake.objectCreatedEventPattern(DataZone.RAW, this.inputPrefix, props.triggerKeySuffix),
+        targets: [new targets.SfnStateMachine(this.stateMachine, {
+          role,
+          input: events.RuleTargetInput.fromObject({
+            trigger: 'new-data',
+            bucket: events.EventField.fromPath('$.detail.bucket.name'),
+            key: events.EventField.fromPath('$.detail.object.key'),
+            versionId: events.EventField.fromPath('$.detail.object.version-id'),
+          }),
+        })],
+      });
+    }
+    if (props.schedule) {
+      new events.Rule(this, 'ScheduleTrigger', {
+        description: `Starts training pipeline ${this.pipelineName} on a schedule`,
+        schedule: props.schedule,
+        targets: [new targets.SfnStateMachine(this.stateMachine, { role, input: events.RuleTargetInput.fromObject({ trigger: 'schedule' }) })],
+      });
+    }
+  }
+
+  private acknowledgeStateMachineFindings(): void {
+    const role = this.stateMachine.role;
+    const stack = Stack.of(this);
+    const jobs = (kind: string) => stack.formatArn({ service: 'sagemaker', resource: kind, resourceName: `${this.pipelineName}-*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    acknowledgeWildcards(role, {
+      resources: [jobs('processing-job'), jobs('training-job'), this.registry.modelPackageArnPattern, this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*`)],
+    }, `Jobs are named per execution under ${this.pipelineName}-, reports are read under ${this.runsPrefix}, and model versions are numbered by SageMaker within this group.`);
+    acknowledgeWildcards(role, { resources: [`${this.manifestFunction.function.functionArn}:*`] },
+      'Step Functions may invoke any version of the run manifest function it owns.');
+    acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
+    acknowledgeInlinePolicy(role);
+  }
+}
+

@@ -1,0 +1,185 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { App, CfnResource, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { ROOT, templateOf } from '../helpers/app';
+import { nagFindings } from '../helpers/nag';
+import { servingPipelineStack } from '../helpers/serving';
+import {
+  DataLake, MetricSource, MlInstanceType, ModelApprovalStatus, ModelEndpoint, ModelRegistry, ModelVersionParameter, PromotionMode,
+  SageMakerImage, TrainingPipelineProps,
+} from '../../lib';
+
+function deployingProps(mode: PromotionMode, extra: Partial<TrainingPipelineProps> = {}) {
+  return (lake: DataLake, registry: ModelRegistry, modelVersion: ModelVersionParameter): TrainingPipelineProps => ({
+    dataLake: lake,
+    registry,
+    pipelineName: 'churn',
+    training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE },
+    gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
+    deployment: { modelVersion, mode },
+    ...extra,
+  });
+}
+
+function statementsOfRole(stack: Stack, rolePrefix: string): any[] {
+  const t = templateOf(stack).toJSON();
+  const roleId = Object.keys(t.Resources).find((id) => id.startsWith(rolePrefix) && t.Resources[id].Type === 'AWS::IAM::Role');
+  return Object.values(t.Resources)
+    .filter((r: any) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: any) => ref.Ref === roleId))
+    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+}
+
+describe('ModelVersionParameter', () => {
+  test('a stack parameter that starts at none, only accepts model package ARNs, and a condition on it', () => {
+    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const template = templateOf(stack).toJSON();
+    const key = stack.resolve(modelVersion.parameterKey);
+    expect(template.Parameters[key]).toMatchObject({ Type: 'String', Default: 'none' });
+    const pattern = new RegExp(template.Parameters[key].AllowedPattern);
+    expect(pattern.test('none')).toBe(true);
+    expect(pattern.test('arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/12')).toBe(true);
+    expect(pattern.test('arn:aws:sagemaker:us-east-1:123456789012:model-package-group/churn')).toBe(false);
+    expect(template.Conditions[stack.resolve((modelVersion.hasModel as any).logicalId)]).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: key }, 'none'] }],
+    });
+  });
+
+  test('serveOnlyWhenPromoted leaves every resource under a construct out until a version is promoted', () => {
+    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const serving = new Construct(stack, 'Serving');
+    new CfnResource(serving, 'A', { type: 'AWS::SNS::Topic' });
+    new CfnResource(new Construct(serving, 'Nested'), 'B', { type: 'AWS::SQS::Queue' });
+    modelVersion.serveOnlyWhenPromoted(serving);
+    const conditionId = stack.resolve((modelVersion.hasModel as any).logicalId);
+    const template = templateOf(stack);
+    expect(Object.values(template.findResources('AWS::SNS::Topic')).filter((r: any) => r.Condition === conditionId)).toHaveLength(1);
+    expect(Object.values(template.findResources('AWS::SQS::Queue')).filter((r: any) => r.Condition === conditionId)).toHaveLength(1);
+    // Nothing outside the construct is made conditional.
+    expect(Object.values(template.findResources('AWS::StepFunctions::StateMachine')).every((r: any) => r.Condition === undefined)).toBe(true);
+  });
+});
+
+describe('TrainingPipeline deployment', () => {
+  test('ALWAYS: the run may update only the serving stack, and pass the CDK deploy role only to CloudFormation', () => {
+    const { stack } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const statements = statementsOfRole(stack, 'PipelineStateMachineRole');
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({
+        Action: ['cloudformation:CancelUpdateStack', 'cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
+        Resource: 'arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/*',
+      }),
+      expect.objectContaining({ Action: 'ssm:GetParameters', Resource: 'arn:aws:ssm:us-east-1:123456789012:parameter/cdk-bootstrap/*' }),
+      expect.objectContaining({
+        Action: 'iam:PassRole',
+        Resource: 'arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1',
+        Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      }),
+    ]));
+    templateOf(stack).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  });
+
+  test('WHEN_APPROVED with manual approval: a promotion state machine started by approvals in the registry', () => {
+    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.WHEN_APPROVED));
+    const template = templateOf(stack);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    expect(pipeline.promotion).toBeDefined();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.sagemaker'],
+        'detail-type': ['SageMaker Model Package State Change'],
+        'detail': { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'] },
+      },
+      Targets: [Match.objectLike({
+        Arn: { Ref: Match.stringLikeRegexp('^PipelinePromotionStateMachine') },
+        InputTransformer: { InputPathsMap: { 'detail-ModelPackageArn': '$.detail.ModelPackageArn' }, InputTemplate: '{"modelPackageArn":<detail-ModelPackageArn>}' },
+      })],
+    });
+  });
+
+  test('WHEN_APPROVED with automatic approval deploys in the run only', () => {
+    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.WHEN_APPROVED, { approvalStatus: ModelApprovalStatus.APPROVED }));
+    templateOf(stack).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(pipeline.promotion).toBeUndefined();
+  });
+
+  test('an explicit CloudFormation role is used instead of the CDK bootstrap role', () => {
+    const { stack } = servingPipelineStack((lake, registry, modelVersion) => ({
+      ...deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion),
+      deployment: { modelVersion, mode: PromotionMode.ALWAYS, cloudFormationRole: iam.Role.fromRoleName(lake, 'Deployer', 'ml-deployer') },
+    }));
+    const passRole = statementsOfRole(stack, 'PipelineStateMachineRole').find((s) => s.Action === 'iam:PassRole' && s.Condition?.StringEquals?.['iam:PassedToService'] === 'cloudformation.amazonaws.com');
+    expect(JSON.stringify(passRole.Resource)).toContain(':role/ml-deployer');
+  });
+
+  test.each([PromotionMode.ALWAYS, PromotionMode.WHEN_APPROVED])('passes every cdk-nag pack (%s)', (mode) => {
+    const { stack } = servingPipelineStack(deployingProps(mode));
+    expect(nagFindings(stack.node.root as App)).toEqual([]);
+  });
+
+  test.each<[string, (lake: DataLake, registry: ModelRegistry, modelVersion: ModelVersionParameter) => TrainingPipelineProps, RegExp]>([
+    ['fails on ALWAYS with models pending approval', deployingProps(PromotionMode.ALWAYS, { approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL }),
+      /'deployment.mode' \(ALWAYS\) deploys every registered model, which SageMaker allows only for approved ones, but 'approvalStatus' is PendingManualApproval/],
+    ['fails on a deployment without the shared registry', (lake, registry, modelVersion) => ({ ...deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion), registry: undefined }),
+      /'deployment' needs 'registry'/],
+    ['fails on a deployment into another registry than the pipeline\'s', (lake, registry, modelVersion) => ({
+      ...deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion),
+      registry: ModelRegistry.fromModelPackageGroupName(lake, 'Other', 'fraud'),
+    }), /'deployment.modelVersion' serves registry 'churn' but the pipeline registers into 'fraud'/],
+  ])('%s', (_name, props, message) => {
+    expect(() => servingPipelineStack(props)).toThrow(message);
+  });
+
+  test('fails on a serving stack without a CloudFormation execution role and no role given', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Legacy', { synthesizer: new LegacyStackSynthesizer(), env: { account: '123456789012', region: 'us-east-1' } });
+    const lake = new DataLake(stack, 'Lake');
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+    const modelVersion = new ModelVersionParameter(stack, 'Version', { registry });
+    expect(() => servingPipelineStackIn(stack, deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion)))
+      .toThrow(/'cloudFormationRole' is needed: the serving stack Legacy uses a synthesizer without a CloudFormation execution role/);
+  });
+});
+
+function servingPipelineStackIn(stack: Stack, props: TrainingPipelineProps) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TrainingPipeline } = require('../../lib');
+  return new TrainingPipeline(stack, 'Pipeline', props);
+}
+
+describe('promotion permissions', () => {
+  test('a promotion that notifies on the pipeline topic may use that topic\'s key', () => {
+    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.NEVER));
+    const topicKey = stack.resolve((pipeline.failureTopic.masterKey!.node.defaultChild as any).logicalId);
+    const statements = statementsOfRole(stack, 'PipelinePromotionStateMachineRole');
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/^PipelineFailureTopic/) } }),
+      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [topicKey, 'Arn'] } }),
+    ]));
+  });
+});
+
+describe('an endpoint that serves the promoted version', () => {
+  test('is conditional, while grants on it from elsewhere stay valid (cfn-lint finds no reference to a conditional resource)', () => {
+    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      endpointName: 'churn',
+      model: modelVersion.modelSource(),
+      variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE, initialInstanceCount: 1 }],
+    });
+    modelVersion.serveOnlyWhenPromoted(endpoint);
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    endpoint.grantInvoke(caller);
+    const template = templateOf(stack);
+    const conditionId = stack.resolve((modelVersion.hasModel as any).logicalId);
+    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint']) {
+      expect(Object.values(template.findResources(type)).map((r: any) => r.Condition)).toEqual([conditionId]);
+    }
+    const outdir = (stack.node.root as App).synth().directory;
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', path.join(outdir, 'TestStack.template.json')], { encoding: 'utf8', cwd: ROOT });
+    if (lint.error) throw lint.error;
+    expect({ status: lint.status, findings: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, findings: '' });
+  });
+});
