@@ -1,7 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import { FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { templateOf, testApp, testStack } from '../helpers/app';
+import { ROOT, templateOf, testApp, testStack } from '../helpers/app';
 import {
   DLC_ACCOUNTS, XGBOOST_SKLEARN_ACCOUNTS, imageRegistryMapping, regionalAccount,
 } from '../../lib/core/private/image-registries';
@@ -145,5 +147,71 @@ describe('regionalAccount on a stack with a concrete region', () => {
     const stack = new Stack(new App(), 'Mars', { env: { region: 'mars-north-1' } });
     expect(() => regionalAccount(stack, 'dlc')).toThrow(/'mars-north-1'/);
     expect(() => regionalAccount(stack, 'xgboost-sklearn')).toThrow(/known regions: af-south-1, /);
+  });
+});
+
+describe('account tables agree with the SageMaker Python SDK for every region (test/data/sagemaker-image-uris)', () => {
+  const SDK = path.join(ROOT, 'test', 'data', 'sagemaker-image-uris');
+  /** Regions the library leaves out on purpose: the isolated (ISO) partitions. */
+  const ISOLATED = /^(us-iso[a-z]*-|eu-isoe-|eusc-)/;
+
+  /** region -> the accounts the SDK lists for `repositories`, over every version and scope of one config file. */
+  function sdkAccounts(file: string, repositories: RegExp): Record<string, string[]> {
+    const accounts: Record<string, Set<string>> = {};
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      const entry = node as { registries?: Record<string, string>; repository?: string };
+      if (entry.registries && entry.repository && repositories.test(entry.repository)) {
+        for (const [region, account] of Object.entries(entry.registries)) (accounts[region] ??= new Set()).add(account);
+      }
+      Object.values(node).forEach(walk);
+    };
+    walk(JSON.parse(fs.readFileSync(path.join(SDK, file), 'utf8')));
+    return Object.fromEntries(Object.entries(accounts).map(([region, set]) => [region, [...set].sort()]));
+  }
+
+  /** Every difference between the library's table and the SDK's, as readable lines. */
+  function differences(table: Record<string, string>, sdk: Record<string, string[]>, newerThanSnapshot: string[] = []): string[] {
+    const problems: string[] = [];
+    for (const [region, accounts] of Object.entries(sdk)) {
+      if (ISOLATED.test(region)) continue;
+      if (table[region] === undefined) problems.push(`${region}: missing (SDK: ${accounts.join(', ')})`);
+      else if (accounts.length !== 1 || accounts[0] !== table[region]) problems.push(`${region}: ${table[region]} (SDK: ${accounts.join(', ')})`);
+    }
+    for (const region of Object.keys(table)) {
+      if (!sdk[region] && !newerThanSnapshot.includes(region)) problems.push(`${region}: not in the SDK's table`);
+    }
+    return problems;
+  }
+
+  test.each([
+    ['xgboost.json', /^sagemaker-xgboost$/],
+    ['sklearn.json', /^sagemaker-scikit-learn$/],
+  ])('XGBOOST_SKLEARN_ACCOUNTS matches %s', (file, repositories) => {
+    const sdk = sdkAccounts(file, repositories);
+    expect(Object.keys(sdk).length).toBeGreaterThan(30);
+    expect(differences(XGBOOST_SKLEARN_ACCOUNTS, sdk)).toEqual([]);
+  });
+
+  test('DLC_ACCOUNTS matches pytorch.json (pytorch-training, pytorch-inference) for every region', () => {
+    const sdk = sdkAccounts('pytorch.json', /^pytorch-(training|inference)$/);
+    expect(Object.keys(sdk).length).toBeGreaterThan(35);
+    expect(differences(DLC_ACCOUNTS, sdk, ['me-west-1'])).toEqual([]);
+  });
+
+  test('DLC_ACCOUNTS agrees with huggingface.json wherever the SDK lists a Hugging Face PyTorch image', () => {
+    const sdk = sdkAccounts('huggingface.json', /^huggingface-pytorch-/);
+    const listed = Object.fromEntries(Object.entries(DLC_ACCOUNTS).filter(([region]) => sdk[region]));
+    expect(Object.keys(listed).length).toBeGreaterThan(25);
+    expect(differences(listed, sdk)).toEqual([]);
+  });
+
+  test('the comparison finds a wrong account, a missing region and an extra one', () => {
+    const sdk = { 'us-east-1': ['763104351884'], 'eu-west-1': ['763104351884'], 'us-iso-east-1': ['886529160074'] };
+    expect(differences({ 'us-east-1': '111111111111', 'xx-east-1': '763104351884' }, sdk)).toEqual([
+      'us-east-1: 111111111111 (SDK: 763104351884)',
+      'eu-west-1: missing (SDK: 763104351884)',
+      'xx-east-1: not in the SDK\'s table',
+    ]);
   });
 });
