@@ -1,6 +1,22 @@
-import { Token, UnscopedValidationError } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
+import { throwUnscoped } from './private/errors';
+import { INSTANCE_TYPES_BY_USE } from './private/instance-type-table';
 
-type ErrorName = ConstructorParameters<typeof UnscopedValidationError>[0];
+/** What SageMaker runs on an instance type; the SageMaker API accepts different types for each. */
+export enum InstanceUse {
+  /** Training jobs (CreateTrainingJob). */
+  TRAINING = 'TRAINING',
+  /** Processing jobs (CreateProcessingJob). */
+  PROCESSING = 'PROCESSING',
+  /** Real-time and asynchronous endpoints (production variants of CreateEndpointConfig). */
+  HOSTING = 'HOSTING',
+  /** Batch transform jobs (CreateTransformJob). */
+  TRANSFORM = 'TRANSFORM',
+}
+
+const LISTED = new Set(Object.values(INSTANCE_TYPES_BY_USE).flat());
+const LISTED_FOR: Record<string, Set<string>> = Object.fromEntries(
+  Object.entries(INSTANCE_TYPES_BY_USE).map(([use, names]) => [use, new Set(names)]));
 
 /** Families whose instances carry NVIDIA GPUs. */
 const GPU_FAMILIES = new Set(['g4dn', 'g5', 'g6', 'g6e', 'gr6', 'p3', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en', 'p6-b200', 'p6e-gb200']);
@@ -53,11 +69,32 @@ export class MlInstanceType {
 
   /**
    * An instance type by name, e.g. `ml.p5e.48xlarge`. Rejects names that are not of the form
-   * `ml.<family>.<size>` (tokens are accepted as they are).
+   * `ml.<family>.<size>`, and names that the SageMaker API model this library was built with does
+   * not list for any use (a typo, or a size the family does not have). Tokens are accepted as
+   * they are. For a type newer than the library, use `ofUnlisted()`.
    */
   public static of(name: string): MlInstanceType {
+    const type = MlInstanceType.ofUnlisted(name);
+    if (!type.isUnresolved && !type.isListed) {
+      const sameFamily = [...LISTED].filter((n) => n.startsWith(`ml.${type.family}.`)).sort((a, b) => sizeRank(a) - sizeRank(b));
+      const hint = sameFamily.length > 0
+        ? `the ${type.family} family has ${sameFamily.join(', ')}`
+        : `no listed type has the family '${type.family}'`;
+      throwUnscoped('MlInstanceTypeInvalid',
+        `'instanceType' ('${name}') is not an instance type that SageMaker lists for training, processing, hosting or transform (${hint}); `
+        + `fix the name, or use MlInstanceType.ofUnlisted('${name}') for a type newer than this library`);
+    }
+    return type;
+  }
+
+  /**
+   * An instance type that the library's table of SageMaker instance types does not list yet (a
+   * newly launched one). Only the form `ml.<family>.<size>` is checked; SageMaker checks the rest
+   * when the job or endpoint is created.
+   */
+  public static ofUnlisted(name: string): MlInstanceType {
     if (!Token.isUnresolved(name) && !INSTANCE_NAME.test(name)) {
-      throw new UnscopedValidationError('MlInstanceTypeInvalid' as ErrorName,
+      throwUnscoped('MlInstanceTypeInvalid',
         `'instanceType' ('${name}') is not a SageMaker ML instance type; use the form 'ml.<family>.<size>', e.g. 'ml.g5.xlarge' (instance types carry the 'ml.' prefix in SageMaker)`);
     }
     return new MlInstanceType(name);
@@ -90,6 +127,19 @@ export class MlInstanceType {
     return /^t[0-9]/.test(this.family);
   }
 
+  /** Whether the library's table of SageMaker instance types lists this type (false for tokens and `ofUnlisted` types). */
+  public get isListed(): boolean {
+    return LISTED.has(this.name);
+  }
+
+  /**
+   * Whether SageMaker accepts this type for `use`. True when that cannot be known at synth: for
+   * tokens and for types the table does not list.
+   */
+  public supports(use: InstanceUse): boolean {
+    return !this.isListed || LISTED_FOR[use].has(this.name);
+  }
+
   /** Whether the name is a deploy-time token, so nothing is known about it at synth. */
   public get isUnresolved(): boolean {
     return Token.isUnresolved(this.name);
@@ -98,4 +148,13 @@ export class MlInstanceType {
   public toString(): string {
     return this.name;
   }
+}
+
+/** Orders sizes from small to large: medium, large, xlarge, 2xlarge, ..., metal. */
+function sizeRank(name: string): number {
+  const size = name.split('.')[2] ?? '';
+  if (size === 'medium') return 0;
+  if (size === 'large') return 1;
+  const multiple = /^([0-9]*)xlarge$/.exec(size);
+  return multiple ? 2 * Number(multiple[1] || 1) : 1000;
 }

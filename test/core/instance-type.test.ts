@@ -1,6 +1,11 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { CfnParameter, Errors, Lazy, Token } from 'aws-cdk-lib';
-import { testStack } from '../helpers/app';
-import { MlInstanceType } from '../../lib';
+import { ROOT, testStack } from '../helpers/app';
+import { InstanceUse, MlInstanceType } from '../../lib';
+import { PropsValidator } from '../../lib/core/private/errors';
+import { checkInstanceUse } from '../../lib/core/private/instance-use';
 
 interface Expected {
   readonly family: string;
@@ -88,8 +93,6 @@ describe('MlInstanceType.of with names it has no constant for', () => {
     ['ml.c5n.18xlarge', cpu('c5n')],
     ['ml.m5d.24xlarge', cpu('m5d')],
     ['ml.r7i.large', cpu('r7i')],
-    ['ml.c7g.medium', cpu('c7g')],
-    ['ml.m7i.metal-48xl', cpu('m7i')],
   ])('accepts %s and classifies it', (name, expected) => {
     expect(describeType(MlInstanceType.of(name))).toEqual({ name, ...expected, isUnresolved: false });
   });
@@ -155,5 +158,89 @@ describe('MlInstanceType.of with malformed names', () => {
     }
     expect(Errors.isValidationError(caught)).toBe(true);
     expect((caught as Error).name).toBe('MlInstanceTypeInvalid');
+  });
+});
+
+describe('the table of SageMaker instance types', () => {
+  test('is what scripts/instance-type-table.py makes from the installed botocore SageMaker model (the API model AWS publishes)', () => {
+    const generated = spawnSync('python3', [path.join(ROOT, 'scripts', 'instance-type-table.py'), '-'], { encoding: 'utf8' });
+    expect(generated.stderr).toBe('');
+    expect(generated.stdout).toBe(fs.readFileSync(path.join(ROOT, 'lib', 'core', 'private', 'instance-type-table.ts'), 'utf8'));
+  });
+
+  test.each([
+    ['ml.p4d.24xlarg', /'instanceType' \('ml\.p4d\.24xlarg'\) is not a SageMaker ML instance type; use the form/, false],
+    ['ml.g5.3xlarge', /the g5 family has ml\.g5\.xlarge, ml\.g5\.2xlarge, ml\.g5\.4xlarge, ml\.g5\.8xlarge, ml\.g5\.12xlarge, ml\.g5\.16xlarge, ml\.g5\.24xlarge, ml\.g5\.48xlarge\)/, true],
+    ['ml.x9.xlarge', /no listed type has the family 'x9'/, true],
+    ['ml.c7g.medium', /the c7g family has ml\.c7g\.large,/, true],
+  ])('of() fails on %s, a type SageMaker does not have, with the fix', (name, detail, offersUnlisted) => {
+    expect(() => MlInstanceType.of(name)).toThrow(detail);
+    let message = '';
+    try { MlInstanceType.of(name); } catch (error) { message = (error as Error).message; }
+    expect(message.endsWith(`or use MlInstanceType.ofUnlisted('${name}') for a type newer than this library`)).toBe(offersUnlisted);
+  });
+
+  test.each([
+    ['ml.c7g.medium', cpu('c7g')],
+    ['ml.m7i.metal-48xl', cpu('m7i')],
+    // A family the library does not know is not taken for a GPU: isGpu is for listed families.
+    ['ml.p7.48xlarge', cpu('p7')],
+  ])('ofUnlisted() takes %s, a name of the right form that the table lacks', (name, expected) => {
+    const type = MlInstanceType.ofUnlisted(name);
+    expect(describeType(type)).toEqual({ name, ...expected, isUnresolved: false });
+    expect(type.isListed).toBe(false);
+  });
+
+  test('ofUnlisted() still checks the form', () => {
+    expect(() => MlInstanceType.ofUnlisted('g5.xlarge')).toThrow(`'instanceType' ('g5.xlarge') is not a SageMaker ML instance type`);
+  });
+
+  test('every constant is listed', () => {
+    const constants = Object.values(MlInstanceType).filter((v) => v instanceof MlInstanceType) as MlInstanceType[];
+    expect(constants.filter((t) => !t.isListed).map((t) => t.name)).toEqual([]);
+  });
+
+  test.each([
+    // Hosting lists t2 but not t3; training lists t3; Inferentia2 is for hosting and transform only.
+    ['ml.t3.medium', { TRAINING: true, PROCESSING: true, HOSTING: false, TRANSFORM: false }],
+    ['ml.inf2.xlarge', { TRAINING: false, PROCESSING: false, HOSTING: true, TRANSFORM: true }],
+    ['ml.trn1.32xlarge', { TRAINING: true, PROCESSING: false, HOSTING: true, TRANSFORM: true }],
+    ['ml.g5.xlarge', { TRAINING: true, PROCESSING: true, HOSTING: true, TRANSFORM: true }],
+    ['ml.inf1.xlarge', { TRAINING: false, PROCESSING: false, HOSTING: true, TRANSFORM: false }],
+  ])('supports() tells the uses SageMaker accepts %s for', (name, uses) => {
+    const type = MlInstanceType.of(name);
+    expect(Object.fromEntries(Object.values(InstanceUse).map((use) => [use, type.supports(use)]))).toEqual(uses);
+  });
+
+  test('supports() is true for what cannot be known at synth: tokens and unlisted types', () => {
+    const token = MlInstanceType.of(new CfnParameter(testStack(), 'Type').valueAsString);
+    for (const use of Object.values(InstanceUse)) {
+      expect(token.supports(use)).toBe(true);
+      expect(MlInstanceType.ofUnlisted('ml.p7.48xlarge').supports(use)).toBe(true);
+    }
+  });
+});
+
+describe('checkInstanceUse', () => {
+  function problems(type: MlInstanceType, use: InstanceUse): string[] {
+    const stack = testStack();
+    const v = new PropsValidator(stack, 'Test');
+    checkInstanceUse(v, 'training.instanceType', type, use);
+    try { v.throwIfInvalid(); return []; } catch (error) { return [(error as Error).message]; }
+  }
+
+  test('names the property, the value, the uses it does have and a fix', () => {
+    expect(problems(MlInstanceType.ML_INF2_XLARGE, InstanceUse.TRAINING)).toEqual([
+      "'training.instanceType' (ml.inf2.xlarge) cannot run training jobs: SageMaker accepts it for endpoints, batch transform jobs only; choose a type listed for training jobs, e.g. ml.g5.xlarge or ml.m5.xlarge",
+    ]);
+  });
+
+  test('accepts a type listed for the use, and what cannot be known at synth', () => {
+    expect(problems(MlInstanceType.ML_G5_XLARGE, InstanceUse.HOSTING)).toEqual([]);
+    expect(problems(MlInstanceType.ofUnlisted('ml.p7.48xlarge'), InstanceUse.TRAINING)).toEqual([]);
+  });
+
+  test('refuses t3 for hosting, which SageMaker lists only for jobs', () => {
+    expect(problems(MlInstanceType.ML_T3_MEDIUM, InstanceUse.HOSTING)[0]).toMatch(/cannot run endpoints: SageMaker accepts it for training jobs, processing jobs only/);
   });
 });
