@@ -1,4 +1,4 @@
-import { ArnFormat, IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -34,7 +34,7 @@ export interface ApprovalChangeRuleOptions extends events.OnEventOptions {
  * A SageMaker model registry: a model package group holding the versions of one model.
  */
 export interface IModelRegistry extends IResource {
-  /** The model package group's name. */
+  /** The model package group's name; a deploy-time value when CloudFormation's stack id is part of it. */
   readonly modelPackageGroupName: string;
   /** The model package group's ARN. */
   readonly modelPackageGroupArn: string;
@@ -123,7 +123,13 @@ export interface ModelRegistryProps {
   /**
    * Name of the model package group: letters, digits and hyphens, at most 63 characters.
    *
-   * @default - a name derived from the construct path
+   * A named group that outlives its stack (the default removal policy) blocks a new stack
+   * with the same name: CloudFormation cannot adopt it with `--import-existing-resources`,
+   * because the group's identifier is its ARN. Redeploying over it needs a new name, or the
+   * old group deleted (after its model packages).
+   *
+   * @default - `<construct path>-<stack id>`: lowercase, unique to this copy of the stack, so a
+   * stack deployed again after `cdk destroy` gets a new group and the retained one stays as it is
    */
   readonly modelPackageGroupName?: string;
 
@@ -138,7 +144,8 @@ export interface ModelRegistryProps {
    * What happens to the group when it leaves the stack. Groups that still hold model
    * packages cannot be deleted, so versions are never lost by accident.
    *
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE - retained on delete and replacement,
+   * removed when the create that made it rolls back (so a retry does not find it in the way)
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -147,7 +154,7 @@ const GROUP_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /**
  * A SageMaker model registry (model package group): every registered model version, its
- * metrics and its approval status. Retained by default.
+ * metrics and its approval status. Retained by default (except by a rolled-back create).
  */
 export class ModelRegistry extends ModelRegistryBase {
   /** Imports a model package group by name. */
@@ -170,17 +177,31 @@ export class ModelRegistry extends ModelRegistryBase {
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps = {}) {
     super(scope, id);
-    const name = props.modelPackageGroupName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase();
+    const name = props.modelPackageGroupName ?? generatedGroupName(this);
     checkGroupName(this, name);
 
     const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {
       modelPackageGroupName: name,
       modelPackageGroupDescription: props.description,
     });
-    group.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    group.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     this.modelPackageGroupName = name;
     this.modelPackageGroupArn = group.attrModelPackageGroupArn;
   }
+}
+
+/** Hex digits of the stack id's UUID in a generated name: a new stack gets a new name. */
+const STACK_ID_DIGITS = 8;
+
+/**
+ * CloudFormation requires a name for a model package group and cannot generate one, so this
+ * does what it does for other types: the construct path (lowercase, as SageMaker writes names
+ * in ARNs) and the first segment of the stack id's UUID, fixed for the life of the stack.
+ */
+function generatedGroupName(scope: Construct): string {
+  const path = Names.uniqueResourceName(scope, { maxLength: 63 - 1 - STACK_ID_DIGITS, separator: '-' }).toLowerCase();
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return Fn.join('-', [path, Fn.select(0, Fn.split('-', stackUuid))]);
 }
 
 function checkGroupName(scope: Construct, name: string): void {

@@ -46,6 +46,26 @@ function groupArnOf(stack: Stack, registry: ModelRegistry): unknown {
   return { 'Fn::GetAtt': [logicalId, 'ModelPackageGroupArn'] };
 }
 
+/** Two stack ids of two copies of one stack, as CloudFormation writes them. */
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/1c2fa620-982a-11e3-aff7-50e2416294e0';
+const NEXT_STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/5e6b3d70-1f2a-11f1-8c4d-0a1b2c3d4e5f';
+
+/** What CloudFormation makes of a resolved value in a stack with this id (Ref, Fn::Join, Fn::Select, Fn::Split). */
+function evaluate(value: any, stackId = STACK_ID): any {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => evaluate(v, stackId));
+  if (value.Ref === 'AWS::StackId') return stackId;
+  if (value['Fn::Join']) return evaluate(value['Fn::Join'][1], stackId).join(value['Fn::Join'][0]);
+  if (value['Fn::Select']) return evaluate(value['Fn::Select'][1], stackId)[value['Fn::Select'][0]];
+  if (value['Fn::Split']) return evaluate(value['Fn::Split'][1], stackId).split(value['Fn::Split'][0]);
+  throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
+}
+
+/** The group name CloudFormation creates for this registry in a stack with this id. */
+function deployedName(stack: Stack, registry: IModelRegistry, stackId = STACK_ID): string {
+  return evaluate(stack.resolve(registry.modelPackageGroupName), stackId);
+}
+
 function rulesOf(stack: Stack): any[] {
   return Object.values(templateOf(stack).findResources('AWS::Events::Rule'));
 }
@@ -66,17 +86,22 @@ describe('ModelRegistry defaults', () => {
     expect(groups[0].Properties.ModelPackageGroupDescription).toBeUndefined();
   });
 
-  test('names the group after the construct path, within SageMaker\'s pattern', () => {
-    const name = groupsOf(stack)[0].Properties.ModelPackageGroupName;
-    // Lowercase, as SageMaker writes it into ARNs.
-    expect(name).toMatch(/^teststack-registry-[0-9a-f]{8}$/);
+  test('names the group after the construct path and the stack id, within SageMaker\'s pattern', () => {
+    const name = evaluate(groupsOf(stack)[0].Properties.ModelPackageGroupName);
+    // Lowercase, as SageMaker writes it into ARNs; the last part is the stack UUID's first segment.
+    expect(name).toMatch(/^teststack-registry-[0-9a-f]{8}-1c2fa620$/);
     expect(name).toMatch(GROUP_NAME);
-    expect(registry.modelPackageGroupName).toBe(name);
+    expect(deployedName(stack, registry)).toBe(name);
   });
 
-  test('retains the group on delete and on replacement', () => {
+  test('a copy of the stack deployed again (after cdk destroy) gets a new group, not the retained one', () => {
+    expect(deployedName(stack, registry, NEXT_STACK_ID)).toMatch(/^teststack-registry-[0-9a-f]{8}-5e6b3d70$/);
+    expect(deployedName(stack, registry, NEXT_STACK_ID)).not.toBe(deployedName(stack, registry));
+  });
+
+  test('retains the group on delete and on replacement, but not when the create that made it rolls back', () => {
     const [group] = groupsOf(stack);
-    expect(group.DeletionPolicy).toBe('Retain');
+    expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(group.UpdateReplacePolicy).toBe('Retain');
   });
 
@@ -85,22 +110,23 @@ describe('ModelRegistry defaults', () => {
   });
 
   test('the model package ARN pattern is model-package/<group>/* in the stack\'s partition, region and account', () => {
-    expect(stack.resolve(registry.modelPackageArnPattern))
-      .toBe(`arn:aws:sagemaker:us-east-1:123456789012:model-package/${registry.modelPackageGroupName}/*`);
+    expect(evaluate(stack.resolve(registry.modelPackageArnPattern)))
+      .toBe(`arn:aws:sagemaker:us-east-1:123456789012:model-package/${deployedName(stack, registry)}/*`);
   });
 
   test('two registries in one stack get different names', () => {
     const again = testStack();
     const a = new ModelRegistry(again, 'A');
     const b = new ModelRegistry(again, 'B');
-    expect(a.modelPackageGroupName).not.toBe(b.modelPackageGroupName);
+    expect(deployedName(again, a)).not.toBe(deployedName(again, b));
   });
 
   test('a deep, long construct path still yields a valid name of at most 63 characters', () => {
     const again = testStack('AVeryLongStackNameForAnMlopsTeamThatLikesDescriptiveNames');
     const deep = new ModelRegistry(again, 'ChurnPredictionModelRegistryForTheRetentionCampaignOfTheYear');
-    expect(deep.modelPackageGroupName.length).toBeLessThanOrEqual(63);
-    expect(deep.modelPackageGroupName).toMatch(GROUP_NAME);
+    const name = deployedName(again, deep);
+    expect(name).toHaveLength(63);
+    expect(name).toMatch(GROUP_NAME);
   });
 });
 
@@ -121,9 +147,14 @@ describe('ModelRegistry props', () => {
     templateOf(stack).hasResource('AWS::SageMaker::ModelPackageGroup', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
-  test('RETAIN given explicitly is the same as the default', () => {
+  test('RETAIN keeps the group even when its first create rolls back', () => {
     const { stack } = registryStack({ removalPolicy: RemovalPolicy.RETAIN });
     templateOf(stack).hasResource('AWS::SageMaker::ModelPackageGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('a given name is used as it is, with no stack id', () => {
+    const { stack } = registryStack({ modelPackageGroupName: 'churn-model' });
+    expect(groupsOf(stack)[0].Properties.ModelPackageGroupName).toBe('churn-model');
   });
 
   test.each([
@@ -298,7 +329,7 @@ describe('ModelRegistry.onApprovalChange', () => {
   test('uses the default group name when none was given', () => {
     const { stack, registry } = registryStack();
     registry.onApprovalChange('OnApproved');
-    expect(rulesOf(stack)[0].Properties.EventPattern.detail.ModelPackageGroupName).toEqual([registry.modelPackageGroupName]);
+    expect(evaluate(rulesOf(stack)[0].Properties.EventPattern.detail.ModelPackageGroupName)).toEqual([deployedName(stack, registry)]);
   });
 
   test('sends matching events to the target given', () => {
@@ -420,6 +451,7 @@ describe('ModelRegistry names in ARNs', () => {
   test('a generated group name is lowercase', () => {
     const stack = testStack();
     const registry = new ModelRegistry(stack, 'MixedCaseRegistry');
-    expect(registry.modelPackageGroupName).toBe(registry.modelPackageGroupName.toLowerCase());
+    expect(deployedName(stack, registry)).toBe(deployedName(stack, registry).toLowerCase());
+    expect(evaluate(stack.resolve(registry.modelPackageArnPattern))).toContain(`model-package/${deployedName(stack, registry)}/*`);
   });
 });
