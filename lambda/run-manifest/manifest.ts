@@ -37,8 +37,52 @@ const TRAINING_REQUEST_FIELDS = [
   'TensorBoardOutputConfig', 'ExperimentConfig',
 ];
 
+/** When the inputs were read, and what says so. */
+export interface InputsAsOf {
+  /** ISO time; absent when no time is known and the current versions were listed. */
+  readonly time?: string;
+  /** 'preprocessing job start', 'training job start', 'execution start' or 'current versions'. */
+  readonly source: string;
+}
+
+/**
+ * The time the run read its inputs: when the preprocessing job started (it copies the raw data
+ * into its container then), or the training job when there is no preprocessing, falling back to
+ * the execution's start for runs that failed before the job started. SageMaker reports times as
+ * epoch seconds (the SDK's JSON) or milliseconds; ISO strings are taken too.
+ */
+export function inputsAsOf(event: ManifestEvent, problems: string[]): InputsAsOf {
+  const run = event?.run ?? {};
+  const job = isObject(run.preprocessing)
+    ? { field: 'ProcessingStartTime', value: run.preprocessing.ProcessingStartTime, source: 'preprocessing job start' }
+    : { field: 'TrainingStartTime', value: isObject(run.training) ? run.training.TrainingStartTime : undefined, source: 'training job start' };
+  if (job.value !== undefined && job.value !== null) {
+    const time = parseTime(job.value);
+    if (time) return { time: time.toISOString(), source: job.source };
+    problems.push(`${job.field} ${JSON.stringify(job.value).slice(0, 60)} is not a time; inputs are listed as of the execution start`);
+  }
+  const start = parseTime(event?.execution?.startTime);
+  return start ? { time: start.toISOString(), source: 'execution start' } : { source: 'current versions' };
+}
+
+function parseTime(value: unknown): Date | undefined {
+  let time: Date | undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    // Below 1e11 it is seconds (1e11 s is the year 5138; 1e11 ms is 1973).
+    time = new Date(value < 1e11 ? value * 1000 : value);
+  } else if (typeof value === 'string' && value.trim() !== '') {
+    time = /^[0-9.]+$/.test(value.trim()) ? parseTime(Number(value)) : new Date(value);
+  }
+  return time && !isNaN(time.getTime()) ? time : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function buildManifest(event: ManifestEvent, listings: InputListing[], problems: string[]): Record<string, unknown> {
   const run = event.run ?? {};
+  const asOf = inputsAsOf(event, []);
   const training = objectOrNote(run, 'training', true, problems);
   const preprocessing = objectOrNote(run, 'preprocessing', false, problems);
   const evaluation = objectOrNote(run, 'evaluation', false, problems);
@@ -48,6 +92,7 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
     outcome: run.outcome?.status ?? 'UNKNOWN',
     failure: run.outcome?.status === 'FAILED' ? { step: run.outcome.step, error: run.error?.Error, cause: run.error?.Cause } : undefined,
     gate: run.gate,
+    inputsAsOf: asOf,
     inputs: listings,
     preprocessing: preprocessing && {
       jobName: preprocessing.ProcessingJobName,
@@ -56,6 +101,8 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
       arguments: preprocessing.AppSpecification?.ContainerArguments,
       instanceType: preprocessing.ProcessingResources?.ClusterConfig?.InstanceType,
       instanceCount: preprocessing.ProcessingResources?.ClusterConfig?.InstanceCount,
+      startTime: preprocessing.ProcessingStartTime,
+      outputKmsKeyId: preprocessing.ProcessingOutputConfig?.KmsKeyId,
       outputs: (preprocessing.ProcessingOutputConfig?.Outputs ?? []).map((o: any) => ({ name: o.OutputName, uri: o.S3Output?.S3Uri })),
     },
     training: training && {
@@ -65,13 +112,20 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
       instanceType: training.ResourceConfig?.InstanceType,
       instanceCount: training.ResourceConfig?.InstanceCount,
       spot: training.EnableManagedSpotTraining ?? false,
+      startTime: training.TrainingStartTime,
+      // Checkpoints have no key of their own in CreateTrainingJob: only the output config names one.
+      outputKmsKeyId: training.OutputDataConfig?.KmsKeyId,
       hyperparameters: training.HyperParameters ?? {},
       channels: (training.InputDataConfig ?? []).map((c: any) => ({ name: c.ChannelName, uri: c.DataSource?.S3DataSource?.S3Uri })),
       metrics: metricsOf(training.FinalMetricDataList, problems),
       modelArtifact: training.ModelArtifacts?.S3ModelArtifacts,
       billableSeconds: training.BillableTimeInSeconds,
     },
-    evaluation: evaluation && { jobName: evaluation.ProcessingJobName, report: run.evaluationReport },
+    evaluation: evaluation && {
+      jobName: evaluation.ProcessingJobName,
+      outputKmsKeyId: evaluation.ProcessingOutputConfig?.KmsKeyId,
+      report: run.evaluationReport,
+    },
     modelPackageArn: run.registration?.ModelPackageArn,
     deployment: run.deployment && { outcome: run.deployment.outcome, stackStatus: run.deployment.stack?.status },
     // Start this request (with a new TrainingJobName) to train the model again. With preprocessing,

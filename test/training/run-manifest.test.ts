@@ -113,7 +113,8 @@ describe('run-manifest handler', () => {
         version('churn/c.csv', 'c3', false), // c.csv was deleted: its latest is a delete marker
       ],
     });
-    const result = await handler({ ...event([{ bucket: 'lake-raw', prefix: 'churn/' }]), execution: { id: EXECUTION.id } });
+    const run = { outcome: { status: 'REGISTERED' }, training: trainingDescription({ TrainingStartTime: undefined }) };
+    const result = await handler({ ...event([{ bucket: 'lake-raw', prefix: 'churn/' }], run), execution: { id: EXECUTION.id } });
     expect(writtenManifest().inputs).toEqual([{
       prefixUri: 's3://lake-raw/churn/',
       objects: [entry('lake-raw', 'churn/a.csv', 'a2'), entry('lake-raw', 'churn/b.csv', 'b1')],
@@ -236,7 +237,7 @@ describe('run-manifest handler', () => {
   test('lists every input in its own bucket and prefix, in the order given', async () => {
     serveVersions({
       'lake-raw/churn/2026-11/': [version('churn/2026-11/a.csv', 'r1')],
-      'lake-curated/runs/exec-1/': [version('runs/exec-1/train.csv', 't1'), version('runs/exec-1/test.csv', 't2')],
+      'lake-curated/runs/exec-1/': [version('runs/exec-1/test.csv', 't2'), version('runs/exec-1/train.csv', 't1')],
     });
     const result = await handler(event([
       { bucket: 'lake-raw', prefix: 'churn/2026-11/' },
@@ -246,7 +247,7 @@ describe('run-manifest handler', () => {
       { prefixUri: 's3://lake-raw/churn/2026-11/', objects: [entry('lake-raw', 'churn/2026-11/a.csv', 'r1')], truncated: false },
       {
         prefixUri: 's3://lake-curated/runs/exec-1/',
-        objects: [entry('lake-curated', 'runs/exec-1/train.csv', 't1'), entry('lake-curated', 'runs/exec-1/test.csv', 't2')],
+        objects: [entry('lake-curated', 'runs/exec-1/test.csv', 't2'), entry('lake-curated', 'runs/exec-1/train.csv', 't1')],
         truncated: false,
       },
     ]);
@@ -312,19 +313,19 @@ function trainingDescription(overrides: Record<string, unknown> = {}): Record<st
     TrainingJobArn: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-exec-1',
     TrainingJobStatus: 'Completed',
     SecondaryStatus: 'Completed',
-    SecondaryStatusTransitions: [{ Status: 'Starting', StartTime: 1764237600, StatusMessage: 'Preparing the instances' }],
-    CreationTime: 1764237600,
-    TrainingStartTime: 1764237700,
-    TrainingEndTime: 1764238600,
-    LastModifiedTime: 1764238700,
+    SecondaryStatusTransitions: [{ Status: 'Starting', StartTime: 1795773600, StatusMessage: 'Preparing the instances' }],
+    CreationTime: 1795773600,
+    TrainingStartTime: 1795773700,
+    TrainingEndTime: 1795774600,
+    LastModifiedTime: 1795774700,
     TrainingTimeInSeconds: 900,
     BillableTimeInSeconds: 450,
     ProfilingStatus: 'Disabled',
     WarmPoolStatus: { Status: 'Terminated' },
     ModelArtifacts: { S3ModelArtifacts: 's3://lake-artifacts/runs/exec-1/model/churn-exec-1/output/model.tar.gz' },
     FinalMetricDataList: [
-      { MetricName: 'validation:auc', Value: 0.91, Timestamp: 1764238600 },
-      { MetricName: 'train:auc', Value: 0.95, Timestamp: 1764238600 },
+      { MetricName: 'validation:auc', Value: 0.91, Timestamp: 1795774600 },
+      { MetricName: 'train:auc', Value: 0.95, Timestamp: 1795774600 },
     ],
     AlgorithmSpecification: {
       TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
@@ -429,6 +430,8 @@ describe('buildManifest for a registered run', () => {
       instanceType: 'ml.g5.xlarge',
       instanceCount: 2,
       spot: true,
+      startTime: 1795773700,
+      outputKmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k',
       hyperparameters: { objective: 'binary:logistic', num_round: '200' },
       channels: [
         { name: 'train', uri: 's3://lake-curated/runs/exec-1/train/' },
