@@ -188,9 +188,12 @@ export interface DataLakeProps {
 
   /**
    * What happens to the buckets, the key and the Glue database when they leave the stack.
-   * Only `RETAIN`, `RETAIN_ON_UPDATE_OR_DELETE` and `DESTROY` apply to buckets.
+   * Only `RETAIN`, `RETAIN_ON_UPDATE_OR_DELETE` and `DESTROY` apply to buckets. Plain `RETAIN`
+   * also keeps what a failed first create made, so a named bucket or Glue database then
+   * blocks the retry.
    *
-   * @default RemovalPolicy.RETAIN - data outlives the stack
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE - data outlives the stack; only a create
+   * that rolls back removes what it made
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -212,27 +215,65 @@ export interface DataLakeProps {
   readonly noncurrentVersionExpiration?: Duration;
 
   /**
-   * Move objects to S3 Standard-IA after this long. Whole days, at least 30 days (an S3 limit).
+   * Move noncurrent object versions to S3 Standard-IA after this long: they are read only to
+   * reproduce an old run. Whole days, at least 30 days (an S3 limit). Left out when the
+   * versions expire less than 30 days later, since Standard-IA bills at least 30 days.
    *
    * @default Duration.days(30)
+   */
+  readonly noncurrentVersionTransitionAfter?: Duration;
+
+  /**
+   * Move current objects of the raw, curated and artifacts zones to S3 Standard-IA after this
+   * long. Whole days, at least 30 days (an S3 limit). Every pipeline run re-reads its whole
+   * input prefix and endpoints download their model at each scale-out, and Standard-IA bills
+   * each read, so set this only for data that is rarely read again.
+   *
+   * @default - current objects of these zones stay in S3 Standard
    */
   readonly infrequentAccessTransitionAfter?: Duration;
 
   /**
-   * Move objects to S3 Glacier Instant Retrieval after this long. Whole days, at least
-   * 30 days after `infrequentAccessTransitionAfter` (an S3 limit).
+   * Move current objects of the raw, curated and artifacts zones to S3 Glacier Instant
+   * Retrieval after this long. Whole days, at least 1 day, and at least 30 days after
+   * `infrequentAccessTransitionAfter` when both are set (an S3 limit). Reads cost more than
+   * from Standard-IA.
    *
-   * @default Duration.days(180)
+   * @default - current objects of these zones stay out of Glacier
    */
   readonly archiveTransitionAfter?: Duration;
 
   /**
+   * Move captured inference data to S3 Standard-IA after this long: drift monitoring reads
+   * recent capture, older capture is rarely read. Whole days, at least 30 days (an S3 limit).
+   *
+   * @default Duration.days(30)
+   */
+  readonly captureInfrequentAccessTransitionAfter?: Duration;
+
+  /**
+   * Move captured inference data to S3 Glacier Instant Retrieval after this long. Whole days,
+   * at least 30 days after `captureInfrequentAccessTransitionAfter` (an S3 limit).
+   *
+   * @default Duration.days(180)
+   */
+  readonly captureArchiveTransitionAfter?: Duration;
+
+  /**
    * Delete captured inference data after this long. Whole days, at least 1 day.
    * Only the capture zone expires: the other zones keep current objects forever.
+   * Transitions at or after the expiration are left out (S3 rejects them).
    *
    * @default - captured data is kept
    */
   readonly captureExpiration?: Duration;
+
+  /**
+   * Delete server access logs after this long. Whole days, at least 1 day.
+   *
+   * @default Duration.days(365)
+   */
+  readonly accessLogsExpiration?: Duration;
 
   /**
    * Send S3 events of every zone to EventBridge, so that new data can start pipelines.
@@ -297,7 +338,7 @@ export class DataLake extends DataLakeBase {
 
   constructor(scope: Construct, id: string, props: DataLakeProps = {}) {
     super(scope, id);
-    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     const lifecycle = validateProps(this, props, this.removalPolicy);
 
     this.encryptionKey = props.encryptionKey ?? this.track(new kms.Key(this, 'Key', {
@@ -306,7 +347,7 @@ export class DataLake extends DataLakeBase {
       removalPolicy: this.removalPolicy,
     }));
 
-    const logs = this.createAccessLogsBucket(props);
+    const logs = this.createAccessLogsBucket(props, lifecycle);
     this.accessLogsBucket = logs;
     const zoneBuckets = ZONES.map((zone) => this.createZoneBucket(zone, props, lifecycle, logs));
     [this.rawBucket, this.curatedBucket, this.artifactsBucket, this.captureBucket] = zoneBuckets;
@@ -314,6 +355,9 @@ export class DataLake extends DataLakeBase {
     if (props.glueDatabaseName) {
       const database = this.track(new glue.CfnDatabase(this, 'GlueDatabase', {
         catalogId: Aws.ACCOUNT_ID,
+        // The primary identifier: without it, `--import-existing-resources` cannot adopt a
+        // database kept by an earlier stack. Glue still takes the name from databaseInput.
+        databaseName: props.glueDatabaseName,
         databaseInput: {
           name: props.glueDatabaseName,
           description: `Curated zone of the data lake ${this.node.path}`,
@@ -351,11 +395,16 @@ export class DataLake extends DataLakeBase {
   }
 
   private createZoneBucket(zone: DataZone, props: DataLakeProps, lifecycle: LifecycleDays, logs: s3.Bucket): s3.Bucket {
+    const capture = zone === DataZone.CAPTURE;
+    const expiration = capture ? lifecycle.captureExpiration : undefined;
     const transitions = [
-      { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(lifecycle.infrequentAccess) },
-      { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(lifecycle.archive) },
-    ];
-    const expiration = zone === DataZone.CAPTURE ? lifecycle.captureExpiration : undefined;
+      { storageClass: s3.StorageClass.INFREQUENT_ACCESS, days: capture ? lifecycle.captureInfrequentAccess : lifecycle.infrequentAccess },
+      { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, days: capture ? lifecycle.captureArchive : lifecycle.archive },
+    ]
+      // S3 rejects transitions at or after the expiration of the same objects.
+      .filter((t): t is { storageClass: s3.StorageClass; days: number } => t.days !== undefined && (expiration === undefined || t.days < expiration))
+      .map((t) => ({ storageClass: t.storageClass, transitionAfter: Duration.days(t.days) }));
+    const noncurrent = lifecycle.noncurrentVersionTransition;
     const bucket = this.track(new s3.Bucket(this, `${capitalize(zone)}Bucket`, {
       bucketName: props.bucketNamePrefix ? `${props.bucketNamePrefix}-${zone}` : undefined,
       encryption: s3.BucketEncryption.KMS,
@@ -366,8 +415,11 @@ export class DataLake extends DataLakeBase {
         id: 'tiering-and-noncurrent-versions',
         abortIncompleteMultipartUploadAfter: Duration.days(7),
         noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpiration),
-        // S3 rejects transitions at or after the expiration of the same objects.
-        transitions: transitions.filter((t) => expiration === undefined || t.transitionAfter.toDays() < expiration),
+        // Standard-IA bills at least 30 days: not worth it for versions that expire sooner.
+        noncurrentVersionTransitions: noncurrent !== undefined && lifecycle.noncurrentVersionExpiration - noncurrent >= 30
+          ? [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(noncurrent) }]
+          : undefined,
+        transitions: transitions.length > 0 ? transitions : undefined,
         expiration: expiration !== undefined ? Duration.days(expiration) : undefined,
       }],
     }));
@@ -396,16 +448,22 @@ export class DataLake extends DataLakeBase {
     return bucket;
   }
 
-  private createAccessLogsBucket(props: DataLakeProps): s3.Bucket {
+  private createAccessLogsBucket(props: DataLakeProps, lifecycle: LifecycleDays): s3.Bucket {
     const bucket = this.track(new s3.Bucket(this, 'AccessLogsBucket', {
       bucketName: props.bucketNamePrefix ? `${props.bucketNamePrefix}${LONGEST_NAME_SUFFIX}` : undefined,
       // S3 server access logging delivers only to buckets encrypted with SSE-S3.
       encryption: s3.BucketEncryption.S3_MANAGED,
       ...this.privateBucketProps(props),
-      lifecycleRules: [{
-        id: 'archive-old-logs',
-        transitions: [{ storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) }],
-      }],
+      // No transitions: log objects are mostly under 128 KB, which S3 does not transition.
+      lifecycleRules: [
+        {
+          id: 'expire-old-logs',
+          expiration: Duration.days(lifecycle.accessLogsExpiration),
+          noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpiration),
+        },
+        // S3 allows no delete-marker cleanup in a rule that expires after a number of days.
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
+      ],
     }));
     acknowledgeFindings(bucket, [
       {
@@ -423,9 +481,13 @@ export class DataLake extends DataLakeBase {
 
 interface LifecycleDays {
   readonly noncurrentVersionExpiration: number;
-  readonly infrequentAccess: number;
-  readonly archive: number;
+  readonly noncurrentVersionTransition?: number;
+  readonly infrequentAccess?: number;
+  readonly archive?: number;
+  readonly captureInfrequentAccess?: number;
+  readonly captureArchive?: number;
   readonly captureExpiration?: number;
+  readonly accessLogsExpiration: number;
 }
 
 /** Checks every prop at once and returns the lifecycle in whole days. */
@@ -450,22 +512,29 @@ function validateProps(scope: Construct, props: DataLakeProps, removalPolicy: Re
       `'glueDatabaseName' ('${props.glueDatabaseName}') may only hold lowercase letters, digits and underscores (1 to 255); use e.g. '${props.glueDatabaseName.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 255)}'`);
   }
 
-  const days = (name: string, value: Duration | undefined, fallback: number, min: number): number => {
-    if (value === undefined) return fallback;
-    if (value.isUnresolved()) return fallback;
+  const days = (name: string, value: Duration | undefined, fallback: number | undefined, min: number): number | undefined => {
+    if (value === undefined || value.isUnresolved()) return fallback;
     const d = value.toHours() / 24;
     v.check(!Number.isInteger(d), `'${name}' (${value.toHumanString()}) must be a whole number of days; use Duration.days(${Math.max(min, Math.ceil(d))})`);
     v.check(d < min, `'${name}' (${value.toHumanString()}) must be at least ${min} day${min === 1 ? '' : 's'}; use Duration.days(${min}) or more`);
     return d;
   };
   const lifecycle: LifecycleDays = {
-    noncurrentVersionExpiration: days('noncurrentVersionExpiration', props.noncurrentVersionExpiration, 90, 1),
-    infrequentAccess: days('infrequentAccessTransitionAfter', props.infrequentAccessTransitionAfter, 30, 30),
-    archive: days('archiveTransitionAfter', props.archiveTransitionAfter, 180, 1),
-    captureExpiration: props.captureExpiration ? days('captureExpiration', props.captureExpiration, 1, 1) : undefined,
+    noncurrentVersionExpiration: days('noncurrentVersionExpiration', props.noncurrentVersionExpiration, 90, 1)!,
+    noncurrentVersionTransition: days('noncurrentVersionTransitionAfter', props.noncurrentVersionTransitionAfter, 30, 30),
+    infrequentAccess: days('infrequentAccessTransitionAfter', props.infrequentAccessTransitionAfter, undefined, 30),
+    archive: days('archiveTransitionAfter', props.archiveTransitionAfter, undefined, 1),
+    captureInfrequentAccess: days('captureInfrequentAccessTransitionAfter', props.captureInfrequentAccessTransitionAfter, 30, 30),
+    captureArchive: days('captureArchiveTransitionAfter', props.captureArchiveTransitionAfter, 180, 1),
+    captureExpiration: days('captureExpiration', props.captureExpiration, undefined, 1),
+    accessLogsExpiration: days('accessLogsExpiration', props.accessLogsExpiration, 365, 1)!,
   };
-  v.check(lifecycle.archive < lifecycle.infrequentAccess + 30,
-    `'archiveTransitionAfter' (${lifecycle.archive} days) must be at least 30 days after 'infrequentAccessTransitionAfter' (${lifecycle.infrequentAccess} days), an S3 limit; use Duration.days(${lifecycle.infrequentAccess + 30}) or more`);
+  // Objects stay in Standard-IA at least 30 days before S3 moves them on to Glacier IR.
+  const checkArchiveAfterIa = (iaName: string, ia: number | undefined, archiveName: string, archive: number | undefined) =>
+    v.check(ia !== undefined && archive !== undefined && archive < ia + 30,
+      `'${archiveName}' (${archive} days) must be at least 30 days after '${iaName}' (${ia} days), an S3 limit; use Duration.days(${(ia ?? 0) + 30}) or more`);
+  checkArchiveAfterIa('infrequentAccessTransitionAfter', lifecycle.infrequentAccess, 'archiveTransitionAfter', lifecycle.archive);
+  checkArchiveAfterIa('captureInfrequentAccessTransitionAfter', lifecycle.captureInfrequentAccess, 'captureArchiveTransitionAfter', lifecycle.captureArchive);
   v.throwIfInvalid();
   return lifecycle;
 }

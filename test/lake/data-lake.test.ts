@@ -54,26 +54,47 @@ describe('DataLake defaults', () => {
       },
       NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
     });
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    // Kept on delete and replacement; removed only when the create that made it rolls back.
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(bucket.UpdateReplacePolicy).toBe('Retain');
   });
 
-  test('the key is retained too', () => {
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  test('the key is retained too, except by a rolled-back create', () => {
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 
-  test('zone buckets tier to Standard-IA at 30 days and Glacier IR at 180, and expire noncurrent versions at 90', () => {
-    const rules = template.toJSON().Resources[logicalId(stack, lake, 'RawBucket')].Properties.LifecycleConfiguration.Rules;
+  test.each(['RawBucket', 'CuratedBucket', 'ArtifactsBucket'])('%s keeps current objects in S3 Standard (every run re-reads them); noncurrent versions go to Standard-IA at 30 days and expire at 90', (id) => {
+    const rules = template.toJSON().Resources[logicalId(stack, lake, id)].Properties.LifecycleConfiguration.Rules;
     expect(rules).toEqual([{
       Id: 'tiering-and-noncurrent-versions',
       Status: 'Enabled',
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
       NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+      NoncurrentVersionTransitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+    }]);
+  });
+
+  test('captured inference data tiers to Standard-IA at 30 days and Glacier IR at 180, and is kept', () => {
+    const rules = template.toJSON().Resources[logicalId(stack, lake, 'CaptureBucket')].Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual([{
+      Id: 'tiering-and-noncurrent-versions',
+      Status: 'Enabled',
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+      NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+      NoncurrentVersionTransitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
       Transitions: [
         { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
         { StorageClass: 'GLACIER_IR', TransitionInDays: 180 },
       ],
     }]);
+  });
+
+  test('access logs expire after 365 days, their noncurrent versions after 90, then their delete markers', () => {
+    const rules = template.toJSON().Resources[logicalId(stack, lake, 'AccessLogsBucket')].Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual([
+      { Id: 'expire-old-logs', Status: 'Enabled', ExpirationInDays: 365, NoncurrentVersionExpiration: { NoncurrentDays: 90 } },
+      { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+    ]);
   });
 
   test('no zone expires current objects by default', () => {
@@ -117,7 +138,7 @@ describe('DataLake defaults', () => {
     const bucket = template.toJSON().Resources[logicalId(stack, lake, 'AccessLogsBucket')];
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault)
       .toEqual({ SSEAlgorithm: 'AES256' });
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   test('deploys no custom resource, Lambda function or Glue database', () => {
@@ -175,6 +196,16 @@ describe('DataLake options', () => {
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 5);
   });
 
+  test('RETAIN keeps even what a failed first create made', () => {
+    const { stack } = lakeStack({ removalPolicy: RemovalPolicy.RETAIN, glueDatabaseName: 'features' });
+    const template = templateOf(stack);
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Glue::Database']) {
+      for (const resource of Object.values(template.findResources(type))) {
+        expect((resource as any).DeletionPolicy).toBe('Retain');
+      }
+    }
+  });
+
   test('DESTROY without autoDeleteObjects deletes empty buckets only', () => {
     const { stack } = lakeStack({ removalPolicy: RemovalPolicy.DESTROY });
     const template = templateOf(stack);
@@ -209,6 +240,52 @@ describe('DataLake options', () => {
     });
   });
 
+  test('transitions of current objects in the raw, curated and artifacts zones are opt-in, and leave capture alone', () => {
+    const { stack, lake } = lakeStack({ infrequentAccessTransitionAfter: Duration.days(30) });
+    const resources = templateOf(stack).toJSON().Resources;
+    for (const id of ['RawBucket', 'CuratedBucket', 'ArtifactsBucket']) {
+      expect(resources[logicalId(stack, lake, id)].Properties.LifecycleConfiguration.Rules[0].Transitions)
+        .toEqual([{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }]);
+    }
+    expect(resources[logicalId(stack, lake, 'CaptureBucket')].Properties.LifecycleConfiguration.Rules[0].Transitions).toHaveLength(2);
+  });
+
+  test('an archive transition alone moves current objects straight to Glacier IR', () => {
+    const { stack, lake } = lakeStack({ archiveTransitionAfter: Duration.days(90) });
+    const rules = templateOf(stack).toJSON().Resources[logicalId(stack, lake, 'RawBucket')].Properties.LifecycleConfiguration.Rules;
+    expect(rules[0].Transitions).toEqual([{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }]);
+  });
+
+  test('capture tiering and the access-log expiration take their props', () => {
+    const { stack, lake } = lakeStack({
+      captureInfrequentAccessTransitionAfter: Duration.days(45),
+      captureArchiveTransitionAfter: Duration.days(400),
+      accessLogsExpiration: Duration.days(90),
+    });
+    const resources = templateOf(stack).toJSON().Resources;
+    expect(resources[logicalId(stack, lake, 'CaptureBucket')].Properties.LifecycleConfiguration.Rules[0].Transitions).toEqual([
+      { StorageClass: 'STANDARD_IA', TransitionInDays: 45 },
+      { StorageClass: 'GLACIER_IR', TransitionInDays: 400 },
+    ]);
+    expect(resources[logicalId(stack, lake, 'AccessLogsBucket')].Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(90);
+  });
+
+  test('noncurrent versions skip Standard-IA when they expire less than 30 days after the transition', () => {
+    const short = lakeStack({ noncurrentVersionExpiration: Duration.days(59) });
+    const shortRule = templateOf(short.stack).toJSON().Resources[logicalId(short.stack, short.lake, 'RawBucket')].Properties.LifecycleConfiguration.Rules[0];
+    expect(shortRule.NoncurrentVersionTransitions).toBeUndefined();
+    expect(shortRule.NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 59 });
+    const long = lakeStack({ noncurrentVersionExpiration: Duration.days(60) });
+    const longRule = templateOf(long.stack).toJSON().Resources[logicalId(long.stack, long.lake, 'RawBucket')].Properties.LifecycleConfiguration.Rules[0];
+    expect(longRule.NoncurrentVersionTransitions).toEqual([{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }]);
+  });
+
+  test('noncurrentVersionTransitionAfter moves the transition', () => {
+    const { stack, lake } = lakeStack({ noncurrentVersionTransitionAfter: Duration.days(45), noncurrentVersionExpiration: Duration.days(365) });
+    const rule = templateOf(stack).toJSON().Resources[logicalId(stack, lake, 'CuratedBucket')].Properties.LifecycleConfiguration.Rules[0];
+    expect(rule.NoncurrentVersionTransitions).toEqual([{ StorageClass: 'STANDARD_IA', TransitionInDays: 45 }]);
+  });
+
   test('captureExpiration expires only the capture zone, keeping transitions that come before it', () => {
     const { stack, lake } = lakeStack({ captureExpiration: Duration.days(90) });
     const resources = templateOf(stack).toJSON().Resources;
@@ -230,9 +307,12 @@ describe('DataLake options', () => {
     const { stack, lake } = lakeStack({ glueDatabaseName: 'ml_features' });
     const template = templateOf(stack);
     template.hasResource('AWS::Glue::Database', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
       Properties: {
         CatalogId: { Ref: 'AWS::AccountId' },
+        // The primary identifier, which --import-existing-resources needs to adopt a retained database.
+        DatabaseName: 'ml_features',
         DatabaseInput: Match.objectLike({
           Name: 'ml_features',
           LocationUri: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(stack, lake, 'CuratedBucket') }]] },
@@ -366,12 +446,16 @@ describe('DataLake rejects bad input at synth', () => {
     ['fails on a bucketNamePrefix too long for the longest bucket name', { bucketNamePrefix: 'a'.repeat(52) }, /is 52 characters; at most 51 fit/],
     ['fails on a reserved bucketNamePrefix', { bucketNamePrefix: 'xn--lake' }, /starts with a prefix S3 reserves/],
     ['fails on a Glue database name with hyphens', { glueDatabaseName: 'ml-features' }, /'glueDatabaseName' \('ml-features'\).*use e.g. 'ml_features'/],
-    ['fails on autoDeleteObjects without DESTROY', { autoDeleteObjects: true }, /'autoDeleteObjects' \(true\) requires 'removalPolicy: RemovalPolicy.DESTROY' \(got retain\)/],
+    ['fails on autoDeleteObjects without DESTROY', { autoDeleteObjects: true }, /'autoDeleteObjects' \(true\) requires 'removalPolicy: RemovalPolicy.DESTROY' \(got retain-on-update-or-delete\)/],
     ['fails on a removal policy buckets do not support', { removalPolicy: RemovalPolicy.SNAPSHOT }, /'removalPolicy' \(snapshot\) does not apply to S3 buckets/],
     ['fails on a noncurrent version expiration of part of a day', { noncurrentVersionExpiration: Duration.hours(36) }, /'noncurrentVersionExpiration' \(1 day 12 hours\) must be a whole number of days; use Duration.days\(2\)/],
     ['fails on a zero noncurrent version expiration', { noncurrentVersionExpiration: Duration.days(0) }, /'noncurrentVersionExpiration' \(0 days\) must be at least 1 day/],
     ['fails on a Standard-IA transition before 30 days', { infrequentAccessTransitionAfter: Duration.days(7) }, /'infrequentAccessTransitionAfter' \(7 days\) must be at least 30 days/],
-    ['fails on an archive transition too close to Standard-IA', { archiveTransitionAfter: Duration.days(45) }, /'archiveTransitionAfter' \(45 days\) must be at least 30 days after 'infrequentAccessTransitionAfter' \(30 days\).*Duration.days\(60\)/],
+    ['fails on an archive transition too close to Standard-IA', { infrequentAccessTransitionAfter: Duration.days(30), archiveTransitionAfter: Duration.days(45) }, /'archiveTransitionAfter' \(45 days\) must be at least 30 days after 'infrequentAccessTransitionAfter' \(30 days\).*Duration.days\(60\)/],
+    ['fails on a capture archive transition too close to its Standard-IA transition', { captureArchiveTransitionAfter: Duration.days(50) }, /'captureArchiveTransitionAfter' \(50 days\) must be at least 30 days after 'captureInfrequentAccessTransitionAfter' \(30 days\).*Duration.days\(60\)/],
+    ['fails on a capture Standard-IA transition before 30 days', { captureInfrequentAccessTransitionAfter: Duration.days(14) }, /'captureInfrequentAccessTransitionAfter' \(14 days\) must be at least 30 days/],
+    ['fails on a noncurrent version transition before 30 days', { noncurrentVersionTransitionAfter: Duration.days(7) }, /'noncurrentVersionTransitionAfter' \(7 days\) must be at least 30 days/],
+    ['fails on an access-log expiration of part of a day', { accessLogsExpiration: Duration.hours(12) }, /'accessLogsExpiration' \(12 hours\) must be a whole number of days/],
     ['fails on a capture expiration under a day', { captureExpiration: Duration.hours(12) }, /'captureExpiration' \(12 hours\) must be a whole number of days/],
   ])('%s', (_name, props, message) => {
     expect(() => lakeStack(props)).toThrow(message);
