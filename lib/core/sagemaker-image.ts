@@ -1,4 +1,4 @@
-import { Aws, Token } from 'aws-cdk-lib';
+import { Aws, Stack, Token, ValidationError } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -101,6 +101,14 @@ export abstract class SageMakerImage {
   public abstract readonly cpuOnly: boolean;
 
   /**
+   * Whether the image needs NVIDIA GPUs (a `-gpu-` Deep Learning Container tag), so that it
+   * cannot run on CPU instances or serverless endpoints. False where that is not known.
+   */
+  public get gpuOnly(): boolean {
+    return false;
+  }
+
+  /**
    * Whether SageMaker reports the image's training metrics itself (built-in algorithms such as
    * XGBoost emit e.g. `validation:auc`), so that no metric definitions are needed.
    */
@@ -129,6 +137,11 @@ class AwsRegistryImage extends SageMakerImage {
     this.reportsOwnMetrics = traits.reportsOwnMetrics;
   }
 
+  public get gpuOnly(): boolean {
+    // DLC tags name the processor: '2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'.
+    return this.registry === 'dlc' && !Token.isUnresolved(this.tag) && /(^|-)gpu(-|$)/.test(this.tag);
+  }
+
   public bind(scope: Construct): SageMakerImageConfig {
     // AWS-owned images are pulled by SageMaker; the job role needs no ECR permissions.
     const account = regionalAccount(scope, this.registry);
@@ -144,7 +157,8 @@ class EcrImage extends SageMakerImage {
     super();
   }
 
-  public bind(_scope: Construct, grantee?: iam.IGrantable): SageMakerImageConfig {
+  public bind(scope: Construct, grantee?: iam.IGrantable): SageMakerImageConfig {
+    checkSameRegion(scope, this.repository);
     if (grantee) this.repository.grantPull(grantee);
     const digest = !Token.isUnresolved(this.tag) && this.tag.startsWith('sha256:');
     return { imageUri: digest ? this.repository.repositoryUriForDigest(this.tag) : this.repository.repositoryUriForTag(this.tag) };
@@ -172,4 +186,19 @@ class AssetImage extends SageMakerImage {
     if (grantee) asset.repository.grantPull(grantee);
     return { imageUri: asset.imageUri };
   }
+}
+
+type ErrorName = ConstructorParameters<typeof ValidationError>[0];
+
+/** SageMaker pulls images only from ECR in its own region: a repository pinned elsewhere fails at job or endpoint creation. */
+function checkSameRegion(scope: Construct, repository: ecr.IRepository): void {
+  const where = repository.env.region;
+  const region = Stack.of(scope).region;
+  if (Token.isUnresolved(where) || where === region) return;
+  const problem = Token.isUnresolved(region)
+    ? `the stack is environment-agnostic, so it may deploy to a region other than ${where}`
+    : `the stack deploys to ${region}`;
+  throw new ValidationError('SageMakerImageRegionMismatch' as ErrorName,
+    `'image' is in an ECR repository of ${where} (${repository.repositoryName}), but ${problem} and SageMaker pulls images only from its own region; `
+    + `replicate the repository to the stack's region (ECR replication) and import it there, or give the stack env: { region: '${where}' }`, scope);
 }

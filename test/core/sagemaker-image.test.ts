@@ -187,7 +187,71 @@ describe('SageMakerImage.cpuOnly', () => {
   });
 });
 
+describe('SageMakerImage.gpuOnly', () => {
+  test.each([
+    ['a -gpu- PyTorch training tag', true, () => SageMakerImage.pytorchTraining('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker')],
+    ['a -gpu- Hugging Face inference tag', true, () => SageMakerImage.huggingFaceInference('2.1.0-transformers4.37.0-gpu-py310-cu118-ubuntu20.04')],
+    ['a -cpu- PyTorch inference tag', false, () => SageMakerImage.pytorchInference('2.6.0-cpu-py312-ubuntu22.04-sagemaker')],
+    ['a tag that names no processor', false, () => SageMakerImage.deepLearningContainer('tensorflow-training', 'latest')],
+    ['a tag that only contains the letters', false, () => SageMakerImage.pytorchTraining('2.5.1-gpuless-py311')],
+    ['XGBoost, which runs on both', false, () => SageMakerImage.xgboost()],
+    ['scikit-learn', false, () => SageMakerImage.sklearn()],
+    ['an ECR image (unknown)', false, () => SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(agnosticStack(), 'R', 'gpu-image'), 'gpu')],
+    ['an asset image (unknown)', false, () => SageMakerImage.fromAsset(dockerContext())],
+  ])('%s: %s', (_what, expected, image) => {
+    expect(image().gpuOnly).toBe(expected);
+  });
+
+  test('a token tag is not known to need a GPU', () => {
+    const stack = testStack();
+    expect(SageMakerImage.pytorchTraining(new CfnParameter(stack, 'Tag').valueAsString).gpuOnly).toBe(false);
+  });
+});
+
+describe('a template rule refuses regions without a known registry (environment-agnostic stacks)', () => {
+  test('one rule per registry kind, listing the table\'s regions, checked against AWS::Region', () => {
+    const stack = agnosticStack();
+    const role = roleIn(stack);
+    for (const image of [SageMakerImage.xgboost(), SageMakerImage.sklearn(), SageMakerImage.pytorchTraining('a')]) image.bind(stack, role);
+    const rules = templateOf(stack).toJSON().Rules;
+    // CheckBootstrapVersion is CDK's own rule.
+    expect(Object.keys(rules).sort()).toEqual(['CheckBootstrapVersion', 'DeepLearningContainersRegistryAccountsRegion', 'SageMakerXgboostSklearnRegistryAccountsRegion']);
+    const [assertion] = rules.SageMakerXgboostSklearnRegistryAccountsRegion.Assertions;
+    const [regions, region] = assertion.Assert['Fn::Contains'];
+    expect(region).toEqual({ Ref: 'AWS::Region' });
+    expect(regions).toContain('us-east-1');
+    expect(regions).not.toContain('us-iso-east-1');
+    expect(assertion.AssertDescription).toMatch(/^SageMaker XGBoost and scikit-learn images .* have no known registry in this region; deploy to one of af-south-1, .*, or use an image in your own ECR repository$/);
+  });
+
+  test('a stack with a concrete region gets no rule', () => {
+    const stack = stackIn('eu-west-1');
+    SageMakerImage.xgboost().bind(stack, roleIn(stack));
+    expect(Object.keys(templateOf(stack).toJSON().Rules)).toEqual(['CheckBootstrapVersion']);
+  });
+});
+
 describe('SageMakerImage.fromEcrRepository', () => {
+  test('fails when the repository is pinned to another region than the stack\'s', () => {
+    const stack = stackIn('eu-west-1');
+    const repository = ecr.Repository.fromRepositoryArn(stack, 'Repo', 'arn:aws:ecr:us-east-1:123456789012:repository/churn');
+    expect(() => SageMakerImage.fromEcrRepository(repository).bind(stack, roleIn(stack)))
+      .toThrow("'image' is in an ECR repository of us-east-1 (churn), but the stack deploys to eu-west-1 and SageMaker pulls images only from its own region;");
+  });
+
+  test('fails when an environment-agnostic stack uses a repository pinned to one region', () => {
+    const stack = agnosticStack();
+    const repository = ecr.Repository.fromRepositoryArn(stack, 'Repo', 'arn:aws:ecr:us-west-2:123456789012:repository/churn');
+    expect(() => SageMakerImage.fromEcrRepository(repository).bind(stack, roleIn(stack)))
+      .toThrow(/the stack is environment-agnostic, so it may deploy to a region other than us-west-2 .* or give the stack env: \{ region: 'us-west-2' \}/);
+  });
+
+  test('accepts a repository of the stack\'s own region', () => {
+    const stack = stackIn('us-east-1');
+    const repository = ecr.Repository.fromRepositoryArn(stack, 'Repo', 'arn:aws:ecr:us-east-1:123456789012:repository/churn');
+    expect(SageMakerImage.fromEcrRepository(repository).bind(stack, roleIn(stack)).imageUri).toMatch(/churn:latest/);
+  });
+
   function ecrSetup(): { stack: Stack; repository: ecr.Repository; role: iam.Role } {
     const stack = testStack();
     return { stack, repository: new ecr.Repository(stack, 'Repo'), role: roleIn(stack) };

@@ -1,4 +1,4 @@
-import { Aws, CfnMapping, Stack, Token, ValidationError } from 'aws-cdk-lib';
+import { Aws, CfnMapping, CfnRule, Fn, Stack, Token, ValidationError } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 type ErrorName = ConstructorParameters<typeof ValidationError>[0];
@@ -214,5 +214,23 @@ export function regionalAccount(scope: Construct, kind: RegistryKind): string {
       + 'Give the image with an explicit ECR repository (image URI) instead; '
       + `known regions: ${Object.keys(table).sort().join(', ')}`, scope);
   }
+  requireListedRegion(scope, `${id}Region`, table, what);
   return imageRegistryMapping(scope, id, table).findInMap(Aws.REGION, 'account');
+}
+
+/**
+ * A template rule, once per stack, that refuses to deploy an environment-agnostic stack to a
+ * region without a known registry: CloudFormation then names the regions instead of failing on
+ * a missing mapping key.
+ */
+function requireListedRegion(scope: Construct, id: string, table: Record<string, string>, what: string): void {
+  const stack = Stack.of(scope);
+  if (stack.node.tryFindChild(id)) return;
+  const regions = Object.keys(table).sort();
+  new CfnRule(stack, id, {
+    assertions: [{
+      assert: Fn.conditionContains(regions, Aws.REGION),
+      assertDescription: `${what} have no known registry in this region; deploy to one of ${regions.join(', ')}, or use an image in your own ECR repository`,
+    }],
+  });
 }
