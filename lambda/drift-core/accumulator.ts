@@ -1,0 +1,308 @@
+import { binIndex } from './bins';
+import { CaptureRecord, decodePayload, jsonRows, predictions } from './capture';
+import { Baseline, CategoricalBaseline, FeatureBaseline, MALFORMED_KINDS, MalformedKind, MalformedSample, NumericBaseline } from './types';
+import { isMissing, splitCsvLine, toCategory, toNumber } from './values';
+
+export const PARTIAL_FORMAT = 'cdk-mlops/drift-partial';
+/** Samples kept per malformed kind, and their length. */
+export const SAMPLES_PER_KIND = 3;
+export const SAMPLE_CHARS = 200;
+
+/** Counts of one feature over part of a window, on the baseline's fixed bins (JSON-serializable). */
+export interface NumericCounts {
+  readonly type: 'numeric';
+  /** Rows per fine bin of the baseline. */
+  counts: number[];
+  missing: number;
+  nonNumeric: number;
+  min: number | null;
+  max: number | null;
+  /** The values themselves while there are at most rawLimit of them; null once dropped. */
+  raw: number[] | null;
+}
+
+export interface CategoricalCounts {
+  readonly type: 'categorical';
+  /** Rows per baseline category, plus "other" last. */
+  counts: number[];
+  missing: number;
+  unknown: number;
+}
+
+export type FeatureCounts = NumericCounts | CategoricalCounts;
+
+/** Mergeable partial counts of a window: what a Distributed Map worker returns and the reducer adds up. */
+export interface PartialCounts {
+  readonly format: typeof PARTIAL_FORMAT;
+  records: number;
+  rows: number;
+  outsideWindow: number;
+  objects: number;
+  bytes: number;
+  malformed: Record<MalformedKind, number>;
+  samples: Partial<Record<MalformedKind, MalformedSample[]>>;
+  features: FeatureCounts[];
+  prediction?: FeatureCounts;
+}
+
+export interface AccumulatorOptions {
+  /** Raw values kept per numeric feature (exact KS and Wasserstein on small windows). @default 5000 */
+  readonly rawLimit?: number;
+  /** Keep only records with an inferenceTime in [start, end) (epoch milliseconds). @default - every record */
+  readonly window?: { readonly startMs: number; readonly endMs: number };
+}
+
+/** Per-feature lookup state: the counts plus what makes adding a value cheap. */
+interface Slot {
+  readonly counts: FeatureCounts;
+  readonly edges?: number[];
+  readonly index?: Map<string, number>;
+  readonly other?: Set<string>;
+  readonly otherComplete?: boolean;
+  readonly bins: Float64Array;
+}
+
+export function emptyPartial(baseline: Baseline, rawLimit = 5000): PartialCounts {
+  const blank = (f: FeatureBaseline): FeatureCounts => f.type === 'numeric'
+    ? { type: 'numeric', counts: new Array(f.edges.length + 1).fill(0), missing: 0, nonNumeric: 0, min: null, max: null, raw: rawLimit > 0 ? [] : null }
+    : { type: 'categorical', counts: new Array(f.categories.length + 1).fill(0), missing: 0, unknown: 0 };
+  return {
+    format: PARTIAL_FORMAT,
+    records: 0,
+    rows: 0,
+    outsideWindow: 0,
+    objects: 0,
+    bytes: 0,
+    malformed: Object.fromEntries(MALFORMED_KINDS.map((k) => [k, 0])) as Record<MalformedKind, number>,
+    samples: {},
+    features: baseline.features.map(blank),
+    ...(baseline.prediction ? { prediction: blank(baseline.prediction) } : {}),
+  };
+}
+
+/**
+ * Counts captured records into the baseline's bins, one line at a time: memory does not grow with
+ * the number of lines (bins are fixed; raw values and malformed samples are capped).
+ */
+export class DriftAccumulator {
+  private readonly partial: PartialCounts;
+  private readonly slots: Slot[];
+  private readonly predictionSlot?: Slot;
+  private readonly names: Map<string, number>;
+  private readonly rawLimit: number;
+  private readonly window?: { readonly startMs: number; readonly endMs: number };
+
+  constructor(private readonly baseline: Baseline, options: AccumulatorOptions = {}) {
+    this.rawLimit = options.rawLimit ?? 5000;
+    this.window = options.window;
+    this.partial = emptyPartial(baseline, this.rawLimit);
+    this.slots = baseline.features.map((f, i) => slot(f, this.partial.features[i]));
+    if (baseline.prediction) this.predictionSlot = slot(baseline.prediction, this.partial.prediction!);
+    this.names = new Map(baseline.features.map((f, i) => [f.name, i]));
+  }
+
+  /** Adds one line of a capture file; `source` and `lineNumber` only label malformed samples. */
+  addLine(line: string, source: string, lineNumber: number): void {
+    if (line.length === 0 || (line.trim().length === 0)) return;
+    this.partial.records++;
+    let record: CaptureRecord;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      this.malformed('truncatedJson', source, lineNumber, line);
+      return;
+    }
+    const input = record?.captureData?.endpointInput;
+    const output = record?.captureData?.endpointOutput;
+    if (!input && !output) {
+      this.malformed('missingFields', source, lineNumber, line);
+      return;
+    }
+    if (this.window) {
+      const time = Date.parse(record.eventMetadata?.inferenceTime ?? '');
+      if (Number.isNaN(time)) {
+        this.malformed('missingFields', source, lineNumber, line);
+        return;
+      }
+      if (time < this.window.startMs || time >= this.window.endMs) {
+        this.partial.records--;
+        this.partial.outsideWindow++;
+        return;
+      }
+    }
+    if (input) this.addInput(decodePayload(input), source, lineNumber, line);
+    if (output && this.predictionSlot) this.addOutput(decodePayload(output), source, lineNumber, line);
+  }
+
+  private addInput(decoded: ReturnType<typeof decodePayload>, source: string, lineNumber: number, line: string): void {
+    if (decoded.kind === 'error') {
+      this.malformed(decoded.error, source, lineNumber, line);
+      return;
+    }
+    const width = this.slots.length;
+    if (decoded.kind === 'csv') {
+      if (decoded.lines.length === 0) this.malformed('emptyPayload', source, lineNumber, line);
+      for (const text of decoded.lines) {
+        const fields = splitCsvLine(text);
+        if (fields.length !== width) {
+          this.malformed('columnCount', source, lineNumber, line);
+          continue;
+        }
+        this.partial.rows++;
+        for (let i = 0; i < width; i++) this.addValue(this.slots[i], fields[i], source, lineNumber, line);
+      }
+      return;
+    }
+    const rows = jsonRows(decoded.value);
+    if (rows === undefined) {
+      this.malformed('undecodablePayload', source, lineNumber, line);
+      return;
+    }
+    if (rows.length === 0) this.malformed('emptyPayload', source, lineNumber, line);
+    for (const row of rows) {
+      if (Array.isArray(row)) {
+        if (row.length !== width) {
+          this.malformed('columnCount', source, lineNumber, line);
+          continue;
+        }
+        this.partial.rows++;
+        for (let i = 0; i < width; i++) this.addValue(this.slots[i], row[i], source, lineNumber, line);
+      } else if (row && typeof row === 'object') {
+        const values = row as Record<string, unknown>;
+        const keys = Object.keys(values);
+        if (!keys.some((k) => this.names.has(k))) {
+          this.malformed('missingFields', source, lineNumber, line);
+          continue;
+        }
+        this.partial.rows++;
+        // Absent features are missing values; unknown keys are ignored (requests often carry ids).
+        for (let i = 0; i < width; i++) this.addValue(this.slots[i], values[this.baseline.features[i].name], source, lineNumber, line);
+      } else {
+        this.malformed('columnCount', source, lineNumber, line);
+      }
+    }
+  }
+
+  private addOutput(decoded: ReturnType<typeof decodePayload>, source: string, lineNumber: number, line: string): void {
+    const values = predictions(decoded);
+    if (values === undefined || values.length === 0) {
+      this.malformed('badPrediction', source, lineNumber, line);
+      return;
+    }
+    for (const value of values) {
+      if (value === undefined) this.malformed('badPrediction', source, lineNumber, line);
+      else this.addValue(this.predictionSlot!, value, source, lineNumber, line);
+    }
+  }
+
+  private addValue(s: Slot, value: unknown, source: string, lineNumber: number, line: string): void {
+    const c = s.counts;
+    if (isMissing(value)) {
+      c.missing++;
+      return;
+    }
+    if (c.type === 'numeric') {
+      const x = toNumber(value);
+      if (x === undefined) {
+        c.nonNumeric++;
+        this.malformed('nonNumeric', source, lineNumber, line);
+        return;
+      }
+      s.bins[binIndex(s.edges!, x)]++;
+      if (c.min === null || x < c.min) c.min = x;
+      if (c.max === null || x > c.max) c.max = x;
+      if (c.raw !== null) {
+        if (c.raw.length < this.rawLimit) c.raw.push(x); else c.raw = null;
+      }
+      return;
+    }
+    const category = toCategory(value);
+    const i = s.index!.get(category);
+    if (i !== undefined) {
+      s.bins[i]++;
+      return;
+    }
+    s.bins[s.bins.length - 1]++;
+    if (s.otherComplete && !s.other!.has(category)) {
+      c.unknown++;
+      this.malformed('unknownCategory', source, lineNumber, line);
+    }
+  }
+
+  private malformed(kind: MalformedKind, source: string, lineNumber: number, line: string): void {
+    this.partial.malformed[kind]++;
+    const samples = (this.partial.samples[kind] ??= []);
+    if (samples.length < SAMPLES_PER_KIND) samples.push({ source, line: lineNumber, sample: line.slice(0, SAMPLE_CHARS) });
+  }
+
+  /** Records that an object was read, for the report's object and byte counts. */
+  addObject(bytes: number): void {
+    this.partial.objects++;
+    this.partial.bytes += bytes;
+  }
+
+  /** The counts so far, as plain JSON data. */
+  toPartial(): PartialCounts {
+    const copy = (s: Slot) => { s.counts.counts = Array.from(s.bins); };
+    this.slots.forEach(copy);
+    if (this.predictionSlot) copy(this.predictionSlot);
+    return this.partial;
+  }
+}
+
+function slot(f: FeatureBaseline, counts: FeatureCounts): Slot {
+  const bins = new Float64Array(counts.counts.length);
+  if (f.type === 'numeric') return { counts, edges: (f as NumericBaseline).edges, bins };
+  const c = f as CategoricalBaseline;
+  return {
+    counts,
+    bins,
+    index: new Map(c.categories.map((name, i) => [name, i])),
+    other: new Set(c.otherValues),
+    otherComplete: c.otherValuesComplete,
+  };
+}
+
+/** Adds partial counts on the same baseline (associative and commutative: any fan-out order gives the same result). */
+export function mergePartials(baseline: Baseline, parts: PartialCounts[], rawLimit = 5000): PartialCounts {
+  const total = emptyPartial(baseline, rawLimit);
+  for (const part of parts) {
+    if (part.format !== PARTIAL_FORMAT || part.features.length !== total.features.length) {
+      throw new Error(`partial counts do not match the baseline (${part.features?.length} features, expected ${total.features.length})`);
+    }
+    total.records += part.records;
+    total.rows += part.rows;
+    total.outsideWindow += part.outsideWindow;
+    total.objects += part.objects;
+    total.bytes += part.bytes;
+    for (const kind of MALFORMED_KINDS) {
+      total.malformed[kind] += part.malformed[kind] ?? 0;
+      const samples = part.samples[kind] ?? [];
+      if (samples.length > 0) {
+        const kept = (total.samples[kind] ??= []);
+        kept.push(...samples.slice(0, SAMPLES_PER_KIND - kept.length));
+      }
+    }
+    part.features.forEach((f, i) => mergeFeature(total.features[i], f, rawLimit));
+    if (total.prediction && part.prediction) mergeFeature(total.prediction, part.prediction, rawLimit);
+  }
+  return total;
+}
+
+function mergeFeature(into: FeatureCounts, from: FeatureCounts, rawLimit: number): void {
+  if (into.type !== from.type || into.counts.length !== from.counts.length) {
+    throw new Error(`partial counts have ${from.counts.length} ${from.type} bins where the baseline has ${into.counts.length} ${into.type} bins`);
+  }
+  for (let i = 0; i < into.counts.length; i++) into.counts[i] += from.counts[i];
+  into.missing += from.missing;
+  if (into.type === 'numeric' && from.type === 'numeric') {
+    into.nonNumeric += from.nonNumeric;
+    if (from.min !== null && (into.min === null || from.min < into.min)) into.min = from.min;
+    if (from.max !== null && (into.max === null || from.max > into.max)) into.max = from.max;
+    into.raw = into.raw !== null && from.raw !== null && into.raw.length + from.raw.length <= rawLimit
+      ? into.raw.concat(from.raw)
+      : null;
+  } else if (into.type === 'categorical' && from.type === 'categorical') {
+    into.unknown += from.unknown;
+  }
+}

@@ -1,0 +1,40 @@
+/** Whether a window runs in one invocation, and its fan-out batches when it does not. */
+import { ListedObject, S3Location } from './s3';
+
+export interface BatchItem {
+  readonly runId: string;
+  readonly batchIndex: number;
+  readonly bucket: string;
+  readonly keys: string[];
+  readonly window: { readonly start: string; readonly end: string };
+  readonly endpointName: string;
+  readonly variantName: string;
+  readonly baseline: S3Location;
+  readonly partials: { readonly bucket: string; readonly prefix: string };
+}
+
+export function fitsOneInvocation(objects: ListedObject[], maxObjects: number, maxBytes: number): boolean {
+  return objects.length <= maxObjects && objects.reduce((n, o) => n + o.size, 0) <= maxBytes;
+}
+
+/** Consecutive objects packed into batches of at most maxObjects and maxBytes (an object larger than maxBytes gets its own). */
+export function batches(objects: ListedObject[], maxObjects: number, maxBytes: number): ListedObject[][] {
+  const out: ListedObject[][] = [];
+  let current: ListedObject[] = [];
+  let bytes = 0;
+  for (const o of objects) {
+    if (current.length > 0 && (current.length >= maxObjects || bytes + o.size > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(o);
+    bytes += o.size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+export function partialKey(prefix: string, batchIndex: number): string {
+  return `${prefix}${String(batchIndex).padStart(6, '0')}.json`;
+}

@@ -1,0 +1,55 @@
+import { NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { mergePartials, PartialCounts } from '../drift-core/accumulator';
+import { driftConfig } from '../drift-core/config';
+import { partialKey } from '../drift-core/plan';
+import { publishReport } from '../drift-core/publish';
+import { driftReport } from '../drift-core/report';
+import { eachLimited, getText, loadBaseline } from '../drift-core/s3';
+import { DriftReport } from '../drift-core/types';
+import type { DetectResult } from '../drift-detect';
+
+const s3 = new S3Client({});
+
+/** Some batches of the window have no partial counts (yet): retry, or look for a failed worker. */
+export class PartialsMissingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartialsMissingError';
+  }
+}
+
+type FanoutResult = Extract<DetectResult, { mode: 'fanout' }>;
+
+/** Merges a fanned-out window's partial counts, computes its drift report and publishes its metrics. */
+export async function handler(event: FanoutResult): Promise<{ mode: 'complete'; report: DriftReport }> {
+  if (event?.mode !== 'fanout' || !Number.isInteger(event.batchCount) || !event.partials) {
+    throw new Error(`not a drift-detect fanout result: ${JSON.stringify(event)?.slice(0, 300)}`);
+  }
+  const config = driftConfig({ endpointName: event.endpointName, variantName: event.variantName, baseline: event.baseline });
+  const baseline = await loadBaseline(s3, event.baseline);
+  let total = mergePartials(baseline, [], 0);
+  const missing: number[] = [];
+  await eachLimited(Array.from({ length: event.batchCount }, (_, i) => i), 8, async (i) => {
+    const location = { bucket: event.partials.bucket, key: partialKey(event.partials.prefix, i) };
+    let part: PartialCounts;
+    try {
+      part = JSON.parse(await getText(s3, location));
+    } catch (e) {
+      if (e instanceof NoSuchKey || (e as Error).name === 'NoSuchKey') { missing.push(i); return; }
+      throw e;
+    }
+    // Merged one at a time, so memory holds the running total and the partials being read.
+    total = mergePartials(baseline, [total, part], 0);
+  });
+  if (missing.length > 0) {
+    throw new PartialsMissingError(`${missing.length} of ${event.batchCount} partial counts missing under s3://${event.partials.bucket}/${event.partials.prefix} (batches ${missing.slice(0, 10).join(', ')})`);
+  }
+  const report = driftReport(baseline, total, {
+    endpointName: event.endpointName,
+    variantName: event.variantName,
+    window: event.window,
+    thresholds: config.thresholds,
+  });
+  await publishReport(s3, config, report, Date.parse(event.window.end));
+  return { mode: 'complete', report };
+}
