@@ -1,4 +1,4 @@
-import { Annotations, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnDeletionPolicy, CfnResource, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,7 @@ import { renderDeployment, RenderedDeployment } from './private/endpoint-deploym
 import { hasInstanceStorage } from './private/endpoint-instances';
 import { createExecutionRole, grantLocation, renderNetwork, RenderedNetwork } from './private/endpoint-role';
 import { addVariantScaling } from './private/endpoint-scaling';
+import { recordServedEndpoint, versionOfSource } from './private/served-endpoints';
 import { guardrailExclusion, serverlessMemory, validateEndpointProps, VariantPlan } from './private/endpoint-validation';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
@@ -264,6 +265,11 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
       }]);
     }
     this.endpointConfigName = config.attrEndpointConfigName;
+    keepWhenReplaced(config);
+    for (const source of boundModels.keys()) {
+      const version = versionOfSource(source);
+      if (version) recordServedEndpoint(version, { endpointName: name, endpointConfig: config });
+    }
 
     const autoscaled = plans.filter((p) => p.props.autoScaling);
     const deployment = this.resolveDeployment(props, plans);
@@ -337,6 +343,7 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
         vpcConfig: network.vpcConfig,
         enableNetworkIsolation: props.enableNetworkIsolation,
       });
+      keepWhenReplaced(model);
       // SageMaker checks at CreateModel that the role can read the model and pull the image.
       model.node.addDependency(this.role);
       if (network.policy) model.node.addDependency(network.policy);
@@ -412,6 +419,18 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
     }
     return renderDeployment(this, { endpointName: this.endpointName, variantNames: this.variantNames }, props.deployment ?? {});
   }
+}
+
+/**
+ * A new model or setting replaces the model and endpoint configuration, and CloudFormation deletes
+ * the replaced ones once the stack update succeeds. But SageMaker may have rolled the endpoint
+ * back to them (a rollback alarm fired) while CloudFormation still reports success: the endpoint
+ * would run on a configuration that no longer exists, which it needs to scale, be patched or be
+ * updated again. Replaced ones are kept (they cost nothing); deleting the stack deletes the current ones.
+ */
+function keepWhenReplaced(resource: CfnResource): void {
+  resource.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+  resource.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
 }
 
 function renderVariant(plan: VariantPlan, modelName: string): sagemaker.CfnEndpointConfig.ProductionVariantProperty {

@@ -35,11 +35,22 @@ export enum PromotionMode {
  */
 export interface RolloutOptions {
   /**
-   * A deployment fails when the serving stack is still updating after this long.
+   * How long the rollout a promotion starts may take. An update still in `UPDATE_IN_PROGRESS`
+   * then is cancelled (CloudFormation rolls it back) and the promotion fails once the rollback
+   * ends. Make it longer than the endpoint's deployment: instance start, baking period and waits.
    *
    * @default Duration.hours(2)
    */
   readonly rolloutTimeout?: Duration;
+
+  /**
+   * How long a promotion waits for a serving stack that is busy with another update (a
+   * `cdk deploy`, another promotion) before it starts its own. A budget of its own: waiting
+   * does not shorten the rollout's.
+   *
+   * @default - the rollout timeout
+   */
+  readonly stackBusyTimeout?: Duration;
 
   /**
    * How often the serving stack is checked during a rollout.
@@ -98,6 +109,13 @@ export interface ModelPromotionProps extends RolloutOptions {
  * machine, started by the registry's approval events, sets the serving stack's model version
  * and waits for CloudFormation's rollout; a rollback keeps the previous version serving and
  * notifies `failureTopic`.
+ *
+ * SageMaker sends an event for every change of an approved version (and may send one change
+ * more than once), so a promotion is idempotent: a version that serves, or that another
+ * execution is rolling out, changes nothing, and only a version newer than the served one is
+ * promoted. CloudFormation runs one stack update at a time, so promotions to one stack are
+ * serialized. To go back to an older version, start the state machine with
+ * `{"modelPackageArn": "<older version ARN>", "rollback": true}`.
  */
 export class ModelPromotion extends Construct {
   /** The state machine that promotes one approved version. */
@@ -128,12 +146,17 @@ export class ModelPromotion extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     }).next(new sfn.Fail(this, 'PromotionFailed', { error: 'PromotionFailed', cause: 'See the failure notification' }));
     const cloudFormationRole = props.cloudFormationRole ?? bootstrapDeployRole(this, target.servingStack);
+    const rolloutTimeout = props.rolloutTimeout ?? Duration.hours(2);
+    const stackBusyTimeout = props.stackBusyTimeout ?? rolloutTimeout;
+    const pollInterval = props.pollInterval ?? Duration.minutes(1);
     const deploy = buildDeployStates(this, {
       modelVersion: target,
       packageArnPath: '$.modelPackageArn',
       cloudFormationRole,
-      pollInterval: props.pollInterval ?? Duration.minutes(1),
-      rolloutTimeout: props.rolloutTimeout ?? Duration.hours(2),
+      pollInterval,
+      rolloutTimeout,
+      stackBusyTimeout,
+      onlyNewerVersions: true,
     }, {
       catchTask: (task) => { task.addCatch(notify, { resultPath: '$.error' }); },
       failWith: (stateId, error, cause) => new sfn.Pass(this, stateId, { result: sfn.Result.fromObject({ Error: error, Cause: cause }), resultPath: '$.error' }).next(notify),
@@ -147,7 +170,9 @@ export class ModelPromotion extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(deploy.start),
-      timeout: (props.rolloutTimeout ?? Duration.hours(2)).plus(Duration.hours(1)),
+      // Waiting for a busy stack, the rollout, a cancelled rollout's rollback (up to a second
+      // rollout budget), then the endpoint checks; the timeout is a backstop behind those budgets.
+      timeout: stackBusyTimeout.plus(rolloutTimeout).plus(rolloutTimeout).plus(Duration.seconds(5 * pollInterval.toSeconds())).plus(Duration.hours(1)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
@@ -158,13 +183,18 @@ export class ModelPromotion extends Construct {
 
     new events.Rule(this, 'OnApproval', {
       description: `Promotes models approved in ${target.registry.modelPackageGroupName}`,
-      eventPattern: target.registry.approvalEventPattern([ModelApprovalStatus.APPROVED]),
+      eventPattern: approvedVersions(target.registry.approvalEventPattern([ModelApprovalStatus.APPROVED])),
       targets: [new targets.SfnStateMachine(this.stateMachine, {
         input: events.RuleTargetInput.fromObject({ modelPackageArn: events.EventField.fromPath('$.detail.ModelPackageArn') }),
         role: acknowledgedRole(this, 'TriggerRole', 'events.amazonaws.com'),
       })],
     });
   }
+}
+
+/** Only versions whose package is complete: a package being deleted still reports Approved. */
+function approvedVersions(pattern: events.EventPattern): events.EventPattern {
+  return { ...pattern, detail: { ...pattern.detail, ModelPackageStatus: ['Completed'] } };
 }
 
 function acknowledgedRole(scope: Construct, id: string, service: string): iam.Role {

@@ -1,8 +1,9 @@
-import { Aspects, CfnCondition, CfnParameter, CfnResource, Fn, IAspect, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnCondition, CfnParameter, CfnResource, Fn, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { ModelPackageSourceOptions, ModelSource } from './model-source';
+import { recordVersionSource } from './private/served-endpoints';
+import { PropsValidator } from '../core/private/errors';
 import { IModelRegistry } from '../registry/model-registry';
-
 
 /**
  * Properties of a `ModelVersionParameter`.
@@ -10,7 +11,23 @@ import { IModelRegistry } from '../registry/model-registry';
 export interface ModelVersionParameterProps {
   /** The registry whose versions are promoted. */
   readonly registry: IModelRegistry;
+
+  /**
+   * The name (logical id) of the stack parameter. It is the parameter's identity: the CDK CLI
+   * keeps a promoted value only for a parameter of the same name, and a parameter with a new
+   * name starts at `none`, which removes the endpoint. So it does not depend on where the
+   * construct sits in the tree. Set it to keep the name an existing deployment uses (see
+   * `aws cloudformation describe-stacks --query 'Stacks[0].Parameters'`), or when two
+   * parameters in one stack serve the same registry.
+   *
+   * @default - `ModelVersion` followed by the registry's model package group name in PascalCase
+   * (`ModelVersionChurnModels` for `churn-models`); required when that name is a deploy-time value
+   */
+  readonly parameterName?: string;
 }
+
+/** CloudFormation logical ids: alphanumeric, at most 255 characters. */
+const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
 
 /**
  * The model version a stack serves, as a CloudFormation parameter of that stack.
@@ -37,12 +54,15 @@ export class ModelVersionParameter extends Construct {
   constructor(scope: Construct, id: string, props: ModelVersionParameterProps) {
     super(scope, id);
     this.registry = props.registry;
+    const name = parameterNameFor(this, props);
     this.parameter = new CfnParameter(this, 'Resource', {
       type: 'String',
       default: ModelVersionParameter.NONE,
       description: `Model package ARN served from registry ${props.registry.modelPackageGroupName}; set by its promotion, not by hand`,
       allowedPattern: `^(${ModelVersionParameter.NONE}|arn:[a-z-]+:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[a-z0-9-]+/[0-9]+)$`,
     });
+    // Not derived from the construct path: moving or renaming the construct keeps the served version.
+    this.parameter.overrideLogicalId(name);
     this.hasModel = new CfnCondition(this, 'HasModel', {
       expression: Fn.conditionNot(Fn.conditionEquals(this.parameter.valueAsString, ModelVersionParameter.NONE)),
     });
@@ -65,7 +85,10 @@ export class ModelVersionParameter extends Construct {
 
   /** A model source for a `ModelEndpoint` that serves the promoted version. */
   public modelSource(options: ModelPackageSourceOptions = {}): ModelSource {
-    return ModelSource.fromModelPackageArn(this.modelPackageArn, options);
+    const source = ModelSource.fromModelPackageArn(this.modelPackageArn, options);
+    // A ModelEndpoint that serves this source registers itself, so promotions check what it serves.
+    recordVersionSource(source, this);
+    return source;
   }
 
   /**
@@ -75,6 +98,29 @@ export class ModelVersionParameter extends Construct {
   public serveOnlyWhenPromoted(scope: IConstruct): void {
     Aspects.of(scope).add(new ConditionAspect(this.hasModel));
   }
+}
+
+/** The parameter's logical id: given, or from the registry's name; never from the construct path. */
+function parameterNameFor(scope: ModelVersionParameter, props: ModelVersionParameterProps): string {
+  const group = props.registry.modelPackageGroupName;
+  const v = new PropsValidator(scope, 'ModelVersionParameterInvalidProps');
+  const name = props.parameterName ?? (Token.isUnresolved(group) ? undefined : `ModelVersion${pascalCase(group)}`);
+  v.check(name === undefined,
+    `'parameterName' is needed: the registry's model package group name is a deploy-time value, and the parameter's name must be fixed at synth `
+    + `(a new name starts at '${ModelVersionParameter.NONE}' and removes the endpoint); pass e.g. parameterName: 'ModelVersion'`);
+  v.check(name !== undefined && !LOGICAL_ID.test(name),
+    `'parameterName' ('${name}') must be 1 to 255 letters and digits (a CloudFormation logical id)`);
+  const stack = Stack.of(scope);
+  const taken = name !== undefined && stack.node.findAll().some((c) => c instanceof ModelVersionParameter && c !== scope
+    && Stack.of(c) === stack && stack.resolve(c.parameterKey) === name);
+  v.check(taken, `'parameterName' ('${name}') is already the name of another ModelVersionParameter in stack ${stack.stackName}; `
+    + 'give each one its own parameterName');
+  v.throwIfInvalid();
+  return name!;
+}
+
+function pascalCase(name: string): string {
+  return name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }
 
 class ConditionAspect implements IAspect {

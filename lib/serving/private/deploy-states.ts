@@ -1,8 +1,9 @@
-import { ArnFormat, CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnParameter, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
+import { servedEndpoints } from './served-endpoints';
 import type { ModelVersionParameter } from '../model-version-parameter';
 import { PropsValidator } from '../../core/private/errors';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
@@ -14,7 +15,23 @@ export interface DeployStatesProps {
   /** The role CloudFormation updates the serving stack with. */
   readonly cloudFormationRole: iam.IRole;
   readonly pollInterval: Duration;
+  /** How long a rollout that this deployment started may take before it is cancelled. */
   readonly rolloutTimeout: Duration;
+  /**
+   * How long a stack that is busy with another update (a `cdk deploy`, another promotion) is
+   * waited for before this deployment starts: a budget of its own, not taken from the rollout's.
+   *
+   * @default - the rollout timeout
+   */
+  readonly stackBusyTimeout?: Duration;
+  /**
+   * Promote only versions newer than the one served, unless the input asks for a rollback
+   * (`"rollback": true` next to the package ARN): registry events also come for changes of
+   * versions approved long ago, and for the same change more than once.
+   *
+   * @default false
+   */
+  readonly onlyNewerVersions?: boolean;
 }
 
 /** How the caller handles failures: it owns notification and the end of the execution. */
@@ -31,21 +48,68 @@ export interface DeployStates {
   readonly done: sfn.Pass;
 }
 
+/** Outcomes written to `$.deployment.outcome`. */
+export const DeployOutcome = {
+  /** The version now serves: CloudFormation finished and every endpoint runs the template's configuration. */
+  DEPLOYED: 'DEPLOYED',
+  /** The version already served (a duplicate event, or a run with nothing new). */
+  UNCHANGED: 'UNCHANGED',
+  /** Another execution is rolling this version out right now (a duplicate event): it reports the result. */
+  IN_PROGRESS: 'IN_PROGRESS',
+  /** Not newer than the served version, and no rollback was asked for: nothing changes. */
+  NOT_NEWER: 'NOT_NEWER',
+  /** CloudFormation or SageMaker rolled the rollout back: the previous version keeps serving. */
+  ROLLED_BACK: 'ROLLED_BACK',
+} as const;
+
+/** Errors an SDK integration raises for CloudFormation reads that are safe to repeat (throttling surfaces as either name). */
+export const CLOUDFORMATION_TRANSIENT_ERRORS = ['CloudFormation.ThrottlingException', 'CloudFormation.CloudFormationException', 'CloudFormation.SdkClientException'];
+/** The same for SageMaker reads (DescribeEndpoint's "could not find" and throttling are unmodeled: SageMakerException). */
+export const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'SageMaker.SdkClientException'];
+/** Errors of CancelUpdateStack that say "not now": the update finished meanwhile. */
+const CLOUDFORMATION_REJECTIONS = ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException', 'CloudFormation.SdkClientException'];
+
 /**
  * Promotes a model version by updating the serving stack's `ModelVersionParameter` on the
- * previous template, then waits for CloudFormation: UPDATE_COMPLETE means the new version
- * serves; a rollback means the previous version still serves and the deployment failed; a
- * rollout still running at the timeout is cancelled (CloudFormation then rolls it back). A stack
- * that is updating already is waited for first, within the same timeout, and a version that
- * already serves leaves the stack untouched. Results go to `$.deployment`.
+ * previous template, then waits for CloudFormation and checks what really serves.
+ *
+ * - A stack busy with another update is waited for (its own budget, `stackBusyTimeout`); when
+ *   that update is rolling out this very version (a duplicate event), this deployment ends with
+ *   `IN_PROGRESS` and leaves the reporting to the one that started it. A version that already
+ *   serves leaves the stack untouched (`UNCHANGED`).
+ * - UpdateStack rejected because another update started meanwhile goes back to the check; a
+ *   second rejection fails the deployment with CloudFormation's error. A lost answer is not
+ *   retried (the update may have started): the check finds and watches it.
+ * - The rollout has its own budget (`rolloutTimeout`). At the end of it an update still in
+ *   `UPDATE_IN_PROGRESS` is cancelled (CloudFormation can cancel nothing else: cleanup and
+ *   rollback states run to their end) and its rollback is waited for; a stack still busy after a
+ *   second budget fails as stuck.
+ * - UPDATE_COMPLETE is not the end: SageMaker may have rolled the endpoint back (a rollback alarm
+ *   fired) while CloudFormation reports success. Every endpoint that serves the version must be
+ *   InService on the endpoint configuration the template names; otherwise the outcome is
+ *   `ROLLED_BACK`. The endpoint keeps its configuration, which `ModelEndpoint` never lets
+ *   CloudFormation delete on replacement.
+ *
+ * Results go to `$.deployment` (`outcome`, `stack.status`).
  */
 export function buildDeployStates(scope: Construct, props: DeployStatesProps, failures: DeployFailureHandling): DeployStates {
   const target = props.modelVersion;
   const stack = target.servingStack;
   const stackArn = servingStackArn(target);
   const stackStatus = '$.deployment.stack.status';
-  const stackCall = (id: string, action: string, parameters: Record<string, unknown>, extra: Partial<tasks.CallAwsServiceProps> = {}) => {
-    const task = new tasks.CallAwsService(scope, id, {
+  const served = '$.deployment.stack.served[0]';
+  const busyTimeout = props.stackBusyTimeout ?? props.rolloutTimeout;
+  const polls = (budget: Duration) => Math.max(1, Math.ceil(budget.toSeconds() / props.pollInterval.toSeconds()));
+  const maxBusyPolls = polls(busyTimeout);
+  const maxRolloutPolls = polls(props.rolloutTimeout);
+  new PropsValidator(scope, 'DeploymentInvalidProps')
+    .check(props.pollInterval.toSeconds() < 1, `'pollInterval' (${props.pollInterval.toHumanString()}) must be at least 1 second`)
+    .check(props.pollInterval.toSeconds() > props.rolloutTimeout.toSeconds(),
+      `'pollInterval' (${props.pollInterval.toHumanString()}) must not be longer than 'rolloutTimeout' (${props.rolloutTimeout.toHumanString()})`)
+    .throwIfInvalid();
+
+  const stackCall = (id: string, action: string, parameters: Record<string, unknown>, extra: Partial<tasks.CallAwsServiceProps> = {}) =>
+    new tasks.CallAwsService(scope, id, {
       service: 'cloudformation',
       action,
       iamAction: `cloudformation:${action.charAt(0).toUpperCase()}${action.slice(1)}`,
@@ -54,63 +118,219 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
       resultPath: sfn.JsonPath.DISCARD,
       ...extra,
     });
-    failures.catchTask(task, 'Deploy');
-    return task;
-  };
   const describe = (id: string, resultSelector: Record<string, string>) => {
     const task = stackCall(id, 'describeStacks', {}, { resultSelector, resultPath: '$.deployment.stack' });
     // Reading is safe to repeat: a throttled read must not fail a rollout that goes on.
-    task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 4 });
+    task.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+    failures.catchTask(task, 'Deploy');
     return task;
   };
-
-  const maxPolls = Math.max(1, Math.ceil(props.rolloutTimeout.toSeconds() / props.pollInterval.toSeconds()));
-  // One budget for waiting on a busy stack and for the rollout.
-  const startPolling = new sfn.Pass(scope, 'StartRollout', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.deployment.poll' });
-  const waitThen = (id: string, next: sfn.IChainable) => new sfn.Wait(scope, `WaitFor${id}`, { time: sfn.WaitTime.duration(props.pollInterval) })
-    .next(new sfn.Pass(scope, `Count${id}Poll`, { parameters: { 'count.$': 'States.MathAdd($.deployment.poll.count, 1)' }, resultPath: '$.deployment.poll' }))
-    .next(next);
-  const outOfTime = sfn.Condition.numberGreaterThanEquals('$.deployment.poll.count', maxPolls);
+  const outcome = (id: string, value: string) =>
+    new sfn.Pass(scope, id, { result: sfn.Result.fromString(value), resultPath: '$.deployment.outcome' });
+  const counted = (id: string, counter: 'busy' | 'rollout', next: sfn.IChainable) => {
+    const poll: Record<string, string> = { 'busy.$': '$.deployment.poll.busy', 'rollout.$': '$.deployment.poll.rollout', 'cancelled.$': '$.deployment.poll.cancelled' };
+    poll[`${counter}.$`] = `States.MathAdd($.deployment.poll.${counter}, 1)`;
+    return new sfn.Wait(scope, `WaitFor${id}`, { time: sfn.WaitTime.duration(props.pollInterval) })
+      .next(new sfn.Pass(scope, `Count${id}Poll`, { parameters: poll, resultPath: '$.deployment.poll' }))
+      .next(next);
+  };
   const done = new sfn.Pass(scope, 'DeploymentDone', { resultPath: sfn.JsonPath.DISCARD });
-  const outcomeIs = (id: string, outcome: string) => new sfn.Pass(scope, id, { result: sfn.Result.fromString(outcome), resultPath: '$.deployment.outcome' }).next(done);
 
-  const served = describe('CheckServedModel', {
+  // Two budgets: waiting for someone else's update, and this deployment's own rollout.
+  const startPolling = new sfn.Pass(scope, 'StartRollout', { result: sfn.Result.fromObject({ busy: 0, rollout: 0, cancelled: false }), resultPath: '$.deployment.poll' });
+  const checkServed = describe('CheckServedModel', {
     'status.$': '$.Stacks[0].StackStatus',
     'served.$': `$.Stacks[0].Parameters[?(@.ParameterKey == '${target.parameterKey}')].ParameterValue`,
   });
-  const update = stackCall('PromoteModelVersion', 'updateStack', {
-    UsePreviousTemplate: true,
-    RoleARN: props.cloudFormationRole.roleArn,
-    Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-    // Uncached: the synthesizer adds BootstrapVersion to the stack only while it synthesizes.
-    Parameters: Lazy.uncachedAny({ produce: () => updateParameters(stack, target.parameterKey, props.packageArnPath) }),
-  }, { comment: `Sets ${target.parameterKey} of ${stack.stackName}; CloudFormation rolls the endpoint out` });
 
-  const check = describe('CheckRollout', { 'status.$': '$.Stacks[0].StackStatus' });
-  const waitForRollout = waitThen('Rollout', check);
-  const cancel = stackCall('CancelRollout', 'cancelUpdateStack', {}, { comment: 'CloudFormation rolls the cancelled update back to the previous model' })
-    .next(failures.failWith('RolloutTimedOut', 'RolloutTimedOut',
-      `${stack.stackName} was still updating after ${props.rolloutTimeout.toHumanString()}; the update was cancelled and rolls back to the previously promoted model`));
+  const rolledBack = (id: string, cause: string) => outcome(`${id}Outcome`, DeployOutcome.ROLLED_BACK).next(failures.failWith(id, id, cause));
+  const verify = buildVerification(scope, props, stackArn, done, {
+    rolledBack: rolledBack('SageMakerRolledBack',
+      `CloudFormation updated ${stack.stackName}, but an endpoint does not run the endpoint configuration the template names: SageMaker rolled it back `
+      + '(a rollback alarm fired, or the new fleet failed its health checks); the previously served model keeps serving. '
+      + `The stack parameter ${target.parameterKey} still names the new version: promote the version that serves again, with "rollback": true, to make them agree`),
+    notInService: failures.failWith('EndpointNotInService', 'EndpointNotInService',
+      `An endpoint of ${stack.stackName} was not InService after the rollout; check it in SageMaker before the next promotion`),
+    failed: failures.failWith('VerificationFailed', 'VerificationFailed',
+      `What ${stack.stackName}'s endpoints serve could not be read after the rollout; check the endpoints and the execution's history`),
+  });
+
+  // The rollout: from this deployment's UpdateStack to a final stack status.
+  const checkRollout = describe('CheckRollout', { 'status.$': '$.Stacks[0].StackStatus' });
+  const waitForRollout = counted('Rollout', 'rollout', checkRollout);
+  const cancel = stackCall('CancelRollout', 'cancelUpdateStack', {}, { comment: 'CloudFormation rolls the cancelled update back to the previous model' });
+  cancel.addRetry({ errors: ['CloudFormation.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 3 });
+  // Rejected when the update left UPDATE_IN_PROGRESS meanwhile: nothing to cancel, keep watching.
+  cancel.addCatch(waitForRollout, { errors: CLOUDFORMATION_REJECTIONS, resultPath: '$.deployment.cancelError' });
+  failures.catchTask(cancel, 'Deploy');
+  cancel.next(new sfn.Pass(scope, 'RecordCancelled', { result: sfn.Result.fromBoolean(true), resultPath: '$.deployment.poll.cancelled' })).next(waitForRollout);
+  const cancelled = sfn.Condition.booleanEquals('$.deployment.poll.cancelled', true);
+  const rolloutOver = sfn.Condition.numberGreaterThanEquals('$.deployment.poll.rollout', maxRolloutPolls);
   const rollout = new sfn.Choice(scope, 'RolloutFinished')
-    .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_COMPLETE'), outcomeIs('Deployed', 'DEPLOYED'))
-    .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_ROLLBACK_COMPLETE'), failures.failWith('RolloutRolledBack', 'RolloutRolledBack',
+    .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_COMPLETE'), outcome('Deployed', DeployOutcome.DEPLOYED).next(verify))
+    .when(sfn.Condition.and(sfn.Condition.stringEquals(stackStatus, 'UPDATE_ROLLBACK_COMPLETE'), cancelled),
+      outcome('RolloutTimedOutOutcome', DeployOutcome.ROLLED_BACK).next(failures.failWith('RolloutTimedOut', 'RolloutTimedOut',
+        `${stack.stackName} was still updating after ${props.rolloutTimeout.toHumanString()}; the update was cancelled and rolled back to the previously promoted model`)))
+    .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_ROLLBACK_COMPLETE'), rolledBack('RolloutRolledBack',
       `CloudFormation rolled ${stack.stackName} back; the previously promoted model keeps serving`))
     .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_ROLLBACK_FAILED'), failures.failWith('RollbackFailed', 'RollbackFailed',
       `The rollback of ${stack.stackName} failed; the stack needs attention (continue the rollback in CloudFormation) before the next promotion`))
-    .when(outOfTime, cancel)
+    .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_FAILED'), failures.failWith('RolloutFailed', 'RolloutFailed',
+      `The update of ${stack.stackName} failed and was not rolled back (rollback is disabled for the stack); roll it back in CloudFormation`))
+    .when(sfn.Condition.numberGreaterThanEquals('$.deployment.poll.rollout', 2 * maxRolloutPolls), failures.failWith('RolloutStuck', 'RolloutStuck',
+      `${stack.stackName} was still updating or rolling back ${(2 * maxRolloutPolls * props.pollInterval.toSeconds() / 60).toFixed(0)} minutes after the promotion started; check the stack`))
+    // Only an update in UPDATE_IN_PROGRESS can be cancelled; cleanup and rollback run to their end.
+    .when(sfn.Condition.and(rolloutOver, sfn.Condition.not(cancelled), sfn.Condition.stringEquals(stackStatus, 'UPDATE_IN_PROGRESS')), cancel)
     .otherwise(waitForRollout);
-  check.next(rollout);
+  checkRollout.next(rollout);
 
+  const update = (id: string, comment: string) => {
+    const task = stackCall(id, 'updateStack', {
+      UsePreviousTemplate: true,
+      RoleARN: props.cloudFormationRole.roleArn,
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      // Uncached: the synthesizer adds BootstrapVersion to the stack only while it synthesizes.
+      Parameters: Lazy.uncachedAny({ produce: () => updateParameters(stack, target.parameterKey, props.packageArnPath) }),
+    }, { comment });
+    // Not retried on a lost response: a repeated UpdateStack would find the stack busy with itself.
+    task.addRetry({ errors: ['CloudFormation.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 3 });
+    return task;
+  };
+  const promote = update('PromoteModelVersion', `Sets ${target.parameterKey} of ${stack.stackName}; CloudFormation rolls the endpoint out`);
+  // The answer was lost: the update may have started. Look, and watch it if it did.
+  promote.addCatch(checkServed, { errors: ['CloudFormation.SdkClientException'], resultPath: '$.deployment.updateLost' });
+  // Rejected, most likely because another update started since the check: look again, once.
+  promote.addCatch(checkServed, { errors: ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException'], resultPath: '$.deployment.updateError' });
+  failures.catchTask(promote, 'Deploy');
+  promote.next(waitForRollout);
+  const promoteAgain = update('PromoteModelVersionAgain', 'The first UpdateStack was rejected; a second rejection is reported');
+  failures.catchTask(promoteAgain, 'Deploy');
+  promoteAgain.next(waitForRollout);
+  const newUpdate = props.onlyNewerVersions ? newerOnly(scope, props.packageArnPath, promote, outcome('NotNewer', DeployOutcome.NOT_NEWER).next(done)) : promote;
+
+  const busy = sfn.Condition.stringMatches(stackStatus, '*_IN_PROGRESS');
+  const servesRequested = sfn.Condition.and(sfn.Condition.isPresent(served), sfn.Condition.stringEqualsJsonPath(served, props.packageArnPath));
+  const updating = sfn.Condition.stringEquals(stackStatus, 'UPDATE_IN_PROGRESS');
+  const lost = sfn.Condition.isPresent('$.deployment.updateLost');
   const decide = new sfn.Choice(scope, 'NewModelVersion')
-    .when(sfn.Condition.and(sfn.Condition.stringMatches(stackStatus, '*_IN_PROGRESS'), outOfTime),
-      failures.failWith('StackBusy', 'StackBusy', `${stack.stackName} was updating for ${props.rolloutTimeout.toHumanString()}; promote again when it is done`))
-    .when(sfn.Condition.stringMatches(stackStatus, '*_IN_PROGRESS'), waitThen('Stack', served))
-    .when(sfn.Condition.and(
-      sfn.Condition.isPresent('$.deployment.stack.served[0]'),
-      sfn.Condition.stringEqualsJsonPath('$.deployment.stack.served[0]', props.packageArnPath)), outcomeIs('AlreadyServed', 'UNCHANGED'))
-    .otherwise(sfn.Chain.start(update).next(waitForRollout));
-  served.next(decide);
-  return { start: sfn.Chain.start(startPolling).next(served), done };
+    // Our UpdateStack's answer was lost and an update of this version runs: it is ours, watch it.
+    .when(sfn.Condition.and(updating, servesRequested, lost), waitForRollout)
+    // Another execution rolls this version out (a duplicate event): it reports the result.
+    .when(sfn.Condition.and(updating, servesRequested), outcome('RolloutInProgress', DeployOutcome.IN_PROGRESS).next(done))
+    .when(sfn.Condition.and(busy, sfn.Condition.numberGreaterThanEquals('$.deployment.poll.busy', maxBusyPolls)),
+      failures.failWith('StackBusy', 'StackBusy', `${stack.stackName} was updating for ${busyTimeout.toHumanString()}; promote again when it is done`))
+    .when(busy, counted('Stack', 'busy', checkServed))
+    .when(servesRequested, outcome('AlreadyServed', DeployOutcome.UNCHANGED).next(verify))
+    .when(sfn.Condition.or(lost, sfn.Condition.isPresent('$.deployment.updateError')), promoteAgain)
+    .otherwise(newUpdate);
+  checkServed.next(decide);
+  return { start: sfn.Chain.start(startPolling).next(checkServed), done };
+}
+
+/**
+ * Goes on to `promote` only for a version newer than the served one (or none served, or an
+ * explicit `"rollback": true`); else to `notNewer`. Versions are the last part of the ARNs.
+ */
+function newerOnly(scope: Construct, packageArnPath: string, promote: sfn.IChainable, notNewer: sfn.IChainable): sfn.IChainable {
+  const version = (path: string) => `States.StringToJson(States.ArrayGetItem(States.StringSplit(${path}, '/'), 2))`;
+  const read = new sfn.Pass(scope, 'ReadVersions', {
+    parameters: { 'requested.$': version(packageArnPath), 'served.$': version('$.deployment.stack.served[0]') },
+    resultPath: '$.deployment.versions',
+  });
+  read.next(new sfn.Choice(scope, 'IsNewerVersion')
+    .when(sfn.Condition.numberGreaterThanJsonPath('$.deployment.versions.requested', '$.deployment.versions.served'), promote)
+    .otherwise(notNewer));
+  const rollback = sfn.Condition.and(sfn.Condition.isPresent('$.rollback'), sfn.Condition.isBoolean('$.rollback'), sfn.Condition.booleanEquals('$.rollback', true));
+  const noneServed = sfn.Condition.or(sfn.Condition.isNotPresent('$.deployment.stack.served[0]'), sfn.Condition.stringEquals('$.deployment.stack.served[0]', 'none'));
+  return new sfn.Choice(scope, 'PromotionAsked')
+    .when(rollback, promote)
+    .when(noneServed, promote)
+    .otherwise(read);
+}
+
+interface VerificationExits {
+  readonly rolledBack: sfn.IChainable;
+  readonly notInService: sfn.IChainable;
+  readonly failed: sfn.IChainable;
+}
+
+/**
+ * Checks every endpoint that serves the version: InService, and on the endpoint configuration
+ * whose physical id the stack holds for the template's resource. Then continues at `done`.
+ */
+function buildVerification(scope: Construct, props: DeployStatesProps, stackArn: string, done: sfn.IChainable, exits: VerificationExits): sfn.IChainable {
+  const target = props.modelVersion;
+  const stack = target.servingStack;
+  const endpoints = () => servedEndpoints(target);
+  const sageMakerArn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
+
+  const liveEndpoint = new tasks.CallAwsService(scope, 'DescribeServingEndpoint', {
+    service: 'sagemaker',
+    action: 'describeEndpoint',
+    iamAction: 'sagemaker:DescribeEndpoint',
+    // SageMaker writes names in ARNs in lowercase; an endpoint name is known at synth.
+    iamResources: Lazy.list({
+      produce: () => endpoints().length > 0
+        ? endpoints().map((e) => sageMakerArn('endpoint', Token.isUnresolved(e.endpointName) ? e.endpointName : e.endpointName.toLowerCase()))
+        // No endpoint serves the version: the (empty) Map never calls this; an endpoint name cannot hold '_'.
+        : [sageMakerArn('endpoint', 'no_endpoint_serves_this_version')],
+    }),
+    parameters: { 'EndpointName.$': '$.endpointName' },
+    resultSelector: { 'status.$': '$.EndpointStatus', 'config.$': '$.EndpointConfigName' },
+    resultPath: '$.live',
+  });
+  const templateConfig = new tasks.CallAwsService(scope, 'DescribeTemplateConfig', {
+    service: 'cloudformation',
+    action: 'describeStackResource',
+    iamAction: 'cloudformation:DescribeStackResource',
+    iamResources: [stackArn],
+    parameters: { 'StackName': stack.stackName, 'LogicalResourceId.$': '$.configLogicalId' },
+    resultSelector: { 'physicalId.$': '$.StackResourceDetail.PhysicalResourceId' },
+    resultPath: '$.template',
+  });
+  const liveConfig = new tasks.CallAwsService(scope, 'DescribeServingConfig', {
+    service: 'sagemaker',
+    action: 'describeEndpointConfig',
+    iamAction: 'sagemaker:DescribeEndpointConfig',
+    // CloudFormation generates endpoint configuration names.
+    iamResources: [sageMakerArn('endpoint-config', '*')],
+    parameters: { 'EndpointConfigName.$': '$.live.config' },
+    resultSelector: { 'arn.$': '$.EndpointConfigArn', 'name.$': '$.EndpointConfigName' },
+    resultPath: '$.liveConfig',
+  });
+  for (const task of [liveEndpoint, liveConfig]) {
+    task.addRetry({ errors: SAGEMAKER_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+  }
+  templateConfig.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+  // The physical id of an AWS::SageMaker::EndpointConfig is its ARN; a name is accepted too.
+  const servesTemplate = sfn.Condition.or(
+    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveConfig.arn'),
+    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveConfig.name'));
+  const iteration = sfn.Chain.start(liveEndpoint).next(new sfn.Choice(scope, 'EndpointInService')
+    .when(sfn.Condition.stringEquals('$.live.status', 'InService'), sfn.Chain.start(templateConfig).next(liveConfig).next(
+      new sfn.Choice(scope, 'ServesTemplateConfig')
+        .when(servesTemplate, new sfn.Succeed(scope, 'EndpointServesVersion'))
+        .otherwise(new sfn.Fail(scope, 'EndpointRolledBack', { error: 'EndpointRolledBack', cause: 'The endpoint runs another endpoint configuration than the template names' }))))
+    .otherwise(new sfn.Fail(scope, 'EndpointNotReady', { error: 'EndpointNotInService', cause: 'The endpoint is not InService' })));
+
+  const list = new sfn.Pass(scope, 'ServingEndpoints', {
+    result: sfn.Result.fromArray(Lazy.any({
+      produce: () => endpoints().map((e) => ({ endpointName: e.endpointName, configLogicalId: stack.resolve(e.endpointConfig.logicalId) })),
+    }, { omitEmptyArray: false }) as unknown as unknown[]),
+    resultPath: '$.deployment.endpoints',
+  });
+  const check = new sfn.Map(scope, 'VerifyServingEndpoints', {
+    itemsPath: '$.deployment.endpoints',
+    maxConcurrency: 1,
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  check.itemProcessor(iteration);
+  // Right after an update, autoscaling may hold an endpoint in Updating for a moment.
+  check.addRetry({ errors: ['EndpointNotInService'], interval: props.pollInterval, backoffRate: 1, maxAttempts: 5 });
+  check.addCatch(exits.rolledBack, { errors: ['EndpointRolledBack'], resultPath: '$.error' });
+  check.addCatch(exits.notInService, { errors: ['EndpointNotInService'], resultPath: '$.error' });
+  check.addCatch(exits.failed, { errors: ['States.ALL'], resultPath: '$.error' });
+  return sfn.Chain.start(list).next(check).next(done);
 }
 
 /** Every parameter of the serving stack keeps its value, but the model version, which is set. */
@@ -165,6 +385,8 @@ export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionPa
   acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
   acknowledgeWildcards(role, { resources: [bootstrapParameters(role)] },
     'UpdateStack reads the CDK bootstrap version parameter, whose qualifier the synthesizer chooses, with the caller\'s permissions.');
+  acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: '*' })] },
+    'After a rollout the promotion reads (DescribeEndpointConfig only) the configuration an endpoint runs on, whose name CloudFormation generates.');
   acknowledgeInlinePolicy(role);
 }
 
