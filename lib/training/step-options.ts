@@ -1,4 +1,5 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { S3DataDistribution } from './tasks/job-options';
 import { MetricDefinition } from './tasks/training-job';
 import { MlInstanceType } from '../core/instance-type';
@@ -60,6 +61,14 @@ export interface ProcessingStepOptions {
    * @default Size.gibibytes(30)
    */
   readonly volumeSize?: Size;
+
+  /**
+   * Security groups of the step's jobs when the pipeline has a `vpc` (1 to 5). With several
+   * instances they must admit traffic from their own members.
+   *
+   * @default - a security group created for the step, admitting all traffic from its own members
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -151,9 +160,12 @@ export interface TrainingStepOptions {
   readonly contentType?: string;
 
   /**
-   * How the training data is spread over several instances.
+   * How the training data is spread over several instances. Every instance gets all of it by
+   * default; `SHARDED_BY_S3_KEY` gives each about 1/N of the objects, for data-parallel training
+   * over many files, and needs at least as many objects under `train/` as instances (an instance
+   * with no object has no data). Validation data is always fully replicated.
    *
-   * @default - S3DataDistribution.SHARDED_BY_S3_KEY with more than one instance, else FULLY_REPLICATED
+   * @default S3DataDistribution.FULLY_REPLICATED
    */
   readonly distribution?: S3DataDistribution;
 
@@ -163,4 +175,12 @@ export interface TrainingStepOptions {
    * @default false
    */
   readonly enableNetworkIsolation?: boolean;
+
+  /**
+   * Security groups of the training job when the pipeline has a `vpc` (1 to 5). With several
+   * instances they must admit traffic from their own members.
+   *
+   * @default - a security group created for the training job, admitting all traffic from its own members
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }

@@ -44,8 +44,8 @@ describe('run-manifest S3 retries', () => {
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
     });
-    // The module makes its client when loaded: load it with the server as S3's endpoint.
-    jest.isolateModules(() => { manifest = require('../../lambda/run-manifest'); });
+    // The module makes its client when loaded: load a fresh copy with the server as S3's endpoint.
+    await jest.isolateModulesAsync(async () => { manifest = await import('../../lambda/run-manifest'); });
   });
 
   afterAll(async () => {

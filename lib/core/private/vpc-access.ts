@@ -25,12 +25,26 @@ export interface SageMakerVpcAccess {
  *
  * @param what what runs there, for descriptions and the acknowledgement, e.g. 'jobs'
  */
-export function sageMakerVpcAccess(scope: Construct, role: iam.IRole, network: SageMakerNetwork & { vpc: ec2.IVpc }, what: string): SageMakerVpcAccess {
-  const securityGroups = network.securityGroups ?? [new ec2.SecurityGroup(scope, 'SecurityGroup', {
-    vpc: network.vpc,
-    description: `SageMaker ${what} of ${scope.node.path}`,
-    allowAllOutbound: true,
-  })];
+export function sageMakerVpcAccess(scope: Construct, role: iam.IRole, network: SageMakerNetwork & { vpc: ec2.IVpc }, what: string, options: {
+  /**
+   * Let the members of the created security group reach each other on every protocol: the
+   * instances of one job exchange gradients (distributed training), and inter-container traffic
+   * encryption runs IPsec (UDP 500 and ESP) between them. Groups the user gives are used as they are.
+   */
+  readonly allowTrafficWithinGroup?: boolean;
+} = {}): SageMakerVpcAccess {
+  let securityGroups = network.securityGroups;
+  if (!securityGroups) {
+    const group = new ec2.SecurityGroup(scope, 'SecurityGroup', {
+      vpc: network.vpc,
+      description: `SageMaker ${what} of ${scope.node.path}`,
+      allowAllOutbound: true,
+    });
+    if (options.allowTrafficWithinGroup) {
+      group.connections.allowInternally(ec2.Port.allTraffic(), 'Between the instances of one SageMaker job (distributed training, inter-container traffic encryption)');
+    }
+    securityGroups = [group];
+  }
   const policy = new iam.Policy(scope, 'VpcAccessPolicy', {
     statements: [new iam.PolicyStatement({
       actions: [

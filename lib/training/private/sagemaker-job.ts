@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -63,7 +63,7 @@ export function sagemakerJobPolicies(scope: Construct, options: {
  */
 export function renderVpcConfig(scope: Construct, role: iam.IRole, network: SageMakerNetwork): any {
   if (!network.vpc) return undefined;
-  const access = sageMakerVpcAccess(scope, role, { ...network, vpc: network.vpc }, 'jobs');
+  const access = sageMakerVpcAccess(scope, role, { ...network, vpc: network.vpc }, 'jobs', { allowTrafficWithinGroup: true });
   return { SecurityGroupIds: access.securityGroupIds, Subnets: access.subnets };
 }
 
@@ -88,6 +88,29 @@ export function checkJobResources(v: PropsValidator, props: {
   const prefix = props.jobNamePrefix;
   v.checkResolved([prefix], () => prefix !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/.test(prefix),
     `'jobNamePrefix' ('${prefix}') must be 1 to 63 letters, digits and hyphens, starting with a letter or digit`);
+}
+
+/** The network props: a VPC for subnets and security groups, and as many as SageMaker takes. */
+export function checkNetwork(v: PropsValidator, props: SageMakerNetwork & { readonly enableNetworkIsolation?: boolean }): void {
+  v.check(!props.vpc && props.securityGroups !== undefined,
+    `'securityGroups' (${props.securityGroups?.length} group(s)) need 'vpc': security groups apply only to jobs in a VPC; add 'vpc' or remove 'securityGroups'`);
+  v.check(!props.vpc && props.vpcSubnets !== undefined, `'vpcSubnets' needs 'vpc'; add 'vpc' or remove 'vpcSubnets'`);
+  const groups = props.securityGroups?.length;
+  v.check(groups !== undefined && (groups < 1 || groups > 5),
+    `'securityGroups' has ${groups} group(s); SageMaker takes 1 to 5 per job: remove it to get a group created for the job`);
+}
+
+/**
+ * Advice on how S3 data is spread: sharding over one instance changes nothing, and sharding gives
+ * an instance no data at all when the prefix holds fewer objects than there are instances.
+ */
+export function warnOnSharding(scope: Construct, instanceCount: number | undefined, inputs: Array<{ name: string; distribution?: string }>): void {
+  const sharded = inputs.filter((i) => i.distribution === 'ShardedByS3Key').map((i) => `'${i.name}'`);
+  if (sharded.length === 0 || (instanceCount !== undefined && Token.isUnresolved(instanceCount))) return;
+  if ((instanceCount ?? 1) === 1) {
+    Annotations.of(scope).addWarningV2('cdk-mlops:shardedSingleInstance',
+      `${sharded.join(', ')} ${sharded.length > 1 ? 'are' : 'is'} ShardedByS3Key on 1 instance, which is the same as FullyReplicated; use FULLY_REPLICATED, or more instances`);
+  }
 }
 
 /** A job duration: at least one second, at most SageMaker's limit (28 days for training), whole seconds. */

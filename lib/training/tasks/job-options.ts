@@ -11,7 +11,10 @@ import { SageMakerImage } from '../../core/sagemaker-image';
 export enum S3DataDistribution {
   /** Every instance gets a full copy. */
   FULLY_REPLICATED = 'FullyReplicated',
-  /** Each instance gets a share of the objects, for data-parallel jobs. */
+  /**
+   * Each instance gets a share of the objects, for data-parallel jobs over many files; an
+   * instance gets nothing when there are fewer objects than instances.
+   */
   SHARDED_BY_S3_KEY = 'ShardedByS3Key',
 }
 
@@ -58,9 +61,11 @@ export interface SageMakerJobOptions {
   readonly volumeEncryptionKey?: kms.IKey;
 
   /**
-   * KMS key that encrypts the job's output in S3.
+   * KMS key that encrypts the job's output in S3 (`KmsKeyId` of the output config); the role is
+   * granted its use. Give the output bucket's key: without one SageMaker writes with the
+   * account's AWS managed key `aws/s3`, not with the bucket's default key.
    *
-   * @default - the output bucket's default encryption
+   * @default - the account's `aws/s3` key
    */
   readonly outputEncryptionKey?: kms.IKey;
 
@@ -93,9 +98,11 @@ export interface SageMakerJobOptions {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
-   * Security groups of the job in `vpc`.
+   * Security groups of the job in `vpc` (1 to 5). For multi-instance jobs they must admit traffic
+   * from their own members: distributed training and inter-container traffic encryption (IPsec,
+   * UDP 500 and ESP) run between the instances.
    *
-   * @default - a new security group with outbound access
+   * @default - a new security group with outbound access that admits all traffic from its own members
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
 

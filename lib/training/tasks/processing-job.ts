@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
-import { checkJobResources, MAX_PROCESSING_RUNTIME, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
+import { checkJobResources, checkNetwork, MAX_PROCESSING_RUNTIME, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn, warnOnSharding } from '../private/sagemaker-job';
 import { checkUnique, PropsValidator } from '../../core/private/errors';
 import { renderMap } from '../../core/private/sagemaker-api';
 
@@ -17,7 +17,8 @@ export interface ProcessingInput {
   /** Where the data appears in the container, under `/opt/ml/processing/`. */
   readonly localPath: string;
   /**
-   * How the objects are spread over the instances.
+   * How the objects are spread over the instances. `SHARDED_BY_S3_KEY` gives each instance about
+   * 1/N of the objects, so it needs at least as many objects as instances (an instance may get none).
    *
    * @default S3DataDistribution.FULLY_REPLICATED
    */
@@ -91,7 +92,9 @@ export class SageMakerProcessingTask extends sfn.TaskStateBase {
     checkUnique(v, 'processingInputs', props.processingInputs.map((i) => i.inputName));
     checkUnique(v, 'processingOutputs', (props.processingOutputs ?? []).map((o) => o.outputName));
     checkJobResources(v, props, MAX_PROCESSING_RUNTIME);
+    checkNetwork(v, props);
     v.throwIfInvalid();
+    warnOnSharding(this, props.instanceCount, props.processingInputs.map((i) => ({ name: i.inputName, distribution: i.distribution })));
 
     const base = renderJobBase(this, props);
     this.apiParameters = {

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
-import { checkDuration, checkJobResources, defaultMaxWait, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn } from '../private/sagemaker-job';
+import { checkDuration, checkJobResources, checkNetwork, defaultMaxWait, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn, warnOnSharding } from '../private/sagemaker-job';
 import { checkUnique, PropsValidator } from '../../core/private/errors';
 import { renderMap } from '../../core/private/sagemaker-api';
 
@@ -40,7 +40,9 @@ export interface TrainingChannel {
    */
   readonly inputMode?: TrainingInputMode;
   /**
-   * How the objects are spread over the instances.
+   * How the objects are spread over the instances. `SHARDED_BY_S3_KEY` gives each instance about
+   * 1/N of the objects (for data-parallel training over many files), so it needs at least as many
+   * objects as instances: with fewer, some instances get no data at all.
    *
    * @default S3DataDistribution.FULLY_REPLICATED
    */
@@ -101,7 +103,8 @@ export interface SageMakerTrainingTaskProps extends sfn.TaskStateBaseProps, Sage
 
   /**
    * S3 URI the container's checkpoint folder is synced to, so an interrupted job resumes;
-   * may be a JSON path.
+   * may be a JSON path. CheckpointConfig has no KMS key of its own: keep checkpoints in a bucket
+   * whose default encryption is your key.
    *
    * @default - no checkpoints
    */
@@ -144,6 +147,7 @@ export class SageMakerTrainingTask extends sfn.TaskStateBase {
     super(scope, id, props);
     this.integrationPattern = props.integrationPattern ?? sfn.IntegrationPattern.RUN_JOB;
     validate(this, props, this.integrationPattern);
+    warnOnSharding(this, props.instanceCount, props.channels.map((c) => ({ name: c.channelName, distribution: c.distribution })));
 
     const base = renderJobBase(this, props);
     const spot = props.useSpotInstances ?? false;
@@ -215,6 +219,7 @@ function validate(scope: Construct, props: SageMakerTrainingTaskProps, pattern: 
     `'channels' is empty: a training job needs at least one channel; add e.g. { channelName: 'train', s3Uri: 's3://bucket/train/' }`);
   checkUnique(v, 'channels', props.channels.map((c) => c.channelName));
   checkJobResources(v, props);
+  checkNetwork(v, props);
   checkDuration(v, 'maxWaitTime', props.maxWaitTime);
 
   const spot = props.useSpotInstances ?? false;
