@@ -1,12 +1,21 @@
 import * as path from 'path';
-import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import {
   AutoScalingMetric, CapacitySize, DataLake, DataZone, PromotionMode, DeploymentStrategy, InferenceDataLocation, MetricSource,
   MlInstanceType, ModelEndpoint, ModelRegistry, ModelVersionParameter, SageMakerImage, TrainingPipeline,
 } from '../lib';
+import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../lib/core/private/nag';
 
 const SCRIPTS = path.join(__dirname, '..', 'examples', 'training', 'scripts');
+/** A sample data set made by examples/training/data/make_dataset.py (see the README there). */
+const SAMPLE_DATA = path.join(__dirname, '..', 'examples', 'training', 'data', 'sample');
+/** Where the pipeline reads its input in the raw zone; a `_SUCCESS` object here starts a run. */
+const INPUT_PREFIX = 'churn/';
 
 /**
  * The reference MLOps stack: what `npx cdk deploy` puts into an account. New data in the lake
@@ -14,11 +23,16 @@ const SCRIPTS = path.join(__dirname, '..', 'examples', 'training', 'scripts');
  * model when its validation AUC reaches 0.8, and promotes it to an autoscaled GPU endpoint with
  * data capture, rolled out by CloudFormation as a canary with automatic rollback. Every run
  * writes a run manifest. Each capability the library gains is wired in here.
+ *
+ * The stack uploads a sample data set to the pipeline's input prefix, without the `_SUCCESS`
+ * marker, so a first run is one command away (see the README), and its outputs name what the
+ * walkthrough uses.
  */
 export class MlopsReferenceStack extends Stack {
   public readonly dataLake: DataLake;
   public readonly pipeline: TrainingPipeline;
   public readonly endpoint: ModelEndpoint;
+  public readonly registry: ModelRegistry;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, {
@@ -26,7 +40,10 @@ export class MlopsReferenceStack extends Stack {
       ...props,
     });
     this.dataLake = new DataLake(this, 'DataLake', { glueDatabaseName: 'mlops_curated' });
+    // Named, so the served-version parameter keeps its name; a named group outlives `cdk destroy`
+    // and must be deleted or renamed before this stack is deployed again (README).
     const registry = new ModelRegistry(this, 'Registry', { modelPackageGroupName: 'churn', description: 'Churn models' });
+    this.registry = registry;
 
     // The version the endpoint serves: 'none' until the pipeline promotes its first model.
     const modelVersion = new ModelVersionParameter(this, 'ChurnModelVersion', { registry });
@@ -49,7 +66,7 @@ export class MlopsReferenceStack extends Stack {
       dataLake: this.dataLake,
       registry,
       pipelineName: 'churn',
-      inputPrefix: 'churn/',
+      inputPrefix: INPUT_PREFIX,
       // One run per uploaded data set: the uploader writes churn/_SUCCESS last.
       triggerKeySuffix: '_SUCCESS',
       preprocessing: { script: path.join(SCRIPTS, 'preprocess.py') },
@@ -70,5 +87,86 @@ export class MlopsReferenceStack extends Stack {
       // Models that pass the gate are registered approved and rolled out by the run.
       deployment: { modelVersion, mode: PromotionMode.ALWAYS },
     });
+
+    this.uploadSampleData();
+    this.addOutputs(modelVersion);
+  }
+
+  /**
+   * The sample data set, under the input prefix, with no start marker: uploading it starts nothing.
+   * BucketDeployment's own grants include deleting anything in the bucket; its role here gets
+   * only what the upload needs: read the asset, list and add objects under the prefix, the key.
+   */
+  private uploadSampleData(): void {
+    const lake = this.dataLake;
+    const asset = new s3assets.Asset(this, 'SampleDataAsset', { path: SAMPLE_DATA });
+    const logGroup = new logs.LogGroup(this, 'SampleDataLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'SampleDataRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Uploads the sample data set to the raw zone',
+    });
+    const prefixObjects = lake.rawBucket.arnForObjects(`${INPUT_PREFIX}*`);
+    // A log group's ARN ends in ':*', which covers its streams.
+    const logStreams = logGroup.logGroupArn;
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] }));
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [lake.rawBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${INPUT_PREFIX}*`] } },
+    }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [prefixObjects] }));
+    // GenerateDataKey for each upload, Decrypt for multipart uploads (the CLI splits files over 8 MB).
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [lake.encryptionKey.keyArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
+    acknowledgeWildcards(role.node.findChild('DefaultPolicy'), { resources: [prefixObjects, logStreams] },
+      'The upload writes new objects under the input prefix (names known only from the data set) and log streams the function names itself.');
+    acknowledgeInlinePolicy(role.node.findChild('DefaultPolicy'));
+
+    new s3deploy.BucketDeployment(this, 'SampleData', {
+      sources: [s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey)],
+      destinationBucket: lake.rawBucket,
+      destinationKeyPrefix: INPUT_PREFIX,
+      serverSideEncryption: s3deploy.ServerSideEncryption.AWS_KMS,
+      serverSideEncryptionAwsKmsKeyId: lake.encryptionKey.keyId,
+      // Objects that users add under the prefix stay, and so does the sample when the stack goes.
+      prune: false,
+      retainOnDelete: true,
+      logGroup,
+      // The grants BucketDeployment adds itself (read, write and delete the whole bucket) are dropped.
+      role: role.withoutPolicyUpdates(),
+    });
+    const handler = this.node.findAll().find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (handler) {
+      acknowledgeFindings(handler, [
+        { rules: ['AwsSolutions-L1'], reason: 'aws-cdk-lib\'s BucketDeployment picks the handler\'s runtime and updates it with the library.' },
+        {
+          rules: ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
+          reason: 'CloudFormation invokes the handler once per deployment and fails the deployment when no answer comes: a dead-letter queue would hold nothing anyone acts on.',
+        },
+        {
+          rules: ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
+          reason: 'The handler talks only to S3 and CloudFormation\'s response URL over TLS; the reference stack has no VPC.',
+        },
+        {
+          rules: ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'],
+          reason: 'One invocation per deployment; reserved concurrency can fail a first deploy in accounts with the default limit of 10.',
+        },
+      ]);
+    }
+    acknowledgeFindings(logGroup, [{
+      rules: ['NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'HIPAA.Security-CloudWatchLogGroupEncrypted', 'PCI.DSS.321-CloudWatchLogGroupEncrypted'],
+      reason: 'The log holds only the AWS CLI\'s listing of the sample files it copied, no data; CloudWatch Logs encrypts it at rest. It is deleted with the stack.',
+    }]);
+  }
+
+  private addOutputs(modelVersion: ModelVersionParameter): void {
+    new CfnOutput(this, 'RawBucketName', { value: this.dataLake.rawBucket.bucketName, description: `Raw zone; the pipeline reads s3://<bucket>/${INPUT_PREFIX} and starts on ${INPUT_PREFIX}_SUCCESS` });
+    new CfnOutput(this, 'StateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn, description: 'The training pipeline' });
+    new CfnOutput(this, 'FailureTopicArn', { value: this.pipeline.failureTopic.topicArn, description: 'Failed runs are published here' });
+    new CfnOutput(this, 'ModelPackageGroupName', { value: this.registry.modelPackageGroupName, description: 'The model registry' });
+    new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName, description: `Exists once a model is promoted (parameter ${modelVersion.parameterKey})` });
   }
 }
