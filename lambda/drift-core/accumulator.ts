@@ -13,6 +13,8 @@ export interface NumericCounts {
   readonly type: 'numeric';
   /** Rows per fine bin of the baseline. */
   counts: number[];
+  /** Sum of the values per fine bin. */
+  sums: number[];
   missing: number;
   nonNumeric: number;
   min: number | null;
@@ -60,11 +62,12 @@ interface Slot {
   readonly other?: Set<string>;
   readonly otherComplete?: boolean;
   readonly bins: Float64Array;
+  readonly sums?: Float64Array;
 }
 
 export function emptyPartial(baseline: Baseline, rawLimit = 5000): PartialCounts {
   const blank = (f: FeatureBaseline): FeatureCounts => f.type === 'numeric'
-    ? { type: 'numeric', counts: new Array(f.edges.length + 1).fill(0), missing: 0, nonNumeric: 0, min: null, max: null, raw: rawLimit > 0 ? [] : null }
+    ? { type: 'numeric', counts: new Array(f.edges.length + 1).fill(0), sums: new Array(f.edges.length + 1).fill(0), missing: 0, nonNumeric: 0, min: null, max: null, raw: rawLimit > 0 ? [] : null }
     : { type: 'categorical', counts: new Array(f.categories.length + 1).fill(0), missing: 0, unknown: 0 };
   return {
     format: PARTIAL_FORMAT,
@@ -208,7 +211,9 @@ export class DriftAccumulator {
         this.malformed('nonNumeric', source, lineNumber, line);
         return;
       }
-      s.bins[binIndex(s.edges!, x)]++;
+      const bin = binIndex(s.edges!, x);
+      s.bins[bin]++;
+      s.sums![bin] += x;
       if (c.min === null || x < c.min) c.min = x;
       if (c.max === null || x > c.max) c.max = x;
       if (c.raw !== null) {
@@ -243,7 +248,10 @@ export class DriftAccumulator {
 
   /** The counts so far, as plain JSON data. */
   toPartial(): PartialCounts {
-    const copy = (s: Slot) => { s.counts.counts = Array.from(s.bins); };
+    const copy = (s: Slot) => {
+      s.counts.counts = Array.from(s.bins);
+      if (s.counts.type === 'numeric') s.counts.sums = Array.from(s.sums!);
+    };
     this.slots.forEach(copy);
     if (this.predictionSlot) copy(this.predictionSlot);
     return this.partial;
@@ -252,7 +260,7 @@ export class DriftAccumulator {
 
 function slot(f: FeatureBaseline, counts: FeatureCounts): Slot {
   const bins = new Float64Array(counts.counts.length);
-  if (f.type === 'numeric') return { counts, edges: (f as NumericBaseline).edges, bins };
+  if (f.type === 'numeric') return { counts, edges: (f as NumericBaseline).edges, bins, sums: new Float64Array(bins.length) };
   const c = f as CategoricalBaseline;
   return {
     counts,
@@ -296,6 +304,7 @@ function mergeFeature(into: FeatureCounts, from: FeatureCounts, rawLimit: number
   for (let i = 0; i < into.counts.length; i++) into.counts[i] += from.counts[i];
   into.missing += from.missing;
   if (into.type === 'numeric' && from.type === 'numeric') {
+    for (let i = 0; i < into.sums.length; i++) into.sums[i] += from.sums[i];
     into.nonNumeric += from.nonNumeric;
     if (from.min !== null && (into.min === null || from.min < into.min)) into.min = from.min;
     if (from.max !== null && (into.max === null || from.max > into.max)) into.max = from.max;

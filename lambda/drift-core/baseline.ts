@@ -44,6 +44,7 @@ class ColumnSummary {
   public readonly categories = new Map<string, number>();
   public untracked = 0;
   public fine: Float64Array | undefined;
+  public fineSums: Float64Array | undefined;
 
   constructor(public readonly name: string, public readonly declared: FeatureType | undefined, reservoirSize: number,
     private readonly random: () => number) {
@@ -190,6 +191,7 @@ export async function buildBaseline(lines: () => AsyncIterable<string>, options:
     for (let k = 1; k < fineBins; k++) fine.push(quantile(sample, k / fineBins));
     edges.set(index, fine);
     column.fine = new Float64Array(distinct(fine).length + 1);
+    column.fineSums = new Float64Array(column.fine.length);
   }
   if (edges.size > 0) {
     let seenHeader = false;
@@ -203,7 +205,10 @@ export async function buildBaseline(lines: () => AsyncIterable<string>, options:
         const raw = fields[index];
         if (isMissing(raw)) continue;
         const x = toNumber(raw);
-        if (x !== undefined) columns[index].fine![binIndex(e, x)]++;
+        if (x === undefined) continue;
+        const bin = binIndex(e, x);
+        columns[index].fine![bin]++;
+        columns[index].fineSums![bin] += x;
       }
     }
   }
@@ -254,6 +259,7 @@ function numericBaseline(column: ColumnSummary, fine: number[], step: number, ra
     std,
     edges,
     counts,
+    sums: Array.from(column.fineSums!),
     psiEdges,
     psiCounts: coarsen(counts, fineToCoarse(edges, psiEdges), psiEdges.length + 1),
     ...(column.count <= rawLimit && !column.sampled ? { values: Array.from(column.sortedSample()) } : {}),

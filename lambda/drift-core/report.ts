@@ -107,7 +107,7 @@ function featureDrift(base: FeatureBaseline, counts: FeatureCounts, withStatisti
     const k = ksBinned(base.counts, counts.counts);
     ks = k.statistic;
     ksBound = k.bound;
-    const w = wassersteinBinned(base.edges, base.counts, counts.counts, Math.min(base.min, counts.min!), Math.max(base.max, counts.max!));
+    const w = wassersteinBinned(base.edges, base.counts, base.sums, counts.counts, counts.sums, Math.min(base.min, counts.min!), Math.max(base.max, counts.max!));
     wasserstein = w.distance / norm;
     wassersteinBound = w.bound / norm;
   }

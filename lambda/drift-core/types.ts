@@ -41,6 +41,8 @@ export interface NumericBaseline extends FeatureBaselineBase {
   readonly edges: number[];
   /** Training rows per fine bin (edges.length + 1 entries). */
   readonly counts: number[];
+  /** Sum of the training values per fine bin (for the Wasserstein distance from bins). */
+  readonly sums: number[];
   /** The PSI bins: the distinct deciles, a subset of `edges`. */
   readonly psiEdges: number[];
   /** Training rows per PSI bin (psiEdges.length + 1 entries). */
@@ -114,7 +116,7 @@ export interface FeatureDrift {
   readonly ksExact?: boolean;
   /** Wasserstein-1 distance divided by the baseline's standard deviation (Evidently's normed Wasserstein). */
   readonly wasserstein?: number;
-  /** |true normalized Wasserstein - wasserstein| <= wassersteinBound; 0 when exact. */
+  /** The true normalized Wasserstein distance lies in [wasserstein, wasserstein + wassersteinBound]; 0 when exact. */
   readonly wassersteinBound?: number;
   readonly chiSquare?: number;
   readonly chiSquarePValue?: number;
