@@ -125,7 +125,7 @@ export class MlopsReferenceStack extends Stack {
       'The upload writes new objects under the input prefix (names known only from the data set) and log streams the function names itself.');
     acknowledgeInlinePolicy(role.node.findChild('DefaultPolicy'));
 
-    new s3deploy.BucketDeployment(this, 'SampleData', {
+    const upload = new s3deploy.BucketDeployment(this, 'SampleData', {
       sources: [s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey)],
       destinationBucket: lake.rawBucket,
       destinationKeyPrefix: INPUT_PREFIX,
@@ -138,6 +138,9 @@ export class MlopsReferenceStack extends Stack {
       // The grants BucketDeployment adds itself (read, write and delete the whole bucket) are dropped.
       role: role.withoutPolicyUpdates(),
     });
+    // Last: a first create that fails rolls back with the raw bucket still empty, so
+    // CloudFormation can remove it (it cannot delete a bucket that holds objects).
+    upload.node.addDependency(this.pipeline, this.registry);
     const handler = this.node.findAll().find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
     if (handler) {
       acknowledgeFindings(handler, [

@@ -99,6 +99,14 @@ describe('the reference stack uploads the sample', () => {
     });
   });
 
+  test('comes after the pipeline and the registry, so a failed first create rolls back with an empty raw bucket', () => {
+    const { resource } = only(template, 'Custom::CDKBucketDeployment');
+    expect(resource.DependsOn).toEqual(expect.arrayContaining([
+      stack.getLogicalId(stack.pipeline.stateMachine.node.defaultChild as any),
+      stack.getLogicalId(stack.registry.node.defaultChild as any),
+    ]));
+  });
+
   test('the upload does not start a run, a later churn/_SUCCESS does', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'))
       .map((r: any) => r.Properties.EventPattern)
