@@ -4,3 +4,4 @@ export * from './lake';
 export * from './registry';
 export * from './serving';
 export * from './training';
+export * from './monitoring';

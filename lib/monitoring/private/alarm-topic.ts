@@ -1,0 +1,39 @@
+import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/** The ARN pattern of the alarms whose names start with `prefix`. */
+export function alarmArnPattern(scope: Construct, prefix: string): string {
+  return Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+/**
+ * The topic the monitor's alarms notify: `topic` when given, else a new one encrypted with `key`.
+ * CloudWatch publishes as its service principal, so the topic policy and the key policy must
+ * both allow it (SNS developer guide, "Enable compatibility between event sources from AWS
+ * services and encrypted topics"); both statements are limited to this account's alarms whose
+ * names start with `alarmPrefix` (aws:SourceAccount, aws:SourceArn).
+ */
+export function alarmTopic(scope: Construct, id: string, key: kms.Key, alarmPrefix: string, topic?: sns.ITopic): sns.ITopic {
+  const target = topic ?? new sns.Topic(scope, id, { displayName: `Drift and model-quality alarms (${alarmPrefix})`, masterKey: key, enforceSSL: true });
+  const principal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  const conditions = {
+    StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+    ArnLike: { 'aws:SourceArn': alarmArnPattern(scope, alarmPrefix) },
+  };
+  const published = target.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [principal], actions: ['sns:Publish'], resources: [target.topicArn], conditions,
+  })).statementAdded;
+  const masterKey = target.masterKey;
+  const keyAllowed = !masterKey || masterKey.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [principal], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions,
+  })).statementAdded;
+  if (!published || !keyAllowed) {
+    Annotations.of(scope).addWarningV2('cdk-mlops:alarmTopicPolicy',
+      `The monitor cannot change the policies of the notification topic${keyAllowed ? '' : ' or of its KMS key'} (imported): allow the service `
+      + `principal cloudwatch.amazonaws.com sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey*'} for the alarms named '${alarmPrefix}*', or alarms will not notify`);
+  }
+  return target;
+}
