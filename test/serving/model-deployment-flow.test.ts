@@ -68,6 +68,8 @@ function handlers(definition: AslDefinition, parameterKey: string, serving: Serv
     },
     'aws-sdk:cloudformation:cancelUpdateStack': (input) => {
       serving.cancelled.push(input.StackName);
+      // CloudFormation rolls a cancelled update back.
+      serving.rollout = ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'];
       return {};
     },
     'aws-sdk:cloudformation:updateStack': (input) => {
@@ -144,15 +146,26 @@ describe('a training run that deploys its model (PromotionMode.ALWAYS)', () => {
     expect(result.error).toBe('TrainingPipelineFailed');
     expect(result.serving.published).toEqual([expect.objectContaining({ step: 'Deploy', error: 'RolloutRolledBack', cause: expect.stringContaining('previously promoted model keeps serving') })]);
     expect(result.serving.updates).toHaveLength(1);
-    expect(result.serving.manifests[0]).toMatchObject({ outcome: 'FAILED', failure: { step: 'Deploy', error: 'RolloutRolledBack' } });
+    expect(result.serving.manifests[0]).toMatchObject({ outcome: 'FAILED', failure: { step: 'Deploy', error: 'RolloutRolledBack' }, deployment: { outcome: 'ROLLED_BACK' } });
   });
 
-  test('a rollout that never finishes is cancelled at the rollout timeout, so CloudFormation rolls it back, and fails', async () => {
+  test('a rollout that never finishes is cancelled at the rollout timeout, so CloudFormation rolls it back, and fails when the rollback ends', async () => {
     const result = await run(pipeline, parameterKey, { rollout: ['UPDATE_IN_PROGRESS'] });
     expect(result.status).toBe('FAILED');
-    expect(result.visited.filter((s) => s === 'CheckRollout')).toHaveLength(5);
+    // Cancelled at the fifth check (5 polls of 1 minute = the rollout timeout): 4 loops of RolloutFinished, Wait, Count, CheckRollout, then the choice.
+    expect(result.visited.indexOf('CancelRollout')).toBe(result.visited.indexOf('CheckRollout') + 4 * 4 + 2);
+    expect(result.visited.filter((s) => s === 'CheckRollout')).toHaveLength(7);
     expect(result.serving.cancelled).toEqual(['TestStack']);
     expect(result.serving.published).toEqual([expect.objectContaining({ step: 'Deploy', error: 'RolloutTimedOut', cause: expect.stringContaining('cancelled') })]);
+    expect(result.serving.manifests[0].deployment).toEqual({ outcome: 'ROLLED_BACK', stackStatus: 'UPDATE_ROLLBACK_COMPLETE' });
+  });
+
+  test('a rollout that neither finishes nor can be cancelled fails as stuck after a second rollout budget', async () => {
+    const result = await run(pipeline, parameterKey, { rollout: ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] });
+    expect(result.status).toBe('FAILED');
+    expect(result.serving.cancelled).toEqual([]);
+    expect(result.visited.filter((s) => s === 'CheckRollout')).toHaveLength(10);
+    expect(result.serving.published).toEqual([expect.objectContaining({ step: 'Deploy', error: 'RolloutStuck' })]);
   });
 
   test('a failed rollback fails the run with its own error: the stack needs attention', async () => {

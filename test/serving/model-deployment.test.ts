@@ -68,9 +68,11 @@ describe('TrainingPipeline deployment', () => {
     const statements = statementsOfRole(stack, 'PipelineStateMachineRole');
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({
-        Action: ['cloudformation:CancelUpdateStack', 'cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
+        Action: ['cloudformation:CancelUpdateStack', 'cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
         Resource: 'arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/*',
       }),
+      // Checks what endpoints serve after a rollout: read-only.
+      expect.objectContaining({ Action: 'sagemaker:DescribeEndpointConfig', Resource: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/*' }),
       expect.objectContaining({ Action: 'ssm:GetParameters', Resource: 'arn:aws:ssm:us-east-1:123456789012:parameter/cdk-bootstrap/*' }),
       expect.objectContaining({
         Action: 'iam:PassRole',
@@ -90,7 +92,7 @@ describe('TrainingPipeline deployment', () => {
       EventPattern: {
         'source': ['aws.sagemaker'],
         'detail-type': ['SageMaker Model Package State Change'],
-        'detail': { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'] },
+        'detail': { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'], ModelPackageStatus: ['Completed'] },
       },
       Targets: [Match.objectLike({
         Arn: { Ref: Match.stringLikeRegexp('^PipelinePromotionStateMachine') },

@@ -1,0 +1,335 @@
+/**
+ * The registry-driven promotion, run from the synthesized definition in aws-local-stepfunctions
+ * against an SDK-like account (fake-serving-account.ts) that answers as CloudFormation and
+ * SageMaker do: rolled-back rollouts (by CloudFormation, and by SageMaker behind CloudFormation's
+ * back), busy stacks, cancellation, throttling, and duplicate events. The harness runs every Wait
+ * and Retry at 0 ms, so the retry and timeout policy is read from the definition and checked too.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { templateOf, testStack } from '../helpers/app';
+import { AslDefinition, allStates, definitionFromTemplate, runStateMachine, RunResult } from '../helpers/asl';
+import { FakeAccountOptions, FakeServingAccount } from './fake-serving-account';
+import { MlInstanceType, ModelEndpoint, ModelPromotion, ModelRegistry, ModelVersionParameter } from '../../lib';
+
+const V5 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/5';
+const V6 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/6';
+const V7 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
+const POLL = Duration.minutes(1);
+const ROLLOUT = Duration.minutes(5);
+const BUSY = Duration.minutes(10);
+
+function build(withEndpoint = true) {
+  const stack = testStack();
+  const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+  const modelVersion = new ModelVersionParameter(stack, 'ChurnModelVersion', { registry });
+  const promotion = new ModelPromotion(stack, 'Promotion', { modelVersion, pollInterval: POLL, rolloutTimeout: ROLLOUT, stackBusyTimeout: BUSY });
+  if (withEndpoint) {
+    // Created after the promotion: the promotion finds it when the template is synthesized.
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      endpointName: 'churn',
+      model: modelVersion.modelSource(),
+      variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE, initialInstanceCount: 1 }],
+    });
+    modelVersion.serveOnlyWhenPromoted(endpoint);
+  }
+  const template = templateOf(stack);
+  const machineId = stack.resolve((promotion.stateMachine.node.defaultChild as any).logicalId);
+  const configId = Object.keys(template.findResources('AWS::SageMaker::EndpointConfig'))[0];
+  return {
+    stack, template, configId,
+    parameterKey: stack.resolve(modelVersion.parameterKey) as string,
+    definition: definitionFromTemplate(template, machineId),
+  };
+}
+
+const built = build();
+
+function account(options: Partial<FakeAccountOptions> = {}): FakeServingAccount {
+  return new FakeServingAccount({ parameterKey: built.parameterKey, served: V6, configLogicalId: built.configId, ...options });
+}
+
+async function promote(fake: FakeServingAccount, input: object = { modelPackageArn: V7 }, definition: AslDefinition = built.definition): Promise<RunResult> {
+  return runStateMachine(definition, input, fake.handlers(), { stateMachineName: 'promotion' });
+}
+
+function outcomeOf(result: RunResult): string | undefined {
+  return result.output?.deployment?.outcome;
+}
+
+describe('a promotion checks what serves after CloudFormation finishes (item 13)', () => {
+  test('a rollout that CloudFormation and SageMaker finish is DEPLOYED: the endpoint runs the configuration the template names', async () => {
+    const fake = account();
+    const result = await promote(fake);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('DEPLOYED');
+    expect(fake.updates).toHaveLength(1);
+    expect(fake.calls.map((c) => c.action)).toEqual(expect.arrayContaining(['describeEndpoint', 'describeStackResource', 'describeEndpointConfig']));
+    expect(fake.calls.find((c) => c.action === 'describeStackResource')!.input).toEqual({ StackName: 'TestStack', LogicalResourceId: built.configId });
+    expect(fake.calls.find((c) => c.action === 'describeEndpoint')!.input).toEqual({ EndpointName: 'churn' });
+    expect(result.visited).toContain('EndpointServesVersion');
+    expect(fake.published).toEqual([]);
+  });
+
+  test('SageMaker rolled the endpoint back while CloudFormation reports UPDATE_COMPLETE: ROLLED_BACK, a failure notice, nothing deleted', async () => {
+    const fake = account({ plan: 'sagemaker-rollback' });
+    const result = await promote(fake);
+    expect(fake.status).toBe('UPDATE_COMPLETE');
+    expect(result.status).toBe('FAILED');
+    expect(result.visited).toContain('SageMakerRolledBackOutcome');
+    expect(fake.published).toEqual([expect.objectContaining({ 'model-package': V7, 'error': 'SageMakerRolledBack', 'cause': expect.stringContaining('previously served model keeps serving') })]);
+    // The promotion only reads and updates the stack; it deletes nothing.
+    expect(fake.calls.map((c) => c.action).filter((a) => /delete/i.test(a))).toEqual([]);
+  });
+
+  test('the replaced endpoint configuration and model are kept, so a configuration SageMaker rolled back to still exists', () => {
+    for (const type of ['AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Model']) {
+      const [resource] = Object.values(built.template.findResources(type)) as any[];
+      expect({ type, replace: resource.UpdateReplacePolicy, delete: resource.DeletionPolicy }).toEqual({ type, replace: 'Retain', delete: 'Delete' });
+    }
+  });
+
+  test('a rollout that CloudFormation rolled back is ROLLED_BACK: the previous version keeps serving', async () => {
+    const fake = account({ plan: 'cloudformation-rollback' });
+    const result = await promote(fake);
+    expect(result.status).toBe('FAILED');
+    expect(fake.parameterValue).toBe(V6);
+    expect(result.visited).toContain('RolloutRolledBackOutcome');
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutRolledBack' })]);
+  });
+
+  test('without an endpoint that serves the version, nothing is checked after UPDATE_COMPLETE', async () => {
+    const bare = build(false);
+    const fake = new FakeServingAccount({ parameterKey: bare.parameterKey, served: V6 });
+    const result = await promote(fake, { modelPackageArn: V7 }, bare.definition);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('DEPLOYED');
+    expect(fake.calls.map((c) => c.action)).not.toContain('describeEndpoint');
+  });
+});
+
+describe('busy stacks, timeouts and cancellation (item 14)', () => {
+  test('waiting for a busy stack does not use up the rollout budget: 8 busy polls, then a rollout of 4', async () => {
+    // One budget of 5 polls for both would fail this promotion.
+    const fake = account({ busyPolls: 8, rolloutPolls: 4 });
+    const result = await promote(fake);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('DEPLOYED');
+    expect(result.visited.filter((s) => s === 'WaitForStack')).toHaveLength(8);
+    expect(fake.cancels).toEqual([]);
+  });
+
+  test('a stack busy for longer than stackBusyTimeout fails without an update', async () => {
+    const fake = account({ busyPolls: 50 });
+    const result = await promote(fake);
+    expect(result.status).toBe('FAILED');
+    expect(fake.updates).toEqual([]);
+    expect(result.visited.filter((s) => s === 'WaitForStack')).toHaveLength(10);
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'StackBusy' })]);
+  });
+
+  test('a rollout in UPDATE_IN_PROGRESS at the rollout timeout is cancelled once, and the promotion fails after the rollback', async () => {
+    const fake = account({ plan: 'hang' });
+    const result = await promote(fake);
+    expect(result.status).toBe('FAILED');
+    expect(fake.cancels).toEqual(['TestStack']);
+    expect(fake.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutTimedOut' })]);
+  });
+
+  test('a rollout still cleaning up at the rollout timeout is never cancelled (CloudFormation allows it only in UPDATE_IN_PROGRESS)', async () => {
+    const fake = account({ rolloutPolls: 4, cleanupPolls: 3 });
+    const result = await promote(fake);
+    expect(fake.calls.filter((c) => c.action === 'cancelUpdateStack')).toEqual([]);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('DEPLOYED');
+  });
+
+  test('a cancel that arrives after the update left UPDATE_IN_PROGRESS is rejected, and the rollout is watched to its end', async () => {
+    const fake = account({ rolloutPolls: 5 });
+    const handlers = fake.handlers();
+    const cancel = handlers['aws-sdk:cloudformation:cancelUpdateStack'];
+    // The update moves on between the last DescribeStacks and the CancelUpdateStack.
+    handlers['aws-sdk:cloudformation:cancelUpdateStack'] = (input, state) => {
+      fake.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+      fake.liveVersion = V7;
+      return cancel(input, state);
+    };
+    const result = await runStateMachine(built.definition, { modelPackageArn: V7 }, handlers, { stateMachineName: 'promotion' });
+    expect(fake.cancels).toEqual([]);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('DEPLOYED');
+  });
+
+  test('throttled reads are retried: DescribeStacks throttled 4 times still promotes', async () => {
+    const fake = account({ throttle: { describeStacks: 4 } });
+    const result = await promote(fake);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.events.filter((e: any) => e.type === 'StateRetried').length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('throttling named CloudFormation.ThrottlingException is retried too, on every SageMaker read as well', async () => {
+    const fake = account({ throttle: { describeStacks: 2 }, throttleError: 'CloudFormation.ThrottlingException' });
+    expect((await promote(fake)).status).toBe('SUCCEEDED');
+    const sageMaker = account({ throttle: { describeEndpoint: 3, describeEndpointConfig: 3 }, throttleError: 'SageMaker.SageMakerException' });
+    expect((await promote(sageMaker)).status).toBe('SUCCEEDED');
+  });
+
+  test('more throttling than MaxAttempts fails the promotion with a notice, and no update', async () => {
+    const fake = account({ throttle: { describeStacks: 6 } });
+    const result = await promote(fake);
+    expect(result.status).toBe('FAILED');
+    expect(fake.updates).toEqual([]);
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'CloudFormation.CloudFormationException' })]);
+  });
+});
+
+describe('duplicate and stale registry events (item 15)', () => {
+  test('two events for one approval at once: one update, no failure notice, the duplicate ends as IN_PROGRESS or UNCHANGED', async () => {
+    const fake = account({ rolloutPolls: 3 });
+    const [a, b] = await Promise.all([promote(fake), promote(fake)]);
+    expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(fake.updates).toHaveLength(1);
+    expect([outcomeOf(a), outcomeOf(b)].sort()).toEqual(['DEPLOYED', expect.stringMatching(/^(IN_PROGRESS|UNCHANGED)$/)]);
+    expect(fake.published).toEqual([]);
+  });
+
+  test('two events for an approval that rolls back: one rollout, one failure notice', async () => {
+    const fake = account({ rolloutPolls: 3, plan: 'cloudformation-rollback' });
+    const results = await Promise.all([promote(fake), promote(fake)]);
+    expect(fake.updates).toHaveLength(1);
+    expect(fake.published).toHaveLength(1);
+    expect(results.map((r) => r.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
+  });
+
+  test('an event for the version that serves is a no-op Succeed (UNCHANGED), after checking the endpoint', async () => {
+    const fake = account({ served: V7 });
+    const result = await promote(fake);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('UNCHANGED');
+    expect(fake.updates).toEqual([]);
+    expect(result.visited).toContain('EndpointServesVersion');
+  });
+
+  test('an event for an older approved version (its metadata changed) does not roll the endpoint back', async () => {
+    const fake = account({ served: V7 });
+    const result = await promote(fake, { modelPackageArn: V5 });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('NOT_NEWER');
+    expect(fake.updates).toEqual([]);
+  });
+
+  test('an explicit rollback request promotes an older version', async () => {
+    const fake = account({ served: V7 });
+    const result = await promote(fake, { modelPackageArn: V5, rollback: true });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('DEPLOYED');
+    expect(fake.parameterValue).toBe(V5);
+  });
+
+  test('the first promotion ever (none served) promotes', async () => {
+    const fake = account({ served: 'none' });
+    const result = await promote(fake, { modelPackageArn: V5 });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(fake.parameterValue).toBe(V5);
+  });
+
+  test('an UpdateStack rejected because another update started meanwhile waits for it, then promotes', async () => {
+    const fake = account({ rolloutPolls: 2 });
+    const handlers = fake.handlers();
+    const update = handlers['aws-sdk:cloudformation:updateStack'];
+    let first = true;
+    handlers['aws-sdk:cloudformation:updateStack'] = (input, state) => {
+      if (first) {
+        first = false;
+        // A cdk deploy starts between our DescribeStacks and our UpdateStack.
+        fake.status = 'UPDATE_IN_PROGRESS';
+        setStatusAfter(fake, 2, 'UPDATE_COMPLETE');
+      }
+      return update(input, state);
+    };
+    const result = await runStateMachine(built.definition, { modelPackageArn: V7 }, handlers, { stateMachineName: 'promotion' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(outcomeOf(result)).toBe('DEPLOYED');
+    expect(fake.updates).toHaveLength(1);
+    expect(result.visited).toContain('PromoteModelVersionAgain');
+  });
+
+  test('the rule starts promotions only for approved, complete packages of the registry', () => {
+    built.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.sagemaker'],
+        'detail-type': ['SageMaker Model Package State Change'],
+        'detail': { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'], ModelPackageStatus: ['Completed'] },
+      },
+    });
+  });
+});
+
+/** A busy stack that a cdk deploy updates: `polls` more DescribeStacks, then `status`. */
+function setStatusAfter(fake: FakeServingAccount, polls: number, status: string): void {
+  (fake as any).phases = [{ status: 'UPDATE_IN_PROGRESS', polls: polls - 1 }, { status, polls: 0 }];
+}
+
+describe('the retry and timeout policy of the synthesized promotion', () => {
+  const states = Object.fromEntries(allStates(built.definition));
+  const retriers = (name: string) => states[name].Retry as Array<{ ErrorEquals: string[]; IntervalSeconds: number; BackoffRate: number; MaxAttempts: number }>;
+
+  test('CloudFormation reads retry throttling, under both names the integration may raise, 5 times from 5 s doubling', () => {
+    for (const name of ['CheckServedModel', 'CheckRollout', 'DescribeTemplateConfig']) {
+      expect({ name, retry: retriers(name) }).toEqual({ name, retry: [{
+        ErrorEquals: ['CloudFormation.ThrottlingException', 'CloudFormation.CloudFormationException', 'CloudFormation.SdkClientException'],
+        IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5,
+      }] });
+    }
+  });
+
+  test('SageMaker reads retry throttling and unmodeled errors, 5 times from 5 s doubling', () => {
+    for (const name of ['DescribeServingEndpoint', 'DescribeServingConfig']) {
+      expect({ name, retry: retriers(name) }).toEqual({ name, retry: [{
+        ErrorEquals: ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'SageMaker.SdkClientException'],
+        IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5,
+      }] });
+    }
+  });
+
+  test('UpdateStack is retried only when throttled: a lost answer is looked up, never sent twice', () => {
+    for (const name of ['PromoteModelVersion', 'PromoteModelVersionAgain']) {
+      expect(retriers(name)).toEqual([{ ErrorEquals: ['CloudFormation.ThrottlingException'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 3 }]);
+    }
+    expect(states.PromoteModelVersion.Catch.slice(0, 2)).toEqual([
+      { ErrorEquals: ['CloudFormation.SdkClientException'], ResultPath: '$.deployment.updateLost', Next: 'CheckServedModel' },
+      { ErrorEquals: ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException'], ResultPath: '$.deployment.updateError', Next: 'CheckServedModel' },
+    ]);
+  });
+
+  test('CancelRollout is reached only from UPDATE_IN_PROGRESS, once, at the rollout budget (5 polls of 1 minute)', () => {
+    const rules = states.RolloutFinished.Choices.filter((c: any) => c.Next === 'CancelRollout');
+    expect(rules).toEqual([{
+      And: [
+        { Variable: '$.deployment.poll.rollout', NumericGreaterThanEquals: 5 },
+        { Not: { Variable: '$.deployment.poll.cancelled', BooleanEquals: true } },
+        { Variable: '$.deployment.stack.status', StringEquals: 'UPDATE_IN_PROGRESS' },
+      ],
+      Next: 'CancelRollout',
+    }]);
+    expect(states.WaitForRollout.Seconds).toBe(60);
+  });
+
+  test('the busy wait has its own counter and budget (10 polls of 1 minute)', () => {
+    const busy = states.NewModelVersion.Choices.find((c: any) => c.Next === 'StackBusy');
+    expect(busy.And).toContainEqual({ Variable: '$.deployment.poll.busy', NumericGreaterThanEquals: 10 });
+    expect(states.CountStackPoll.Parameters['busy.$']).toBe('States.MathAdd($.deployment.poll.busy, 1)');
+    expect(states.CountRolloutPoll.Parameters['rollout.$']).toBe('States.MathAdd($.deployment.poll.rollout, 1)');
+    expect(states.WaitForStack.Seconds).toBe(60);
+  });
+
+  test('an endpoint briefly not InService is checked again at the poll interval, 5 times', () => {
+    expect(retriers('VerifyServingEndpoints')).toEqual([{ ErrorEquals: ['EndpointNotInService'], IntervalSeconds: 60, BackoffRate: 1, MaxAttempts: 5 }]);
+  });
+
+  test('the state machine times out only after every budget it waits through', () => {
+    const budgets = BUSY.toSeconds() + 2 * ROLLOUT.toSeconds() + 5 * POLL.toSeconds();
+    expect(built.definition.TimeoutSeconds).toBeGreaterThan(budgets);
+  });
+});
+
