@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MetricGate } from './metric-gate';
 import { ProcessingStepOptions, TrainingStepOptions } from './step-options';
@@ -104,7 +105,8 @@ export interface TrainingPipelineProps {
   readonly schedule?: events.Schedule;
 
   /**
-   * At most this many runs proceed at once; later runs wait (oldest first) for a slot.
+   * At most this many runs proceed at once; later runs wait for a free slot (in no particular
+   * order). A run frees its slot on every way it ends, including timeouts and stops.
    *
    * @default 1
    */
@@ -125,11 +127,35 @@ export interface TrainingPipelineProps {
   readonly maxQueueTime?: Duration;
 
   /**
-   * A run, waiting included, is stopped after this long.
+   * A run, waiting included, is stopped after this long. Must be at least the longest run the
+   * other limits allow (queue time, each job's runtime or spot wait plus an hour, retries, an
+   * in-run rollout, plus an hour for the other states); synth fails otherwise.
    *
    * @default Duration.days(7)
    */
   readonly timeout?: Duration;
+
+  /**
+   * E-mail addresses that receive failure notifications (each confirms its subscription).
+   *
+   * @default - none
+   */
+  readonly notificationEmails?: string[];
+
+  /**
+   * Further subscriptions to the failure topic, e.g. an SQS queue or a Lambda function.
+   *
+   * @default - none
+   */
+  readonly notificationSubscriptions?: sns.ITopicSubscription[];
+
+  /**
+   * Reserved concurrent executions for the function that writes run manifests. A new account's
+   * concurrency limit (10) leaves none to reserve: Lambda keeps 10 unreserved.
+   *
+   * @default - no reserved concurrency
+   */
+  readonly manifestReservedConcurrency?: number;
 
   /**
    * Deploy registered models to a `ModelEndpoint` that serves a `ModelVersionParameter`:

@@ -1,16 +1,21 @@
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { resolveGate } from './private/pipeline-gate';
-import { PipelineStates } from './private/pipeline-states';
-import { validatePipelineProps } from './private/pipeline-validation';
+import { NOTIFIED_ERRORS, PipelineStates } from './private/pipeline-states';
+import { validatePipelineProps, validateRunTimeout } from './private/pipeline-validation';
+import { RunBackstop } from './private/run-backstop';
 import { RunManifestFunction } from './private/run-manifest-function';
+import { RunSlots } from './private/run-slots';
+import { stateMachineLogGroup } from './private/state-machine-logs';
 import { TrainingPipelineProps } from './training-pipeline-props';
 import { allowLogsToUseKey } from '../core/private/log-key';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from '../core/private/nag';
@@ -36,8 +41,13 @@ export class TrainingPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   /** The registry that receives the models. */
   public readonly registry: IModelRegistry;
-  /** The topic that receives a message for every failed run (KMS-encrypted). */
+  /**
+   * The topic that receives a message for every failed run (KMS-encrypted). CloudWatch alarms
+   * and EventBridge rules of this account may publish to it too.
+   */
   public readonly failureTopic: sns.Topic;
+  /** The table that claims run starts and counts the slots of running runs. */
+  public readonly runTable: dynamodb.ITable;
   /** The name of the pipeline. */
   public readonly pipelineName: string;
   /** The role the training job runs as. */
@@ -70,7 +80,8 @@ export class TrainingPipeline extends Construct {
     const key = new kms.Key(this, 'Key', {
       description: `Encrypts the logs and notifications of training pipeline ${this.pipelineName}`,
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept on delete (logs and a table were encrypted with it); a failed first create removes it.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     allowLogsToUseKey(key);
     this.failureTopic = new sns.Topic(this, 'FailureTopic', {
@@ -78,12 +89,17 @@ export class TrainingPipeline extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    this.allowAlarmsAndRulesToPublish(key);
+    for (const email of props.notificationEmails ?? []) this.failureTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const subscription of props.notificationSubscriptions ?? []) this.failureTopic.addSubscription(subscription);
 
     this.preprocessingRole = props.preprocessing ? this.createJobRole('PreprocessingRole', 'ProcessingJobs') : undefined;
     this.trainingRole = this.createJobRole('TrainingRole', 'TrainingJobs');
     this.evaluationRole = props.evaluation ? this.createJobRole('EvaluationRole', 'ProcessingJobs') : undefined;
     this.grantDataAccess(props);
     this.manifestFunction = this.createManifestFunction(props, key);
+    const slots = new RunSlots(this, 'RunSlots', { encryptionKey: key, maxConcurrentRuns: props.maxConcurrentRuns ?? 1 });
+    this.runTable = slots.table;
 
     const approvalStatus = props.approvalStatus
       ?? (props.deployment?.mode === PromotionMode.ALWAYS ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL);
@@ -98,17 +114,16 @@ export class TrainingPipeline extends Construct {
       registry: this.registry,
       failureTopic: this.failureTopic,
       manifestFunction: this.manifestFunction,
+      slots,
       builtInAlgorithm: props.training.image.reportsOwnMetrics,
       trainingRole: this.trainingRole,
       preprocessingRole: this.preprocessingRole,
       evaluationRole: this.evaluationRole,
     }).build(props, gate);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${this.pipelineName}`,
-      encryptionKey: key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    validateRunTimeout(this, props);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const logGroup = stateMachineLogGroup(this, 'Logs', { name: this.pipelineName, encryptionKey: key, retention: logRetention });
+    // Named by the user (or the construct path): a failed create or a destroy deletes a state machine, so the name never blocks a redeploy.
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: this.pipelineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -120,6 +135,7 @@ export class TrainingPipeline extends Construct {
     // Reads evaluation reports; publishes to the encrypted failure topic.
     if (props.evaluation) this.lake.encryptionKey.grantDecrypt(this.stateMachine);
     grantPublish(this.stateMachine, this.failureTopic);
+    slots.grantKeyUse(this.stateMachine);
     if (deployment?.inRun) {
       grantPromotion(this.stateMachine, deployment.inRun.cloudFormationRole);
       acknowledgePromotionRole(this.stateMachine.role, deployment.inRun.modelVersion);
@@ -128,7 +144,54 @@ export class TrainingPipeline extends Construct {
       this.promotion = new ModelPromotion(this, 'Promotion', { ...props.deployment!, notificationTopic: this.failureTopic });
     }
     this.acknowledgeStateMachineFindings();
-    this.createTriggers(props);
+    const eventsRole = new iam.Role(this, 'TriggerRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+    acknowledgeInlinePolicy(eventsRole);
+    this.createTriggers(props, eventsRole);
+    new RunBackstop(this, 'Backstop', {
+      pipelineName: this.pipelineName,
+      stateMachineArn: this.stateMachineArnFromName(),
+      topic: this.failureTopic,
+      slots,
+      encryptionKey: key,
+      logRetention,
+      eventsRole,
+      notifiedErrors: NOTIFIED_ERRORS,
+    });
+  }
+
+  /** The state machine's ARN from its name, for what must exist before it (or would depend on it in a cycle). */
+  private stateMachineArnFromName(): string {
+    return Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: this.pipelineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
+  /**
+   * Lets CloudWatch alarms and EventBridge rules of this account publish to the encrypted
+   * topic (SNS's "compatibility with encrypted topics"): the topic policy admits them from
+   * this account's alarms and rules only; the key lets alarms use it from this account's alarms
+   * only, and EventBridge without source conditions, which AWS does not support in a key policy
+   * for EventBridge-to-encrypted-topic delivery (the topic policy still limits the rules).
+   */
+  private allowAlarmsAndRulesToPublish(key: kms.Key): void {
+    const stack = Stack.of(this);
+    const sources = {
+      'cloudwatch.amazonaws.com': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      'events.amazonaws.com': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
+    };
+    for (const [service, sourceArn] of Object.entries(sources)) {
+      const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
+      this.failureTopic.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(service)],
+        actions: ['sns:Publish'],
+        resources: [this.failureTopic.topicArn],
+        conditions: fromThisAccount,
+      }));
+      key.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(service)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
+      }));
+    }
   }
 
   /**
@@ -217,7 +280,11 @@ export class TrainingPipeline extends Construct {
   /** Creates the function that writes run manifests, with access to this pipeline's prefixes only. */
   private createManifestFunction(props: TrainingPipelineProps, key: kms.IKey): RunManifestFunction {
     const fn = new RunManifestFunction(this, 'RunManifest', {
-      encryptionKey: key, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, vpc: props.vpc, vpcSubnets: props.vpcSubnets,
+      encryptionKey: key,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      reservedConcurrency: props.manifestReservedConcurrency,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
     });
     this.lake.grantWrite(fn, DataZone.ARTIFACTS, `${this.runsPrefix}*`);
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -229,9 +296,7 @@ export class TrainingPipeline extends Construct {
     return fn;
   }
 
-  private createTriggers(props: TrainingPipelineProps): void {
-    const role = new iam.Role(this, 'TriggerRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
-    acknowledgeInlinePolicy(role);
+  private createTriggers(props: TrainingPipelineProps, role: iam.IRole): void {
     if (props.triggerOnNewData ?? true) {
       new events.Rule(this, 'NewDataTrigger', {
         description: `Starts training pipeline ${this.pipelineName} when data arrives under ${this.inputPrefix}`,
@@ -251,7 +316,8 @@ export class TrainingPipeline extends Construct {
       new events.Rule(this, 'ScheduleTrigger', {
         description: `Starts training pipeline ${this.pipelineName} on a schedule`,
         schedule: props.schedule,
-        targets: [new targets.SfnStateMachine(this.stateMachine, { role, input: events.RuleTargetInput.fromObject({ trigger: 'schedule' }) })],
+        // The scheduled time identifies the run: a schedule event delivered twice starts one run.
+        targets: [new targets.SfnStateMachine(this.stateMachine, { role, input: events.RuleTargetInput.fromObject({ trigger: 'schedule', time: events.EventField.time }) })],
       });
     }
   }

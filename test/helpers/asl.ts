@@ -386,6 +386,8 @@ export async function runStateMachine(definition: AslDefinition, input: unknown,
       Id: arn('states', `execution:${stateMachineName}:${executionName}`),
       Name: executionName,
       RoleArn: arn('iam', `role/${stateMachineName}Role`, ''),
+      // An execution that was never redriven; a test of a redrive passes { Execution: { RedriveCount: 1 } }.
+      RedriveCount: 0,
       // The interpreter overwrites StartTime (and Input) with its own values.
     },
     StateMachine: { Id: arn('states', `stateMachine:${stateMachineName}`), Name: stateMachineName },

@@ -5,36 +5,33 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { templateOf } from '../helpers/app';
-import { AslDefinition, definitionFromTemplate, namedError, runStateMachine, RunResult, TaskHandlers, validateAsl } from '../helpers/asl';
-import { fullPipelineProps, pipelineStack } from '../helpers/pipeline';
+import { AslDefinition, namedError, runStateMachine, RunResult, TaskHandlers, validateAsl } from '../helpers/asl';
+import { FakeRunTable, fullPipelineProps, pipelineDefinition, pipelineStack } from '../helpers/pipeline';
 import { buildManifest, ManifestEvent } from '../../lambda/run-manifest/manifest';
 import { MetricSource, MlInstanceType, SageMakerImage, TrainingPipelineProps } from '../../lib';
 
 const EXECUTION = 'run-2026-11-27';
+const OLDER = 'arn:aws:states:us-east-1:123456789012:execution:churn:older-run';
 
 interface World {
   executionName: string;
   auc: number;
   trainingFailures: Error[];
-  running: string[][];
+  table: FakeRunTable;
   published: any[];
   manifests: Record<string, any>[];
   registered: any[];
 }
 
 function definitionOf(props: (lake: any) => TrainingPipelineProps = fullPipelineProps): AslDefinition {
-  return definitionFromTemplate(templateOf(pipelineStack(props).stack));
+  return pipelineDefinition(templateOf(pipelineStack(props).stack));
 }
 
 /** Local stand-ins for the services, recording what the state machine asked of them. */
 function handlers(definition: AslDefinition, world: World): TaskHandlers {
   const manifestFunction = definition.States.WriteRunManifest.Resource;
   return {
-    'aws-sdk:sfn:listExecutions': (input) => {
-      const self = `${input.StateMachineArn.replace(':stateMachine:', ':execution:')}:${world.executionName}`;
-      const others = world.running.shift() ?? [];
-      return { Executions: [self, ...others].map((arn) => ({ ExecutionArn: arn })) };
-    },
+    ...world.table.handlers(),
     'sagemaker:createProcessingJob.sync': (input) => ({
       ...input,
       ProcessingJobArn: `arn:aws:sagemaker:us-east-1:123456789012:processing-job/${input.ProcessingJobName}`,
@@ -76,7 +73,7 @@ function handlers(definition: AslDefinition, world: World): TaskHandlers {
 }
 
 function newWorld(world: Partial<World> = {}): World {
-  return { executionName: EXECUTION, auc: 0.91, trainingFailures: [], running: [], published: [], manifests: [], registered: [], ...world };
+  return { executionName: EXECUTION, auc: 0.91, trainingFailures: [], table: new FakeRunTable(), published: [], manifests: [], registered: [], ...world };
 }
 
 async function run(definition: AslDefinition, world: Partial<World> = {}, tweak: (h: TaskHandlers) => void = () => {}): Promise<RunResult & { world: World }> {
@@ -212,23 +209,44 @@ describe('TrainingPipeline state machine (evaluation-report gate)', () => {
     expect(callsTo(result, 'Train')).toHaveLength(2);
   });
 
-  test('a run that waits longer than maxQueueTime for a slot fails with a notification', async () => {
-    const older = 'arn:aws:states:us-east-1:123456789012:execution:churn:older-run';
+  /** A table in which an older run holds the only slot. */
+  function busyTable(): FakeRunTable {
+    const table = new FakeRunTable();
+    table.items.set('slots', { pk: { S: 'slots' }, held: { N: '1' }, [OLDER]: { S: '2026-11-26T00:00:00Z' } });
+    return table;
+  }
+
+  test('a run that waits longer than maxQueueTime for a slot fails with a notification, and takes no slot', async () => {
     const queued = definitionOf((lake) => fullPipelineProps(lake, { concurrencyPollInterval: Duration.minutes(10), maxQueueTime: Duration.minutes(30) }));
-    const result = await run(queued, { running: Array(10).fill([older]) });
+    const table = busyTable();
+    const result = await run(queued, { table });
     expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('TrainingPipelineFailed');
     expect(result.visited.filter((s) => s === 'WaitForSlot')).toHaveLength(3);
+    expect(callsTo(result, 'AcquireRunSlot')).toHaveLength(4);
     expect(result.visited).not.toContain('Preprocess');
-    expect(result.world.published).toEqual([expect.objectContaining({ error: 'QueuedTooLong' })]);
+    expect(result.world.published).toEqual([expect.objectContaining({ error: 'QueuedTooLong', step: 'AcquireRunSlot' })]);
+    // The older run keeps its slot: the queued run's release found nothing of its own to free.
+    expect(table.slots()).toEqual({ held: 1, holders: [OLDER] });
   });
 
-  test('a run waits while older runs hold every slot, then proceeds', async () => {
-    const older = 'arn:aws:states:us-east-1:123456789012:execution:churn:older-run';
-    const result = await run(definition, { running: [[older], [older], []] });
+  test('a run waits while older runs hold every slot, then proceeds and frees its slot at the end', async () => {
+    const table = busyTable();
+    const result = await run(definition, { table }, (h) => {
+      const update = h['dynamodb:updateItem'];
+      let attempts = 0;
+      h['dynamodb:updateItem'] = (input, state) => {
+        // The older run ends (and frees its slot) while this one waits for the second time.
+        if (state === 'AcquireRunSlot' && ++attempts === 3) table.items.set('slots', { pk: { S: 'slots' }, held: { N: '0' } });
+        return update(input, state);
+      };
+    });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.visited.filter((s) => s === 'WaitForSlot')).toHaveLength(2);
-    expect(callsTo(result, 'ListRunningRuns')).toHaveLength(3);
+    expect(callsTo(result, 'AcquireRunSlot')).toHaveLength(3);
     expect(result.visited.indexOf('Preprocess')).toBeGreaterThan(result.visited.lastIndexOf('WaitForSlot'));
+    expect(result.visited.indexOf('ReleaseRunSlot')).toBeGreaterThan(result.visited.indexOf('WriteRunManifest'));
+    expect(table.slots()).toEqual({ held: 0, holders: [] });
   });
 
   test.each([

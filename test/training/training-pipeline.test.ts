@@ -5,9 +5,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { templateOf, testStack } from '../helpers/app';
-import { definitionFromTemplate } from '../helpers/asl';
 import { nagFindings } from '../helpers/nag';
-import { AUC_METRIC, fullPipelineProps, pipelineStack, SCRIPTS } from '../helpers/pipeline';
+import { AUC_METRIC, fullPipelineProps, pipelineDefinition, pipelineStack, SCRIPTS } from '../helpers/pipeline';
 import {
   DataLake, GateComparison, MetricSource, MlInstanceType, ModelApprovalStatus, ModelRegistry, SageMakerImage,
   TrainingPipeline, TrainingPipelineProps,
@@ -41,16 +40,22 @@ describe('TrainingPipeline resources', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
     });
-    expect(definitionFromTemplate(template).TimeoutSeconds).toBe(Duration.days(7).toSeconds());
+    expect(pipelineDefinition(template).TimeoutSeconds).toBe(Duration.days(7).toSeconds());
     expect(pipeline.pipelineName).toBe('churn');
   });
 
-  test('logs and notifications are encrypted with a rotating customer key and retained', () => {
-    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    template.hasResource('AWS::Logs::LogGroup', {
-      DeletionPolicy: 'Retain',
-      Properties: { LogGroupName: '/aws/vendedlogs/states/churn', RetentionInDays: 365, KmsKeyId: Match.anyValue() },
-    });
+  test('logs and notifications are encrypted with a rotating customer key, kept on delete but not after a failed create', () => {
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'RetainExceptOnCreate', Properties: { EnableKeyRotation: true } });
+    const logGroup = template.toJSON().Resources[Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('PipelineLogs'))!];
+    expect(logGroup).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', Properties: { RetentionInDays: 365, KmsKeyId: expect.anything() } });
+    // Under /aws/vendedlogs/ (no entry in the account's CloudWatch Logs resource policy), ended with the stack
+    // instance's id, so a group kept after a destroy does not block the next deploy.
+    expect(logGroup.Properties.LogGroupName).toEqual({ 'Fn::Join': ['', ['/aws/vendedlogs/states/churn-', {
+      'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }],
+    }]] });
+    for (const [id, resource] of Object.entries(template.toJSON().Resources) as Array<[string, any]>) {
+      if (resource.DeletionPolicy === 'Retain') throw new Error(`${id} (${resource.Type}) is retained after a failed create too`);
+    }
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     // CloudWatch Logs may use the key only for log groups of this account and region.
     template.hasResourceProperties('AWS::KMS::Key', {
@@ -65,7 +70,7 @@ describe('TrainingPipeline resources', () => {
   });
 
   test('creates a retained model registry when none is given', () => {
-    template.hasResource('AWS::SageMaker::ModelPackageGroup', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::SageMaker::ModelPackageGroup', { DeletionPolicy: 'RetainExceptOnCreate' });
     expect(pipeline.registry).toBeInstanceOf(ModelRegistry);
   });
 
@@ -108,8 +113,11 @@ describe('TrainingPipeline resources', () => {
     expect(text).toContain(':processing-job/churn-*');
     expect(text).toContain('StepFunctionsGetEventsForSageMakerTrainingJobsRule');
     expect(text).toContain('StepFunctionsGetEventsForSageMakerProcessingJobsRule');
-    expect(text).toContain('states:ListExecutions');
+    expect(text).not.toContain('states:ListExecutions');
     expect(text).not.toContain('"sagemaker:*"');
+    // The run table: item writes only, on that table only.
+    const table = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    expect(table).toEqual([{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::Join': ['', ['arn:aws:dynamodb:us-east-1:123456789012:table/', { Ref: expect.stringMatching(/^PipelineRunSlotsTable/) }]] } }]);
   });
 
   test('scripts are uploaded as assets and each job role may read only its own script', () => {
@@ -132,11 +140,12 @@ describe('TrainingPipeline resources', () => {
     });
   });
 
-  test('the run manifest function runs on the latest Node.js, traced, with bounded concurrency and its own role', () => {
+  test('the run manifest function runs on the latest Node.js, traced, with no reserved concurrency and its own role', () => {
+    // A reservation fails the first deploy in accounts whose concurrency limit is 10.
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       TracingConfig: { Mode: 'Active' },
-      ReservedConcurrentExecutions: 5,
+      ReservedConcurrentExecutions: Match.absent(),
       Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineRunManifestRole'), 'Arn'] },
     });
     const managed = Object.values(template.findResources('AWS::IAM::Role')).flatMap((r: any) => r.Properties.ManagedPolicyArns ?? []);
@@ -152,15 +161,18 @@ describe('TrainingPipeline resources', () => {
 describe('TrainingPipeline options', () => {
   test('a schedule starts runs too', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, { schedule: events.Schedule.rate(Duration.days(7)) }));
+    // The scheduled time goes into the input: it is the run's start key, so a schedule event delivered twice starts one run.
     templateOf(stack).hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(7 days)',
-      Targets: [Match.objectLike({ Input: '{"trigger":"schedule"}' })],
+      Targets: [Match.objectLike({ InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"trigger":"schedule","time":<time>}' } })],
     });
   });
 
   test('triggerOnNewData: false leaves only manual starts', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, { triggerOnNewData: false }));
-    templateOf(stack).resourceCountIs('AWS::Events::Rule', 0);
+    const rules = Object.values(templateOf(stack).findResources('AWS::Events::Rule')) as any[];
+    // Only the backstop's rules, which react to ended executions.
+    expect(rules.map((r) => r.Properties.EventPattern.source)).toEqual([['aws.states'], ['aws.states']]);
   });
 
   test('triggerKeySuffix starts one run per data set marker', () => {
@@ -170,16 +182,27 @@ describe('TrainingPipeline options', () => {
     });
   });
 
-  test('maxConcurrentRuns sets how many of the oldest runs may proceed', () => {
+  test('maxConcurrentRuns sets how many runs may hold a slot, and the poll interval how often a waiting run tries again', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, { maxConcurrentRuns: 3, concurrencyPollInterval: Duration.minutes(1) }));
-    const definition = definitionFromTemplate(templateOf(stack));
-    expect(definition.States.ListRunningRuns.ResultSelector).toEqual({ 'oldest.$': '$.Executions[-3:].ExecutionArn' });
-    expect(definition.States.WaitForSlot.Seconds).toBe(60);
+    const states = pipelineDefinition(templateOf(stack)).States;
+    expect(states.AcquireRunSlot.Parameters).toMatchObject({
+      Key: { pk: { S: 'slots' } },
+      UpdateExpression: 'ADD #held :one SET #holder = :since',
+      ConditionExpression: 'attribute_not_exists(#holder) AND (attribute_not_exists(#held) OR #held < :max)',
+      ExpressionAttributeNames: { '#held': 'held', '#holder.$': '$$.Execution.Id' },
+      ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: '3' } },
+    });
+    expect(states.WaitForSlot.Seconds).toBe(60);
+    expect(states.ReleaseRunSlot.Parameters).toMatchObject({
+      UpdateExpression: 'ADD #held :minusOne REMOVE #holder',
+      ConditionExpression: 'attribute_exists(#holder)',
+      ExpressionAttributeNames: { '#held': 'held', '#holder.$': '$$.Execution.Id' },
+    });
   });
 
   test('approvalStatus APPROVED registers models approved', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, { approvalStatus: ModelApprovalStatus.APPROVED }));
-    const definition = definitionFromTemplate(templateOf(stack));
+    const definition = pipelineDefinition(templateOf(stack));
     expect(definition.States.RegisterModel.Parameters.ModelApprovalStatus).toBe('Approved');
   });
 
@@ -190,7 +213,7 @@ describe('TrainingPipeline options', () => {
     const pipeline = new TrainingPipeline(stack, 'Pipeline', minimalProps(lake, { registry }));
     const template = templateOf(stack);
     template.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 0);
-    expect(definitionFromTemplate(template).States.RegisterModel.Parameters.ModelPackageGroupName).toBe('shared-models');
+    expect(pipelineDefinition(template).States.RegisterModel.Parameters.ModelPackageGroupName).toBe('shared-models');
     expect(pipeline.registry).toBe(registry);
   });
 
@@ -199,13 +222,13 @@ describe('TrainingPipeline options', () => {
       training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE },
       gate: { metricName: 'validation:auc', threshold: 0.8 },
     }));
-    const states = definitionFromTemplate(templateOf(stack)).States;
+    const states = pipelineDefinition(templateOf(stack)).States;
     expect(states.ExtractGateMetric.Parameters).toEqual({ 'values.$': "$.training.FinalMetricDataList[?(@.MetricName == 'validation:auc')].Value" });
   });
 
   test('without a gate every trained model is registered', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake));
-    const definition = definitionFromTemplate(templateOf(stack));
+    const definition = pipelineDefinition(templateOf(stack));
     expect(definition.States.MetricGate).toBeUndefined();
     expect(definition.States.Train.Next).toBe('RegisterModel');
   });
@@ -217,7 +240,7 @@ describe('TrainingPipeline options', () => {
     [GateComparison.LESS_THAN, 'NumericLessThan'],
   ])('gate comparison %s renders %s', (comparison, operator) => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, { gate: { metricName: 'validation:auc', threshold: 0.5, comparison } }));
-    const choices = definitionFromTemplate(templateOf(stack)).States.MetricGate.Choices;
+    const choices = pipelineDefinition(templateOf(stack)).States.MetricGate.Choices;
     expect(choices[2]).toEqual({ Variable: '$.gate.values[0]', [operator]: 0.5, Next: 'GatePassed' });
   });
 
@@ -225,7 +248,7 @@ describe('TrainingPipeline options', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, {
       training: { image: SageMakerImage.pytorchTraining('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'), instanceType: MlInstanceType.ML_P4D_24XLARGE, instanceCount: 4, script: path.join(SCRIPTS, 'train.py') },
     }));
-    const train = definitionFromTemplate(templateOf(stack)).States.Train.Parameters;
+    const train = pipelineDefinition(templateOf(stack)).States.Train.Parameters;
     expect(train.ResourceConfig).toMatchObject({ InstanceCount: 4, InstanceType: 'ml.p4d.24xlarge' });
     expect(train.EnableInterContainerTrafficEncryption).toBe(true);
     expect(train.InputDataConfig.map((c: any) => [c.ChannelName, c.DataSource.S3DataSource.S3DataDistributionType])).toEqual([
@@ -240,7 +263,7 @@ describe('TrainingPipeline options', () => {
     const lake = new DataLake(stack, 'Lake');
     new TrainingPipeline(stack, 'Pipeline', minimalProps(lake, { vpc }));
     const template = templateOf(stack);
-    const train = definitionFromTemplate(template).States.Train.Parameters;
+    const train = pipelineDefinition(template).States.Train.Parameters;
     expect(train.VpcConfig.Subnets).toHaveLength(2);
     expect(train.VpcConfig.SecurityGroupIds).toHaveLength(1);
     template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }) });
@@ -257,7 +280,7 @@ describe('TrainingPipeline options', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, {
       postRegistration: new sfn.Pass(lake.stack, 'Deploy', { comment: 'deployment hook' }),
     }));
-    const states = definitionFromTemplate(templateOf(stack)).States;
+    const states = pipelineDefinition(templateOf(stack)).States;
     expect(states.RecordRegistered.Next).toBe('Deploy');
     expect(states.Deploy.Next).toBe('WriteRunManifest');
   });

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,8 +6,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ResolvedGate, compare } from './pipeline-gate';
+import { addRetries } from './retry-policies';
+import { processingMaxRuntime, processingTaskTimeout, trainingMaxRuntime, trainingTaskTimeout } from './run-budget';
 import { RunManifestFunction } from './run-manifest-function';
-import { defaultMaxWait } from './sagemaker-job';
+import { CONDITION_FAILED, RunSlots } from './run-slots';
 import { MetricSource } from '../metric-gate';
 import { ProcessingStepOptions } from '../step-options';
 import { S3DataDistribution } from '../tasks/job-options';
@@ -30,6 +32,8 @@ export interface PipelineContext {
   readonly registry: IModelRegistry;
   readonly failureTopic: sns.ITopic;
   readonly manifestFunction: RunManifestFunction;
+  /** Claims of run starts and the slots of running runs. */
+  readonly slots: RunSlots;
   /** The approval status models are registered with. */
   readonly approvalStatus: ModelApprovalStatus;
   /** Deploy each registered model in the run. */
@@ -46,6 +50,13 @@ interface ManifestWriter {
 }
 
 /**
+ * The errors a run ends with after its own failure path notified the topic and freed its slot.
+ * Any other end of a failed run (States.Runtime, a failed notification or release) is the
+ * backstop's to report.
+ */
+export const NOTIFIED_ERRORS = ['TrainingPipelineFailed', 'RunManifestNotWritten'];
+
+/**
  * Builds the states of a TrainingPipeline. States are created on the pipeline construct itself
  * (`scope`), so their construct paths, and the names in the definition, are the pipeline's.
  */
@@ -58,12 +69,13 @@ export class PipelineStates {
   public build(props: TrainingPipelineProps, gate: ResolvedGate | undefined): sfn.IChainable {
     const manifest = this.manifestWriter();
     const plan = this.planRun(props);
+    const claim = this.claimStart(manifest);
     const concurrency = this.concurrencyGuard(props, manifest);
 
     const steps: sfn.IChainable[] = [];
     if (props.preprocessing && this.ctx.preprocessingRole) {
       steps.push(this.withFailureHandling(this.processingStep('Preprocess', props.preprocessing, this.ctx.preprocessingRole, {
-        jobName: '$.plan.preprocessingJob',
+        jobName: this.jobName('prep'),
         inputs: [{ inputName: 'data', s3Uri: this.ctx.lake.rawBucket.s3UrlForObject(this.ctx.inputPrefix), localPath: '/opt/ml/processing/input/data' }],
         outputs: ['train', 'validation', 'test', 'baseline'].map((name) => ({
           outputName: name, s3Uri: sfn.JsonPath.stringAt(`$.plan.${name}Uri`), localPath: `/opt/ml/processing/output/${name}`,
@@ -74,7 +86,7 @@ export class PipelineStates {
     steps.push(this.withFailureHandling(this.trainingStep(props), 'Train', manifest));
     if (props.evaluation && this.ctx.evaluationRole) {
       steps.push(this.withFailureHandling(this.processingStep('Evaluate', props.evaluation, this.ctx.evaluationRole, {
-        jobName: '$.plan.evaluationJob',
+        jobName: this.jobName('eval'),
         inputs: [
           { inputName: 'model', s3Uri: sfn.JsonPath.stringAt('$.training.ModelArtifacts.S3ModelArtifacts'), localPath: '/opt/ml/processing/model' },
           { inputName: 'test', s3Uri: sfn.JsonPath.stringAt('$.plan.testUri'), localPath: '/opt/ml/processing/test' },
@@ -82,7 +94,7 @@ export class PipelineStates {
         outputs: [{ outputName: 'evaluation', s3Uri: sfn.JsonPath.stringAt('$.plan.evaluationUri'), localPath: '/opt/ml/processing/evaluation' }],
         resultPath: '$.evaluation',
       }), 'Evaluate', manifest));
-      steps.push(this.withFailureHandling(new tasks.CallAwsService(this.scope, 'ReadEvaluationReport', {
+      const read = new tasks.CallAwsService(this.scope, 'ReadEvaluationReport', {
         comment: 'Reads evaluation.json so the gate and the run manifest can use it',
         service: 's3',
         action: 'getObject',
@@ -91,7 +103,9 @@ export class PipelineStates {
         parameters: { Bucket: this.ctx.lake.artifactsBucket.bucketName, Key: sfn.JsonPath.stringAt('$.plan.evaluationKey') },
         resultSelector: { 'document.$': 'States.StringToJson($.Body)' },
         resultPath: '$.evaluationReport',
-      }), 'ReadEvaluationReport', manifest));
+      });
+      addRetries(read, 's3Sdk');
+      steps.push(this.withFailureHandling(read, 'ReadEvaluationReport', manifest));
     }
 
     const registered = this.register(props, manifest);
@@ -100,19 +114,17 @@ export class PipelineStates {
 
     concurrency.proceed.next(steps[0]);
     steps.forEach((step, i) => (step as sfn.TaskStateBase).next(steps[i + 1] ?? decide));
-    return sfn.Chain.start(plan).next(concurrency.start);
+    claim.next(concurrency.start);
+    return sfn.Chain.start(plan).next(claim.start);
   }
 
-  /** Names, URIs and keys of this run, derived from the execution so reruns never collide. */
+  /** URIs and keys of this run, derived from the execution so reruns never collide. */
   private planRun(props: TrainingPipelineProps): sfn.IChainable {
     const start = new sfn.Pass(this.scope, 'StartRun', {
-      comment: 'Keeps the trigger and derives a per-execution hash for job names',
+      comment: 'Keeps the trigger and the execution name that the run prefixes use',
       parameters: {
         'trigger.$': '$',
-        'run': {
-          'name.$': '$$.Execution.Name',
-          'hash.$': "States.Hash($$.Execution.Id, 'MD5')",
-        },
+        'run': { 'name.$': '$$.Execution.Name' },
       },
     });
     const artifacts = this.ctx.lake.artifactsBucket.bucketName;
@@ -123,14 +135,10 @@ export class PipelineStates {
     const splits = Object.fromEntries(['train', 'validation', 'test', 'baseline'].map((split) => props.preprocessing
       ? [`${split}Uri.$`, runUri(curated, `${split}/`)]
       : [`${split}Uri`, `s3://${raw}/${this.ctx.inputPrefix}${split}/`]));
-    const jobName = (stage: string) => `States.Format('${this.ctx.pipelineName}-${stage}-{}', $.run.hash)`;
     const plan = new sfn.Pass(this.scope, 'PlanRun', {
       comment: 'Job names and S3 locations of this run',
       resultPath: '$.plan',
       parameters: {
-        'preprocessingJob.$': jobName('prep'),
-        'trainingJob.$': jobName('train'),
-        'evaluationJob.$': jobName('eval'),
         ...splits,
         'modelUri.$': runUri(artifacts, 'model/'),
         'checkpointUri.$': runUri(artifacts, 'checkpoints/'),
@@ -143,44 +151,68 @@ export class PipelineStates {
   }
 
   /**
-   * Bounds concurrent runs without a lock: a run proceeds when it is among the oldest
-   * `maxConcurrentRuns` running executions, else waits and checks again, so the oldest
-   * always make progress and waiting runs never block each other.
+   * Job names: `<pipeline>-<stage>-<hash of the execution and its redrive count>`, computed in the
+   * job task itself, so a redriven execution (which reruns the failed task with its old input)
+   * creates jobs under new names: SageMaker job names are unique per account and region. A
+   * retried task keeps the name: the retried errors mean SageMaker created no job.
+   */
+  private jobName(stage: string): string {
+    const attempt = sfn.JsonPath.format('{}#{}', sfn.JsonPath.executionId, sfn.JsonPath.stringAt('$$.Execution.RedriveCount'));
+    return sfn.JsonPath.format(`${this.ctx.pipelineName}-${stage}-{}`, sfn.JsonPath.hash(attempt, 'MD5'));
+  }
+
+  /**
+   * One run per start: the key of what started the run (an S3 object version, a schedule time,
+   * else the execution name) is claimed with a conditional write; a second delivery of the same
+   * event finds it claimed and ends quietly. EventBridge cannot name the execution it starts,
+   * so the claim takes the place of StartExecution's name check.
+   */
+  private claimStart(manifest: ManifestWriter): { start: sfn.IChainable; next: (n: sfn.IChainable) => void } {
+    const key = (id: string, format: string, ...paths: string[]) => new sfn.Pass(this.scope, id, {
+      resultPath: '$.start',
+      parameters: { 'key.$': `States.Format('${format}', ${paths.join(', ')})` },
+    });
+    const claim = this.ctx.slots.claim(this.scope, 'ClaimRun', '$.start.key');
+    claim.addCatch(new sfn.Succeed(this.scope, 'DuplicateRun', { comment: 'Another execution runs this data-set version already' }),
+      { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    this.withFailureHandling(claim, 'ClaimRun', manifest);
+    const byExecution = key('ExecutionKey', 'execution:{}', '$$.Execution.Name');
+    byExecution.next(claim);
+    const t = '$.trigger';
+    const present = (...fields: string[]) => fields.map((f) => sfn.Condition.isPresent(`${t}.${f}`));
+    // Rules run in order and a comparison only reads paths the rules before proved present.
+    const choose = new sfn.Choice(this.scope, 'RunStartKey')
+      .when(sfn.Condition.not(sfn.Condition.isPresent(`${t}.trigger`)), byExecution)
+      .when(sfn.Condition.and(sfn.Condition.stringEquals(`${t}.trigger`, 'new-data'), ...present('bucket', 'key', 'versionId')),
+        key('ObjectVersionKey', 's3://{}/{}?versionId={}', `${t}.bucket`, `${t}.key`, `${t}.versionId`).next(claim))
+      .when(sfn.Condition.and(sfn.Condition.stringEquals(`${t}.trigger`, 'schedule'), ...present('time')),
+        key('ScheduleKey', 'schedule:{}', `${t}.time`).next(claim))
+      .otherwise(byExecution);
+    return { start: choose, next: (n) => claim.next(n) };
+  }
+
+  /**
+   * Bounds concurrent runs with a counting semaphore: a run takes a slot with a conditional
+   * write and waits while every slot is held; each exit path of the run frees it again, and the
+   * backstop frees the slot of a run that timed out, was stopped or failed outside that path.
    */
   private concurrencyGuard(props: TrainingPipelineProps, manifest: ManifestWriter): { start: sfn.IChainable; proceed: sfn.Pass } {
-    const max = props.maxConcurrentRuns ?? 1;
-    const stateMachineArn = Stack.of(this.scope).formatArn({
-      service: 'states', resource: 'stateMachine', resourceName: this.ctx.pipelineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const list = new tasks.CallAwsService(this.scope, 'ListRunningRuns', {
-      service: 'sfn',
-      action: 'listExecutions',
-      iamAction: 'states:ListExecutions',
-      iamResources: [stateMachineArn],
-      parameters: { StateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'), StatusFilter: 'RUNNING', MaxResults: 1000 },
-      // Executions come newest first: the last `max` are the oldest running ones.
-      resultSelector: { 'oldest.$': `$.Executions[-${max}:].ExecutionArn` },
-      resultPath: '$.concurrency',
-    });
-    list.addRetry({ errors: ['Sfn.SfnException', 'Sfn.ThrottlingException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
-    const mayProceed = new sfn.Pass(this.scope, 'CheckSlot', {
-      resultPath: '$.concurrency',
-      parameters: { 'mayProceed.$': 'States.ArrayContains($.concurrency.oldest, $$.Execution.Id)' },
-    });
     const interval = props.concurrencyPollInterval ?? Duration.minutes(5);
     const maxQueueTime = props.maxQueueTime ?? Duration.hours(24);
     const maxWaits = Math.max(1, Math.ceil(maxQueueTime.toSeconds() / interval.toSeconds()));
+    const acquire = this.ctx.slots.acquire(this.scope, 'AcquireRunSlot');
     const startWaiting = new sfn.Pass(this.scope, 'StartQueue', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.queue' });
-    const wait = new sfn.Wait(this.scope, 'WaitForSlot', { comment: `At most ${max} run(s) at once`, time: sfn.WaitTime.duration(interval) });
+    const wait = new sfn.Wait(this.scope, 'WaitForSlot', { comment: 'Every run slot is held', time: sfn.WaitTime.duration(interval) });
     const count = new sfn.Pass(this.scope, 'CountSlotWait', { parameters: { 'count.$': 'States.MathAdd($.queue.count, 1)' }, resultPath: '$.queue' });
     const proceed = new sfn.Pass(this.scope, 'SlotAcquired', { resultPath: sfn.JsonPath.DISCARD });
-    const choice = new sfn.Choice(this.scope, 'RunNow')
-      .when(sfn.Condition.booleanEquals('$.concurrency.mayProceed', true), proceed)
-      .when(sfn.Condition.numberGreaterThanEquals('$.queue.count', maxWaits), this.failStep('QueuedTooLong', 'ListRunningRuns', manifest, {
+    const busy = new sfn.Choice(this.scope, 'KeepWaiting')
+      .when(sfn.Condition.numberGreaterThanEquals('$.queue.count', maxWaits), this.failStep('QueuedTooLong', 'AcquireRunSlot', manifest, {
         Error: 'QueuedTooLong', Cause: `No run slot became free within ${maxQueueTime.toHumanString()}: older runs are still running`,
       }))
-      .otherwise(wait.next(count).next(list));
-    return { start: sfn.Chain.start(startWaiting).next(this.withFailureHandling(list, 'ListRunningRuns', manifest)).next(mayProceed).next(choice), proceed };
+      .otherwise(wait.next(count).next(acquire));
+    acquire.addCatch(busy, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    this.withFailureHandling(acquire, 'AcquireRunSlot', manifest).next(proceed);
+    return { start: sfn.Chain.start(startWaiting).next(acquire), proceed };
   }
 
   private processingStep(id: string, options: ProcessingStepOptions, role: iam.Role, io: {
@@ -190,25 +222,24 @@ export class PipelineStates {
     resultPath: string;
   }): SageMakerProcessingTask {
     const code = this.scriptAsset(`${id}Script`, options.script, role);
-    const maxRuntime = options.maxRuntime ?? Duration.hours(2);
     const task = new SageMakerProcessingTask(this.scope, id, {
-      processingJobName: sfn.JsonPath.stringAt(io.jobName),
+      processingJobName: io.jobName,
       jobNamePrefix: `${this.ctx.pipelineName}-`,
       role,
       image: options.image ?? SageMakerImage.sklearn(),
       instanceType: options.instanceType ?? MlInstanceType.ML_M5_XLARGE,
       instanceCount: options.instanceCount,
       volumeSize: options.volumeSize,
-      maxRuntime,
+      maxRuntime: processingMaxRuntime(options),
       environment: options.environment,
       containerEntrypoint: ['python3', `/opt/ml/processing/input/code/${objectName(code)}`],
       containerArguments: options.arguments,
       processingInputs: [...io.inputs, { inputName: 'code', s3Uri: code.s3ObjectUrl, localPath: '/opt/ml/processing/input/code' }],
       processingOutputs: io.outputs,
       resultPath: io.resultPath,
-      taskTimeout: sfn.Timeout.duration(maxRuntime.plus(Duration.hours(1))),
+      taskTimeout: sfn.Timeout.duration(processingTaskTimeout(options)),
     });
-    addSageMakerRetries(task);
+    addRetries(task, 'sageMakerJob');
     return task;
   }
 
@@ -217,7 +248,6 @@ export class PipelineStates {
     const spot = options.useSpotInstances ?? false;
     const checkpoints = options.checkpoints ?? spot;
     const count = options.instanceCount ?? 1;
-    const maxRuntime = options.maxRuntime ?? Duration.hours(24);
     const hyperparameters = { ...options.hyperparameters };
     const codeChannels = [];
     if (options.script) {
@@ -236,16 +266,15 @@ export class PipelineStates {
       // Validation data is small and every instance scores it whole.
       distribution: name === 'train' ? distribution : S3DataDistribution.FULLY_REPLICATED,
     });
-    const wait = spot ? (options.maxWaitTime ?? defaultMaxWait(maxRuntime)) : maxRuntime;
     const task = new SageMakerTrainingTask(this.scope, 'Train', {
-      trainingJobName: sfn.JsonPath.stringAt('$.plan.trainingJob'),
+      trainingJobName: this.jobName('train'),
       jobNamePrefix: `${this.ctx.pipelineName}-`,
       role: this.ctx.trainingRole,
       image: options.image,
       instanceType: options.instanceType,
       instanceCount: options.instanceCount,
       volumeSize: options.volumeSize,
-      maxRuntime,
+      maxRuntime: trainingMaxRuntime(options),
       useSpotInstances: spot,
       maxWaitTime: options.maxWaitTime,
       checkpointS3Uri: checkpoints ? sfn.JsonPath.stringAt('$.plan.checkpointUri') : undefined,
@@ -258,9 +287,9 @@ export class PipelineStates {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       resultPath: '$.training',
-      taskTimeout: sfn.Timeout.duration(wait.plus(Duration.hours(1))),
+      taskTimeout: sfn.Timeout.duration(trainingTaskTimeout(options)),
     });
-    addSageMakerRetries(task);
+    addRetries(task, 'sageMakerJob');
     return task;
   }
 
@@ -296,7 +325,10 @@ export class PipelineStates {
       resultPath: '$.gate',
       parameters: { 'values.$': `$.training.FinalMetricDataList[?(@.MetricName == '${gate.metricName}')].Value` },
     });
-    return sfn.Chain.start(extract).next(choice);
+    // A job that reported no metric has no FinalMetricDataList, and a Pass cannot catch the missing path.
+    return new sfn.Choice(this.scope, 'HasTrainingMetrics')
+      .when(sfn.Condition.isPresent('$.training.FinalMetricDataList'), extract.next(choice))
+      .otherwise(missing);
   }
 
   private register(props: TrainingPipelineProps, manifest: ManifestWriter): sfn.IChainable {
@@ -316,7 +348,7 @@ export class PipelineStates {
       resultSelector: { 'ModelPackageArn.$': '$.ModelPackageArn' },
       resultPath: '$.registration',
     });
-    addSageMakerRetries(register);
+    addRetries(register, 'sageMakerSdk');
     const recorded = this.recordOutcome('RecordRegistered', 'REGISTERED');
     let after: sfn.Chain = sfn.Chain.start(recorded);
     if (this.ctx.deployment) {
@@ -366,13 +398,18 @@ export class PipelineStates {
       }),
       resultPath: sfn.JsonPath.DISCARD,
     });
-    notify.addRetry({ errors: ['SNS.SdkClientException', 'SNS.ThrottledException', 'SNS.InternalErrorException'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
+    addRetries(notify, 'sns');
+    // The manifest is still written; the run then ends with an error the backstop reports.
+    notify.addCatch(manifest.entry, { resultPath: '$.notifyError' });
     notify.next(manifest.entry);
     this.failureEntryState = notify;
     return notify;
   }
 
-  /** Writes the run manifest with the manifest function, then ends the run by its outcome. */
+  /**
+   * Writes the run manifest with the manifest function, frees the run's slot, then ends the run
+   * by its outcome. Every path of a run that got past its start claim ends here.
+   */
   private manifestWriter(): ManifestWriter {
     const write = new tasks.LambdaInvoke(this.scope, 'WriteRunManifest', {
       lambdaFunction: this.ctx.manifestFunction.function,
@@ -393,13 +430,26 @@ export class PipelineStates {
       }),
       resultPath: '$.manifest',
     });
+    addRetries(write, 'lambda');
+
+    const release = this.ctx.slots.release(this.scope, 'ReleaseRunSlot');
     const outcome = new sfn.Choice(this.scope, 'RunOutcome')
+      // Markers are only present when set, so each rule reads only what exists.
+      .when(sfn.Condition.isPresent('$.notifyError'),
+        new sfn.Fail(this.scope, 'RunNotNotified', { error: 'RunNotNotified', cause: 'The run failed and its failure notification could not be sent' }))
+      .when(sfn.Condition.isPresent('$.manifestError'),
+        new sfn.Fail(this.scope, 'ManifestNotWritten', { error: 'RunManifestNotWritten', cause: 'The run manifest could not be written' }))
       .when(sfn.Condition.stringEquals('$.outcome.status', 'FAILED'),
         new sfn.Fail(this.scope, 'RunFailed', { error: 'TrainingPipelineFailed', cause: 'A step failed; see the failure notification and the run manifest' }))
       .when(sfn.Condition.stringEquals('$.outcome.status', 'REJECTED'), new sfn.Succeed(this.scope, 'ModelRejected', { comment: 'The model did not pass the gate' }))
       .otherwise(new sfn.Succeed(this.scope, 'ModelRegistered'));
-    // The function's reserved concurrency can throttle a burst of runs: wait rather than fail.
-    write.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 6 });
+    // Not holding a slot (a run that queued too long, or failed before it got one) is not an error.
+    release.addCatch(outcome, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    // A run that keeps its slot must not succeed quietly: it fails, and the backstop frees the slot.
+    release.addCatch(new sfn.Fail(this.scope, 'RunSlotNotReleased', { error: 'RunSlotNotReleased', cause: 'The run slot could not be freed' }),
+      { resultPath: '$.releaseError' });
+    release.next(outcome);
+
     // Not through NotifyFailure, which would try to write the manifest again.
     const notWritten = new tasks.SnsPublish(this.scope, 'NotifyManifestNotWritten', {
       topic: this.ctx.failureTopic,
@@ -407,24 +457,21 @@ export class PipelineStates {
       message: sfn.TaskInput.fromObject({
         'pipeline': this.ctx.pipelineName,
         'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
-        'error': sfn.JsonPath.stringAt('$.error.Error'),
-        'cause': sfn.JsonPath.stringAt('$.error.Cause'),
+        'error': sfn.JsonPath.stringAt('$.manifestError.Error'),
+        'cause': sfn.JsonPath.stringAt('$.manifestError.Cause'),
         'outcome': sfn.JsonPath.objectAt('$.outcome'),
       }),
       resultPath: sfn.JsonPath.DISCARD,
-    }).next(new sfn.Fail(this.scope, 'ManifestNotWritten', { error: 'RunManifestNotWritten', cause: 'The run manifest could not be written' }));
-    write.addCatch(notWritten, { resultPath: '$.error' });
-    return { entry: sfn.Chain.start(write).next(outcome).startState };
+    });
+    addRetries(notWritten, 'sns');
+    notWritten.addCatch(release, { resultPath: '$.notifyError' });
+    notWritten.next(release);
+    write.addCatch(notWritten, { resultPath: '$.manifestError' });
+    return { entry: sfn.Chain.start(write).next(release).startState };
   }
 }
 
 /** The file name an asset's object gets when SageMaker copies it into a container folder. */
 function objectName(asset: s3assets.Asset): string {
   return asset.s3ObjectKey.split('/').pop()!;
-}
-
-/** AWS's guidance for SageMaker API errors: throttling retried fast, capacity limits slowly. */
-function addSageMakerRetries(task: sfn.TaskStateBase): void {
-  task.addRetry({ errors: ['SageMaker.ResourceLimitExceededException', 'SageMaker.ResourceLimitExceeded'], interval: Duration.seconds(60), backoffRate: 2, maxAttempts: 5 });
-  task.addRetry({ errors: ['SageMaker.ThrottlingException', 'SageMaker.AmazonSageMakerException'], interval: Duration.seconds(1), backoffRate: 1.1, maxAttempts: 8 });
 }

@@ -1,6 +1,7 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ResolvedGate } from './pipeline-gate';
+import { longestRun } from './run-budget';
 import { MetricSource } from '../metric-gate';
 import type { TrainingPipelineProps } from '../training-pipeline-props';
 import { PropsValidator } from '../../core/private/errors';
@@ -24,6 +25,13 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
   const max = props.maxConcurrentRuns;
   v.check(max !== undefined && (!Number.isInteger(max) || max < 1 || max > 1000),
     `'maxConcurrentRuns' (${max}) must be a whole number from 1 to 1000; use 1 to run one at a time`);
+  const reserved = props.manifestReservedConcurrency;
+  v.checkResolved([reserved], () => reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1),
+    `'manifestReservedConcurrency' (${reserved}) must be a whole number of at least 1; leave it out to reserve none`);
+  for (const email of props.notificationEmails ?? []) {
+    v.checkResolved([email], () => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email),
+      `'notificationEmails' has '${email}', which is not an e-mail address; use e.g. 'ml-team@example.com'`);
+  }
   v.check(props.triggerKeySuffix !== undefined && props.triggerOnNewData === false,
     `'triggerKeySuffix' ('${props.triggerKeySuffix}') has no effect with 'triggerOnNewData: false'; remove one of them`);
   v.check(props.training.image.reportsOwnMetrics && props.training.script === undefined && (props.training.metricDefinitions?.length ?? 0) > 0,
@@ -62,4 +70,19 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     Annotations.of(scope).addWarningV2('cdk-mlops:cpuOnlyImageOnGpu',
       `'training.image' runs on CPU only, so the GPUs of '${props.training.instanceType.name}' would be paid for and idle; use a CPU instance type or a GPU-capable image`);
   }
+}
+
+/**
+ * Checks that the state machine's timeout covers the longest run the other limits allow; after
+ * the states are built, so a job's own limits (checked there) are reported first.
+ */
+export function validateRunTimeout(scope: Construct, props: TrainingPipelineProps): void {
+  const v = new PropsValidator(scope, 'TrainingPipelineInvalidProps');
+  const timeout = props.timeout ?? Duration.days(7);
+  const longest = longestRun(props);
+  v.check(timeout.toSeconds() < longest.toSeconds(),
+    `'timeout' (${timeout.toHumanString()}) is shorter than the longest run the other limits allow (${longest.toHumanString()}: `
+    + `'maxQueueTime', each job's runtime or spot wait plus an hour, retries${props.deployment ? ', the rollout' : ''} and an hour for the other states); `
+    + `raise 'timeout' to at least ${Duration.hours(Math.ceil(longest.toHours({ integral: false }))).toHumanString()} or lower those limits`);
+  v.throwIfInvalid();
 }

@@ -14,13 +14,17 @@ const HANDLER = path.join(__dirname, '..', '..', '..', 'assets', 'lambda', 'run-
 export interface RunManifestFunctionProps {
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
+  /** Reserved concurrent executions; none by default. */
+  readonly reservedConcurrency?: number;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
 /**
  * The function that writes run manifests: its own least-privilege role, an encrypted log
- * group, tracing and bounded concurrency. Its data grants are added by the pipeline.
+ * group and tracing. No concurrency is reserved unless asked: a new account's limit of 10 leaves
+ * nothing to reserve (Lambda keeps 10 unreserved), and Step Functions retries throttled calls.
+ * Its data grants are added by the pipeline.
  */
 export class RunManifestFunction extends Construct implements iam.IGrantable {
   public readonly function: lambda.Function;
@@ -36,7 +40,7 @@ export class RunManifestFunction extends Construct implements iam.IGrantable {
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.role = role;
     this.grantPrincipal = role;
@@ -50,7 +54,7 @@ export class RunManifestFunction extends Construct implements iam.IGrantable {
       memorySize: 256,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
-      reservedConcurrentExecutions: 5,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
     });
@@ -61,6 +65,12 @@ export class RunManifestFunction extends Construct implements iam.IGrantable {
       rules: ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
       reason: 'Step Functions invokes the function synchronously and retries and catches its errors; a dead-letter queue only serves asynchronous invocations.',
     }]);
+    if (props.reservedConcurrency === undefined) {
+      acknowledgeFindings(this.function, [{
+        rules: ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency', 'PCI.DSS.321-LambdaConcurrency'],
+        reason: 'Reserving concurrency fails the deploy in accounts whose limit leaves fewer than 10 unreserved; runs call the function a few times each and retry throttling. Set manifestReservedConcurrency to reserve some.',
+      }]);
+    }
     if (!props.vpc) {
       acknowledgeFindings(this.function, [{
         rules: ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
