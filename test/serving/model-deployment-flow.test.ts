@@ -8,7 +8,8 @@ import { templateOf } from '../helpers/app';
 import { AslDefinition, definitionFromTemplate, runStateMachine, RunResult, TaskHandlers, validateAsl } from '../helpers/asl';
 import { servingPipelineStack } from '../helpers/serving';
 import { buildManifest, ManifestEvent } from '../../lambda/run-manifest/manifest';
-import { PromotionMode, MetricSource, MlInstanceType, ModelApprovalStatus, SageMakerImage } from '../../lib';
+import { FakeServingAccount } from './fake-serving-account';
+import { PromotionMode, MetricSource, MlInstanceType, ModelApprovalStatus, ModelEndpoint, SageMakerImage } from '../../lib';
 
 const PACKAGE = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
 const PREVIOUS = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/6';
@@ -26,7 +27,7 @@ interface Serving {
   manifests: any[];
 }
 
-function build(mode: PromotionMode, approvalStatus?: ModelApprovalStatus) {
+function build(mode: PromotionMode, approvalStatus?: ModelApprovalStatus, withEndpoint = false) {
   const built = servingPipelineStack((lake, registry, modelVersion) => ({
     dataLake: lake,
     registry,
@@ -36,11 +37,20 @@ function build(mode: PromotionMode, approvalStatus?: ModelApprovalStatus) {
     gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
     deployment: { modelVersion, mode, pollInterval: Duration.minutes(1), rolloutTimeout: Duration.minutes(5) },
   }));
+  if (withEndpoint) {
+    const endpoint = new ModelEndpoint(built.stack, 'Endpoint', {
+      endpointName: 'churn',
+      model: built.modelVersion.modelSource(),
+      variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE, initialInstanceCount: 1 }],
+    });
+    built.modelVersion.serveOnlyWhenPromoted(endpoint);
+  }
   const template = templateOf(built.stack);
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
   const idOf = (prefix: string) => Object.keys(machines).find((id) => id.startsWith(prefix));
   return {
     ...built,
+    configId: Object.keys(template.findResources('AWS::SageMaker::EndpointConfig'))[0],
     parameterKey: built.stack.resolve(built.modelVersion.parameterKey) as string,
     pipeline: definitionFromTemplate(template, idOf('PipelineStateMachine')),
     promotion: idOf('PipelinePromotionStateMachine') ? definitionFromTemplate(template, idOf('PipelinePromotionStateMachine')) : undefined,
@@ -231,6 +241,43 @@ describe('models pending approval deploy when approved (PromotionMode.WHEN_APPRO
     const result = await run(promotion!, parameterKey, { served: PACKAGE }, { modelPackageArn: PACKAGE });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.serving.updates).toEqual([]);
+  });
+});
+
+describe('a run that deploys into a stack whose endpoint serves the version', () => {
+  const built = build(PromotionMode.ALWAYS, undefined, true);
+  const runWith = (fake: FakeServingAccount) => {
+    const s: Serving = { served: PREVIOUS, busy: [], rollout: [], updates: [], cancelled: [], published: [], manifests: [] };
+    return runStateMachine(built.pipeline, {}, { ...handlers(built.pipeline, built.parameterKey, s), ...fake.handlers() }, { executionName: 'run-1', stateMachineName: 'churn' })
+      .then((result) => ({ result, manifests: s.manifests }));
+  };
+
+  test('is DEPLOYED once the endpoint runs the configuration the template names', async () => {
+    const fake = new FakeServingAccount({ parameterKey: built.parameterKey, served: PREVIOUS, configLogicalId: built.configId });
+    const { result, manifests } = await runWith(fake);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.visited).toContain('EndpointServesVersion');
+    expect(manifests[0].deployment).toEqual({ outcome: 'DEPLOYED', stackStatus: 'UPDATE_COMPLETE' });
+  });
+
+  test('fails as ROLLED_BACK when SageMaker rolled the endpoint back behind an UPDATE_COMPLETE', async () => {
+    const fake = new FakeServingAccount({ parameterKey: built.parameterKey, served: PREVIOUS, configLogicalId: built.configId, plan: 'sagemaker-rollback' });
+    const { result, manifests } = await runWith(fake);
+    expect(result.status).toBe('FAILED');
+    expect(fake.published).toEqual([expect.objectContaining({ step: 'Deploy', error: 'SageMakerRolledBack' })]);
+    expect(manifests[0]).toMatchObject({ outcome: 'FAILED', deployment: { outcome: 'ROLLED_BACK', stackStatus: 'UPDATE_COMPLETE' } });
+  });
+
+  test('the run\'s deploy states use the same retry policy and budgets (busy wait defaults to the rollout timeout)', () => {
+    const states = built.pipeline.States;
+    for (const name of ['CheckServedModel', 'CheckRollout']) {
+      expect(states[name].Retry).toEqual([{
+        ErrorEquals: ['CloudFormation.ThrottlingException', 'CloudFormation.CloudFormationException', 'CloudFormation.SdkClientException'],
+        IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5,
+      }]);
+    }
+    expect(states.NewModelVersion.Choices.find((c: any) => c.Next === 'StackBusy').And).toContainEqual({ Variable: '$.deployment.poll.busy', NumericGreaterThanEquals: 5 });
+    expect(states.RolloutFinished.Choices.find((c: any) => c.Next === 'CancelRollout').And).toContainEqual({ Variable: '$.deployment.stack.status', StringEquals: 'UPDATE_IN_PROGRESS' });
   });
 });
 

@@ -1,14 +1,14 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { App, CfnResource, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ROOT, templateOf } from '../helpers/app';
+import { ROOT, templateOf, testStack } from '../helpers/app';
 import { nagFindings } from '../helpers/nag';
 import { servingPipelineStack } from '../helpers/serving';
 import {
-  DataLake, MetricSource, MlInstanceType, ModelApprovalStatus, ModelEndpoint, ModelRegistry, ModelVersionParameter, PromotionMode,
+  DataLake, MetricSource, MlInstanceType, ModelApprovalStatus, ModelEndpoint, ModelRegistry, ModelVersionParameter, ModelVersionParameterProps, PromotionMode,
   SageMakerImage, TrainingPipelineProps,
 } from '../../lib';
 
@@ -33,6 +33,45 @@ function statementsOfRole(stack: Stack, rolePrefix: string): any[] {
 }
 
 describe('ModelVersionParameter', () => {
+  /** The parameter key in a stack where the parameter sits at `path` (construct ids, outermost first). */
+  function keyAt(path: string[], props: Partial<ModelVersionParameterProps> = {}, groupName = 'churn-models'): string {
+    const stack = testStack();
+    const registry = ModelRegistry.fromModelPackageGroupName(stack, 'Registry', groupName);
+    let scope: Construct = stack;
+    for (const id of path.slice(0, -1)) scope = new Construct(scope, id);
+    const version = new ModelVersionParameter(scope, path[path.length - 1], { registry, ...props });
+    const key = stack.resolve(version.parameterKey);
+    expect(Object.keys(templateOf(stack).toJSON().Parameters)).toContain(key);
+    return key;
+  }
+
+  test('its name does not depend on the construct path: moving or renaming it keeps the served version (and the endpoint)', () => {
+    const names = [keyAt(['ChurnModelVersion']), keyAt(['Serving', 'Prod', 'Version']), keyAt(['Renamed'])];
+    expect(names).toEqual(['ModelVersionChurnModels', 'ModelVersionChurnModels', 'ModelVersionChurnModels']);
+  });
+
+  test('parameterName sets the name, e.g. to keep the one an existing deployment uses', () => {
+    expect(keyAt(['Serving', 'Version'], { parameterName: 'ChurnModelVersionA1B2C3D4' })).toBe('ChurnModelVersionA1B2C3D4');
+  });
+
+  test.each<[string, () => unknown, RegExp]>([
+    ['fails on a registry whose name is a deploy-time value, without parameterName', () => {
+      const stack = testStack();
+      const registry = ModelRegistry.fromModelPackageGroupName(stack, 'Registry', new CfnParameter(stack, 'Group').valueAsString);
+      new ModelVersionParameter(stack, 'Version', { registry });
+    }, /'parameterName' is needed: the registry's model package group name is a deploy-time value/],
+    ['fails on a parameterName that is not a logical id', () => keyAt(['V'], { parameterName: 'model-version' }),
+      /'parameterName' \('model-version'\) must be 1 to 255 letters and digits/],
+    ['fails on two parameters of one stack with one name', () => {
+      const stack = testStack();
+      const registry = ModelRegistry.fromModelPackageGroupName(stack, 'Registry', 'churn');
+      new ModelVersionParameter(stack, 'Staging', { registry });
+      new ModelVersionParameter(stack, 'Production', { registry });
+    }, /'parameterName' \('ModelVersionChurn'\) is already the name of another ModelVersionParameter in stack TestStack; give each one its own parameterName/],
+  ])('%s', (_name, build, message) => {
+    expect(build).toThrow(message);
+  });
+
   test('a stack parameter that starts at none, only accepts model package ARNs, and a condition on it', () => {
     const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
     const template = templateOf(stack).toJSON();
