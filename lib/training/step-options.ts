@@ -1,7 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { S3DataDistribution } from './tasks/job-options';
-import { MetricDefinition } from './tasks/training-job';
+import { DistributedTraining, MetricDefinition } from './tasks/training-job';
 import { MlInstanceType } from '../core/instance-type';
 import { SageMakerImage } from '../core/sagemaker-image';
 
@@ -90,11 +90,29 @@ export interface TrainingStepOptions {
 
   /**
    * A local Python script run in script mode by framework images (scikit-learn, PyTorch,
-   * Hugging Face): it is uploaded with the stack's assets and set as `sagemaker_program`.
+   * Hugging Face): it is uploaded with the stack's assets and set as `sagemaker_program`. With
+   * `sourceDirectory`, the script's path inside that directory, e.g. 'train.py'.
    *
    * @default - the image's own training program (built-in algorithms such as XGBoost)
    */
   readonly script?: string;
+
+  /**
+   * A local directory uploaded with `script` for real projects: helper modules, and a
+   * requirements.txt that the framework container pip-installs before training. Packed at synth
+   * into a tar.gz with fixed times, so an unchanged directory keeps the asset unchanged.
+   *
+   * @default - `script` alone
+   */
+  readonly sourceDirectory?: string;
+
+  /**
+   * Run `script` distributed, e.g. `DistributedTraining.torchrun()`: torchrun across the GPUs of
+   * each instance and across `instanceCount` instances.
+   *
+   * @default - one process per instance
+   */
+  readonly distributed?: DistributedTraining;
 
   /**
    * Hyperparameters, passed to the container as strings.
@@ -170,7 +188,8 @@ export interface TrainingStepOptions {
   readonly distribution?: S3DataDistribution;
 
   /**
-   * Isolate the training containers from the network. Not with `script`, which the container downloads.
+   * Isolate the training containers from the network. A `script` still arrives (as an input
+   * channel), but a `sourceDirectory`'s requirements.txt cannot be pip-installed.
    *
    * @default false
    */

@@ -3,6 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { SageMakerJobOptions } from '../tasks/job-options';
+import type { ScriptModeOptions } from '../tasks/training-job';
+import type { TrainingStepOptions } from '../step-options';
 import { MlInstanceType } from '../../core/instance-type';
 import { PropsValidator } from '../../core/private/errors';
 import { lowercaseName } from '../../core/private/sagemaker-api';
@@ -147,4 +149,17 @@ export function renderJobBase(scope: Construct, props: SageMakerJobOptions): Ren
     maxRuntimeInSeconds: (props.maxRuntime ?? Duration.hours(24)).toSeconds(),
     vpcConfig: renderVpcConfig(scope, props.role, props),
   };
+}
+
+/**
+ * The script mode of a pipeline's training step (undefined for an image's own program), with
+ * the checks of the options that only make sense together.
+ */
+export function trainingScriptMode(v: PropsValidator, options: TrainingStepOptions): ScriptModeOptions | undefined {
+  v.check(options.script === undefined && options.sourceDirectory !== undefined,
+    `'training.sourceDirectory' ('${options.sourceDirectory}') needs 'training.script', the entry point inside it, e.g. 'train.py'`);
+  v.check(options.script === undefined && options.distributed !== undefined,
+    `'training.distributed' needs 'training.script': only a script-mode program runs distributed`);
+  if (options.script === undefined) return undefined;
+  return { entryPoint: options.script, sourceDirectory: options.sourceDirectory, distributed: options.distributed };
 }

@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
 import { checkDuration, checkJobResources, checkNetwork, defaultMaxWait, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn, warnOnSharding } from '../private/sagemaker-job';
+import { checkScriptMode, renderScriptMode } from './private/script-mode';
 import { checkUnique, PropsValidator } from '../../core/private/errors';
 import { renderMap } from '../../core/private/sagemaker-api';
 
@@ -57,6 +58,79 @@ export interface MetricDefinition {
   readonly name: string;
   /** Regular expression whose first group captures the value, e.g. 'validation:auc=([0-9\\.]+)'. */
   readonly regex: string;
+}
+
+/**
+ * Options of torchrun, the launcher of distributed PyTorch.
+ */
+export interface TorchrunOptions {
+  /**
+   * Processes started on each instance (`torchrun --nproc_per_node`), passed as the toolkit's
+   * `sagemaker_mpi_num_of_processes_per_host`.
+   *
+   * @default - one per GPU (or Neuron device) of the instance, as the SageMaker training toolkit counts them
+   */
+  readonly processesPerHost?: number;
+}
+
+/**
+ * How a script-mode program runs across the GPUs of each instance and across instances.
+ */
+export class DistributedTraining {
+  /**
+   * torchrun on every instance, as the SageMaker Python SDK's PyTorch estimator does with
+   * `distribution={'torch_distributed': {'enabled': True}}`: the PyTorch and Hugging Face training
+   * containers start `torchrun --nnodes <instances> --nproc_per_node <GPUs>` with the first
+   * instance as master, so the script reads RANK, LOCAL_RANK and WORLD_SIZE and calls
+   * `torch.distributed.init_process_group()`. GPU (p, g) and Trainium instances only; the entry
+   * point must be a `.py` script, not a package with setup.py.
+   */
+  public static torchrun(options: TorchrunOptions = {}): DistributedTraining {
+    return new DistributedTraining('torchrun', options.processesPerHost);
+  }
+
+  private constructor(
+    /** @internal */ public readonly _launcher: string,
+    /** @internal */ public readonly _processesPerHost?: number,
+  ) {}
+}
+
+/**
+ * A script-mode program for a framework training image (PyTorch, Hugging Face, scikit-learn,
+ * XGBoost): the SageMaker training toolkit in the container unpacks it into /opt/ml/code,
+ * pip-installs its requirements.txt, and runs the entry point with the hyperparameters as
+ * `--name value` arguments.
+ */
+export interface ScriptModeOptions {
+  /**
+   * The program: with `sourceDirectory`, its path inside that directory (e.g. 'train.py');
+   * without, the path of a local script.
+   */
+  readonly entryPoint: string;
+
+  /**
+   * A local directory packed with the entry point (as the `sourcedir.tar.gz` the SageMaker SDK
+   * uploads): helper modules, and a requirements.txt that the container pip-installs before
+   * training, which needs network access (not with `enableNetworkIsolation`). It is packed at
+   * synth into a tar.gz with fixed times and owners, so unchanged files keep the asset unchanged.
+   *
+   * @default - the entry point alone
+   */
+  readonly sourceDirectory?: string;
+
+  /**
+   * Names (e.g. '*.ipynb') or paths from the directory's root (e.g. 'data/raw') left out of the archive.
+   *
+   * @default ['__pycache__', '*.pyc', '.git', '.venv', '.ipynb_checkpoints', '.DS_Store', '.pytest_cache']
+   */
+  readonly exclude?: string[];
+
+  /**
+   * Run the program distributed, e.g. `DistributedTraining.torchrun()`.
+   *
+   * @default - one process per instance
+   */
+  readonly distributed?: DistributedTraining;
 }
 
 /**
@@ -130,6 +204,15 @@ export interface SageMakerTrainingTaskProps extends sfn.TaskStateBaseProps, Sage
    * @default - the image's entrypoint
    */
   readonly containerEntrypoint?: string[];
+
+  /**
+   * Run a script (or a source directory) in script mode: it is uploaded with the stack's assets,
+   * delivered to the job as the `code` channel (so it works with network isolation too), and named
+   * in the `sagemaker_program` and `sagemaker_submit_directory` hyperparameters.
+   *
+   * @default - the image's own training program (built-in algorithms such as XGBoost)
+   */
+  readonly scriptMode?: ScriptModeOptions;
 }
 
 /**
@@ -150,6 +233,7 @@ export class SageMakerTrainingTask extends sfn.TaskStateBase {
     warnOnSharding(this, props.instanceCount, props.channels.map((c) => ({ name: c.channelName, distribution: c.distribution })));
 
     const base = renderJobBase(this, props);
+    const code = props.scriptMode ? renderScriptMode(this, props, props.scriptMode) : undefined;
     const spot = props.useSpotInstances ?? false;
     const maxWait = (props.maxWaitTime ?? defaultMaxWait(Duration.seconds(base.maxRuntimeInSeconds))).toSeconds();
     const multiInstance = base.instanceCount > 1;
@@ -162,9 +246,9 @@ export class SageMakerTrainingTask extends sfn.TaskStateBase {
         ContainerEntrypoint: props.containerEntrypoint,
         MetricDefinitions: props.metricDefinitions?.map((m) => ({ Name: m.name, Regex: m.regex })),
       },
-      HyperParameters: renderMap(props.hyperparameters),
+      HyperParameters: renderMap({ ...props.hyperparameters, ...code?.hyperparameters }),
       Environment: renderMap(props.environment),
-      InputDataConfig: props.channels.map((channel) => ({
+      InputDataConfig: [...props.channels, ...(code ? [code.channel] : [])].map((channel) => ({
         ChannelName: channel.channelName,
         ContentType: channel.contentType,
         InputMode: channel.inputMode,
@@ -235,6 +319,7 @@ function validate(scope: Construct, props: SageMakerTrainingTaskProps, pattern: 
   v.check(props.enableInterContainerTrafficEncryption === false && (props.instanceCount ?? 1) > 1,
     `'enableInterContainerTrafficEncryption' (false) leaves the traffic between the ${props.instanceCount} instances in clear text; remove it to encrypt`);
 
+  checkScriptMode(v, props);
   const hyperparameters = Object.entries(props.hyperparameters ?? {});
   v.check(hyperparameters.length > 100, `'hyperparameters' has ${hyperparameters.length} entries; SageMaker accepts at most 100: pass the rest in a file in an input channel`);
   for (const [key, value] of hyperparameters) {
@@ -242,7 +327,7 @@ function validate(scope: Construct, props: SageMakerTrainingTaskProps, pattern: 
       `'hyperparameters' entry '${key.slice(0, 40)}' is too long (keys at most 256 characters, values at most 2500); shorten it or pass it in an input channel`);
   }
   const metrics = props.metricDefinitions ?? [];
-  v.check(props.image.reportsOwnMetrics && metrics.length > 0 && props.hyperparameters?.sagemaker_program === undefined,
+  v.check(props.image.reportsOwnMetrics && metrics.length > 0 && props.hyperparameters?.sagemaker_program === undefined && !props.scriptMode,
     `'metricDefinitions' (${metrics.map((m) => `'${m.name}'`).join(', ')}) cannot be given for a SageMaker built-in algorithm, which reports its own metrics (e.g. 'validation:auc'); remove them`);
   checkUnique(v, 'metricDefinitions', metrics.map((m) => m.name));
   for (const metric of metrics) {
