@@ -51,7 +51,8 @@ export class RunBackstop extends Construct {
       action: 'describeExecution',
       iamAction: 'states:DescribeExecution',
       iamResources: [executions],
-      parameters: { ExecutionArn: sfn.JsonPath.stringAt('$.execution') },
+      // Without the run's input and output, which may each be as large as a state may be.
+      parameters: { ExecutionArn: sfn.JsonPath.stringAt('$.execution'), IncludedData: 'METADATA_ONLY' },
       resultSelector: { 'status.$': '$.Status', 'details.$': '$' },
       resultPath: '$.run',
     });
