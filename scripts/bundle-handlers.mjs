@@ -1,7 +1,9 @@
 // Bundles each Lambda handler lambda/<name>/index.ts into assets/lambda/<name>/index.js, so that
-// consumers of the package synthesize without esbuild or Docker. Runs at `npm ci` (prepare) and `npm run build`.
+// consumers of the package synthesize without esbuild or Docker, and the `mlops` CLI (cli/mlops.ts,
+// with its argument parser) into assets/cli/mlops.js, the package's `bin`.
+// Runs at `npm ci` (prepare) and `npm run build`.
 import { build } from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,4 +27,21 @@ await Promise.all(handlers.map((name) => build({
   tsconfig: join(root, 'tsconfig.dev.json'),
   logLevel: 'warning',
 })));
-console.log(`bundled ${handlers.length} handler(s): ${handlers.join(', ') || 'none'}`);
+
+// The CLI runs on the user's Node.js (the package supports 20 and later), not in Lambda.
+const cli = join(root, 'assets', 'cli', 'mlops.js');
+await build({
+  entryPoints: [join(root, 'cli', 'mlops.ts')],
+  outfile: cli,
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+  tsconfig: join(root, 'tsconfig.dev.json'),
+  logLevel: 'warning',
+});
+chmodSync(cli, 0o755);
+console.log(`bundled ${handlers.length} handler(s): ${handlers.join(', ') || 'none'}; and the mlops CLI`);
