@@ -122,8 +122,7 @@ export function program(): Command {
       const window = options.start !== undefined || options.end !== undefined
         ? { startMs: options.start ?? -Infinity, endMs: options.end ?? Infinity }
         : undefined;
-      const report = await checkLocal(baseline, capture, {
-        window,
+      const report = await checkLocal(baseline, capture, { window }, {
         thresholds: { minRows: options.minRows, featureDriftPsi: options.psiThreshold, datasetDriftShare: options.driftShare },
       });
       process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));

@@ -25,11 +25,11 @@ export function captureFiles(path: string): string[] {
 }
 
 /** Streams every capture file under `path` into one accumulator and reports drift. */
-export async function checkLocal(baseline: Baseline, path: string, options: AccumulatorOptions & ReportContext = {}): Promise<DriftReport> {
+export async function checkLocal(baseline: Baseline, path: string, options: AccumulatorOptions = {}, context: ReportContext = {}): Promise<DriftReport> {
   const accumulator = new DriftAccumulator(baseline, options);
   for (const file of captureFiles(path)) {
     accumulator.addObject(statSync(file).size);
     await forEachLine(createReadStream(file, { highWaterMark: 1 << 20 }), (line, n) => accumulator.addLine(line, file, n));
   }
-  return driftReport(baseline, accumulator.toPartial(), options);
+  return driftReport(baseline, accumulator.toPartial(), context);
 }
