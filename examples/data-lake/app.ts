@@ -16,7 +16,9 @@ const stack = new Stack(app, 'DataLakeExample');
 const lake = new DataLake(stack, 'Lake', {
   bucketNamePrefix: 'example-mlops-lake',
   noncurrentVersionExpiration: Duration.days(30),
+  // Capture holds the endpoint's requests: keep a year of it, and a quarter of access logs.
   captureExpiration: Duration.days(365),
+  accessLogsExpiration: Duration.days(90),
   glueDatabaseName: 'example_features',
 });
 
