@@ -4,15 +4,21 @@
  * /opt/ml/processing folders, overridden here by arguments), train.py in script mode (SM_CHANNEL_*,
  * SM_MODEL_DIR, hyperparameters.json with string values, checkpoints for managed spot).
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './helpers/app';
+import { packSourceDirectory } from '../lib/training/tasks/private/source-archive';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'training');
 const SCRIPTS = path.join(EXAMPLE, 'scripts');
 const PYTHON_TIMEOUT = 30_000;
+/** The PyTorch example's source directory, as the pipeline packs it for `training.sourceDirectory`. */
+const PYTORCH = path.join(SCRIPTS, 'pytorch');
+/** torchrun starts Python processes that each import torch: slower than the scikit-learn scripts. */
+const TORCH_TIMEOUT = 120_000;
 /** What make_dataset.py writes with its defaults: 2000 valid rows and one malformed row of each of 10 kinds. */
 const VALID_ROWS = 2000;
 const MALFORMED_ROWS = 10;
@@ -256,5 +262,133 @@ describe('example training scripts', () => {
       expect(run.status).not.toBe(0);
       expect(run.stderr).toMatch(/no model\.tar\.gz in /);
     });
+  });
+  describe('pytorch/ (a source directory, run with torchrun as the SageMaker PyTorch container does)', () => {
+    let code: string;
+    let single: PythonRun;
+    let twoProcesses: PythonRun;
+
+    /** Runs the unpacked entry point like the training toolkit: in the code folder, hyperparameters as arguments. */
+    function torchJob(name: string, launcher: string[], args: string[], env: Record<string, string> = {}): Promise<PythonRun> {
+      return new Promise((resolve, reject) => {
+        const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SM_')));
+        const child = spawn('python3', [...launcher, 'train.py', ...args], {
+          cwd: code,
+          env: {
+            ...inherited, OMP_NUM_THREADS: '1',
+            SM_CHANNEL_TRAIN: dir('processed', 'train'), SM_CHANNEL_VALIDATION: dir('processed', 'validation'), SM_MODEL_DIR: dir(name, 'model'), ...env,
+          },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => { stdout += d; });
+        child.stderr.on('data', (d) => { stderr += d; });
+        const timer = setTimeout(() => child.kill('SIGKILL'), TORCH_TIMEOUT);
+        child.on('error', reject);
+        child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+      });
+    }
+
+    function freePort(): Promise<number> {
+      return new Promise((resolve) => {
+        const server = net.createServer().listen(0, '127.0.0.1', () => {
+          const port = (server.address() as net.AddressInfo).port;
+          server.close(() => resolve(port));
+        });
+      });
+    }
+
+    /** torchrun's options as the toolkit builds them for `hosts` instances (torch_distributed.py). */
+    function torchrun(hosts: number, processesPerHost: number, nodeRank: number, port: number): string[] {
+      const multinode = hosts > 1 ? ['--master_addr', '127.0.0.1', '--master_port', String(port), '--node_rank', String(nodeRank)] : ['--master_port', String(port)];
+      return ['-m', 'torch.distributed.run', '--nnodes', String(hosts), '--nproc_per_node', String(processesPerHost), ...multinode];
+    }
+
+    function succeeded(run: PythonRun): PythonRun {
+      if (run.status !== 0) throw new Error(`train.py exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+      return run;
+    }
+
+    const steps = (run: PythonRun) => [...run.stdout.matchAll(/^epoch=\d+ steps=(\d+) /gm)].map((m) => Number(m[1]));
+
+    beforeAll(async () => {
+      const torch = python(['-c', 'import torch']);
+      if (torch.status !== 0) {
+        throw new Error(`torch is missing: pip install -r examples/training/scripts/requirements-pytorch.txt (the CPU build is enough):\n${torch.stderr}`);
+      }
+      // GIVEN the source directory packed as the pipeline packs it, unpacked as the toolkit unpacks it
+      fs.writeFileSync(dir('sourcedir.tar.gz'), packSourceDirectory(PYTORCH).bytes);
+      code = dir('opt-ml-code');
+      succeed(['-c', [
+        'import sys, tarfile',
+        'assert tarfile.is_tarfile(sys.argv[1])',
+        'with tarfile.open(name=sys.argv[1], mode="r:gz") as t:',
+        '    t.extractall(path=sys.argv[2], filter="data")',
+      ].join('\n'), dir('sourcedir.tar.gz'), code]);
+      single = succeeded(await torchJob('pt-single', [], ['--epochs', '8', '--seed', '1']));
+      twoProcesses = succeeded(await torchJob('pt-ddp', torchrun(1, 2, 0, await freePort()), ['--epochs', '8', '--seed', '1']));
+    }, 4 * TORCH_TIMEOUT);
+
+    test('the archive holds the entry point, its helper package, requirements.txt and the serving handlers, no caches', () => {
+      expect(packSourceDirectory(PYTORCH).files).toEqual([
+        'churn/__init__.py', 'churn/data.py', 'churn/metrics.py', 'churn/model.py', 'inference.py', 'requirements.txt', 'train.py',
+      ]);
+    });
+
+    test('trains on one process and prints the metrics its definitions capture, with a learned AUC', () => {
+      expect(single.stdout).toContain('rank 0/1 on cpu');
+      const auc = captured(single.stdout, 'validation:auc');
+      expect(auc).toHaveLength(1);
+      expect(auc[0]).toBeGreaterThan(0.85);
+      expect(auc[0]).toBeLessThan(1);
+      expect(captured(single.stdout, 'train:loss')).toHaveLength(8);
+    });
+
+    test('under torchrun, the processes share the epochs: each takes half the batches, rank 0 alone reports', () => {
+      expect(twoProcesses.stdout).toMatch(/rank 0\/2 on cpu/);
+      expect(twoProcesses.stdout).toMatch(/rank 1\/2 on cpu/);
+      // 1400 training rows, 64 a batch: 22 steps on one process, 11 on each of two.
+      expect(steps(single)).toEqual(Array(8).fill(22));
+      expect(steps(twoProcesses)).toEqual(Array(8).fill(11));
+      expect(captured(twoProcesses.stdout, 'validation:auc')).toHaveLength(1);
+      expect(captured(twoProcesses.stdout, 'validation:auc')[0]).toBeGreaterThan(0.85);
+    });
+
+    test('across two instances: torchrun on each, the first as master, one model', async () => {
+      const port = await freePort();
+      const env = { SM_MODEL_DIR: dir('pt-two-hosts', 'model') };
+      const hosts = await Promise.all([0, 1].map((node) => torchJob(`pt-host-${node}`, torchrun(2, 1, node, port), ['--epochs', '2'], env)));
+      hosts.forEach(succeeded);
+      expect(hosts[0].stdout).toMatch(/rank 0\/2 on cpu/);
+      expect(hosts[1].stdout).toMatch(/rank 1\/2 on cpu/);
+      expect(steps(hosts[0])).toEqual([11, 11]);
+      expect(captured(hosts[1].stdout, 'validation:auc')).toEqual([]);
+      expect(fs.readdirSync(dir('pt-two-hosts', 'model')).sort()).toEqual(['code', 'model.pt']);
+    }, 2 * TORCH_TIMEOUT);
+
+    test('saves a model that SageMaker\'s PyTorch inference container serves with the handlers in code/', () => {
+      const model = dir('pt-single', 'model');
+      expect(fs.readdirSync(path.join(model, 'code')).sort()).toEqual(['churn', 'inference.py']);
+      const rows = fs.readFileSync(dir('processed', 'validation', 'validation.csv'), 'utf8').trim().split('\n').slice(0, 5);
+      const served = succeed(['-c', [
+        'import sys; sys.path.insert(0, sys.argv[1] + "/code")',
+        'import inference',
+        'model = inference.model_fn(sys.argv[1])',
+        'print(inference.output_fn(inference.predict_fn(inference.input_fn(sys.argv[2].encode(), "text/csv"), model), "text/csv"), end="")',
+      ].join('\n'), model, rows.map((r) => r.split(',').slice(1).join(',')).join('\n')]);
+      const probabilities = served.stdout.trim().split('\n').map(Number);
+      expect(probabilities).toHaveLength(5);
+      expect(probabilities.every((p) => p > 0 && p < 1)).toBe(true);
+    });
+
+    test('resumes from its checkpoint after an interruption', async () => {
+      const checkpoints = dir('pt-spot', 'checkpoints');
+      const first = succeeded(await torchJob('pt-spot', [], ['--epochs', '3'], { SM_CHECKPOINT_DIR: checkpoints }));
+      expect(steps(first)).toHaveLength(3);
+      expect(fs.readdirSync(checkpoints)).toEqual(['checkpoint.pt']);
+      const resumed = succeeded(await torchJob('pt-spot', [], ['--epochs', '5'], { SM_CHECKPOINT_DIR: checkpoints }));
+      expect(resumed.stdout).toMatch(/resumed from checkpoint \S+checkpoint\.pt at epoch 3 of 5/);
+      expect([...resumed.stdout.matchAll(/^epoch=(\d+) /gm)].map((m) => Number(m[1]))).toEqual([4, 5]);
+    }, 2 * TORCH_TIMEOUT);
   });
 });
