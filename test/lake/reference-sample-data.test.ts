@@ -154,6 +154,35 @@ describe('the reference stack uploads the sample', () => {
   });
 });
 
+describe('what the reference stack keeps', () => {
+  const { template } = referenceStack();
+  const resources = Object.entries(template.toJSON().Resources as Record<string, any>);
+  const kept = resources.filter(([, r]) => (r.DeletionPolicy ?? 'Delete') !== 'Delete');
+
+  /** Literal names a retained resource would hold on to: `*Name` properties and Glue's DatabaseInput.Name. */
+  function staticNames(r: any): string[] {
+    const props = r.Properties ?? {};
+    const names = Object.entries(props).filter(([k, v]) => k.endsWith('Name') && typeof v === 'string').map(([, v]) => v as string);
+    return typeof props.DatabaseInput?.Name === 'string' ? [...names, props.DatabaseInput.Name] : names;
+  }
+
+  test('no resource with a fixed name survives a failed first create (plain Retain would block the retry)', () => {
+    const blocking = kept.filter(([, r]) => r.DeletionPolicy === 'Retain' && staticNames(r).length > 0).map(([id, r]) => `${id}: ${staticNames(r)}`);
+    expect(blocking).toEqual([]);
+  });
+
+  test('is what the README lists as left behind by cdk destroy: buckets, keys, the Glue database, the registry, log groups', () => {
+    expect([...new Set(kept.map(([, r]) => r.Type))].sort()).toEqual([
+      'AWS::Glue::Database', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::S3::Bucket', 'AWS::SageMaker::ModelPackageGroup',
+    ]);
+    expect(kept.filter(([, r]) => r.Type === 'AWS::S3::Bucket')).toHaveLength(5);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const phrase of ['the five lake buckets', 'KMS key', 'Glue database `mlops_curated`', 'model registry `churn`', 'log groups']) {
+      expect(readme).toContain(phrase);
+    }
+  });
+});
+
 describe('the reference stack and cdk-nag', () => {
   test('has no unacknowledged finding in any pack, the sample upload included', () => {
     const app = testApp();
