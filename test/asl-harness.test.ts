@@ -169,6 +169,18 @@ describe('runStateMachine on the synthesized definition', () => {
     expect(run.output.summary).toEqual({ run: 'run-42', auc: [0.91] });
   });
 
+  test('the context has the fields Step Functions documents, RedriveCount 0 unless a test redrives, and no State (the interpreter has none)', async () => {
+    const probe = {
+      StartAt: 'Read',
+      States: { Read: { Type: 'Pass', Parameters: { 'redrives.$': '$$.Execution.RedriveCount', 'name.$': '$$.StateMachine.Name' }, End: true } },
+    };
+    expect((await runStateMachine(probe, {}, {}, { stateMachineName: 'churn' })).output).toEqual({ redrives: 0, name: 'churn' });
+    expect((await runStateMachine(probe, {}, {}, { context: { Execution: { RedriveCount: 2 } } })).output).toMatchObject({ redrives: 2 });
+    // $$.State.RetryCount would be States.Runtime here: a machine that names jobs by retry count cannot be run locally.
+    const retryCount = { StartAt: 'Read', States: { Read: { Type: 'Pass', Parameters: { 'n.$': '$$.State.RetryCount' }, End: true } } };
+    expect((await runStateMachine(retryCount, {}, {})).error).toBe('States.Runtime');
+  });
+
   test('a throttled call is retried (pauses overridden) and then succeeds', async () => {
     let calls = 0;
     const run = await runStateMachine(definition, INPUT, handlers({
