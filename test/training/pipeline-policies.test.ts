@@ -18,7 +18,11 @@ const SAGEMAKER_JOB = [
   retry(['SageMaker.ResourceLimitExceededException'], 60, 5, 2),
   retry(['SageMaker.AmazonSageMakerException'], 1, 8, 1.1),
 ];
-const DYNAMODB = [retry(['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.InternalServerErrorException'], 1, 6, 2)];
+const DYNAMODB = [retry([
+  'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException',
+  'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
+  'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+], 1, 6, 2)];
 const SNS = [retry(['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KMSThrottlingException', 'SNS.SdkClientException'], 1, 5, 2)];
 
 /** Intended retries by integration (the Task's Resource, the manifest function by its ARN's shape). */

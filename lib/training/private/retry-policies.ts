@@ -21,10 +21,18 @@ export const RETRY_POLICIES = {
     { errors: ['SageMaker.ResourceLimitExceededException'], interval: Duration.seconds(60), backoffRate: 2, maxAttempts: 5 },
     { errors: ['SageMaker.ConflictException', 'SageMaker.SageMakerException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 },
   ],
-  /** Optimized DynamoDB integration: throttling and internal errors; ConditionalCheckFailed is an answer, caught by the caller. */
+  /**
+   * Optimized DynamoDB integration: throttling and internal errors; ConditionalCheckFailed is an
+   * answer, caught by the caller. Step Functions names errors after the SDK's exception classes,
+   * which for two DynamoDB errors differ from the API's error codes: both spellings are listed.
+   */
   dynamoDb: [
     {
-      errors: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.InternalServerErrorException'],
+      errors: [
+        'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException',
+        'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
+        'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+      ],
       interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6,
     },
   ],
