@@ -10,10 +10,11 @@ import { DriftMonitorProps } from './drift-monitor-props';
 import { DriftStatistic, FeatureDriftAlarm, QualityAlarm, QualityMetric, SeverityThresholds } from './drift-statistics';
 import { alarmTopic } from './private/alarm-topic';
 import { Detector } from './private/detector';
-import { DATASET_METRICS, DRIFT_NAMESPACE, DRIFT_STATISTIC_RULES, PSI_DEFAULTS, QUALITY_LOWER_IS_WORSE, QUALITY_NAMESPACE } from './private/metric-names';
+import { DATASET_METRICS, DRIFT_NAMESPACE, MALFORMED_KINDS, DRIFT_STATISTIC_RULES, PSI_DEFAULTS, QUALITY_LOWER_IS_WORSE, QUALITY_NAMESPACE } from './private/metric-names';
 import { AlarmSettings, anyOfAlarm, metricAlarm, severityAlarms } from './private/monitor-alarms';
 import { rateOf, validateMonitorProps } from './private/monitor-validation';
 import { RetrainGate } from './private/retrain-gate';
+import { throwUnscoped } from '../core/private/errors';
 import { allowLogsToUseKey } from '../core/private/log-key';
 import { InferenceDataLocation } from '../serving/inference-data-location';
 import { ModelEndpoint } from '../serving/model-endpoint';
@@ -67,7 +68,8 @@ export class DriftMonitor extends Construct {
     this.variantName = props.variantName ?? owned?.variantNames[0] ?? 'AllTraffic';
     const capture = props.captureLocation ?? owned?.dataCaptureLocation;
     const window = props.window ?? Duration.hours(1);
-    const schedule = props.schedule ?? events.Schedule.rate(window);
+    // Rounded down so that a window of seconds reaches validation, which names it.
+    const schedule = props.schedule ?? events.Schedule.rate(Duration.minutes(Math.max(1, Math.floor(window.toMinutes({ integral: false })))));
     this.period = rateOf(schedule) ?? window;
     this.maxFeatureDrift = { warning: props.maxFeatureDrift?.warning ?? PSI_DEFAULTS.warning, critical: props.maxFeatureDrift?.critical ?? PSI_DEFAULTS.critical };
     this.predictionDrift = { warning: props.predictionDrift?.warning ?? PSI_DEFAULTS.warning, critical: props.predictionDrift?.critical ?? PSI_DEFAULTS.critical };
@@ -224,6 +226,9 @@ export class DriftMonitor extends Construct {
    * @param kind one of truncatedJson, missingFields, undecodablePayload, emptyPayload, columnCount, nonNumeric, unknownCategory, badPrediction (default: all kinds)
    */
   public metricMalformedLines(kind?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (kind !== undefined && !MALFORMED_KINDS.includes(kind)) {
+      throwUnscoped('MalformedKindUnknown', `'kind' ('${kind}') is not a malformed-line kind the detector counts; use one of ${MALFORMED_KINDS.join(', ')}`);
+    }
     return this.driftMetric(DATASET_METRICS.malformedLines, 'Sum', props, kind ? { Kind: kind } : {});
   }
 

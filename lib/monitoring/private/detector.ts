@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -134,6 +134,7 @@ export class Detector extends Construct {
       `The Distributed Map reads item lists under the monitor's work prefix (${props.work.keyPrefix}), named per run; Step Functions may invoke any version of the functions it owns.`);
     acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
     acknowledgeInlinePolicy(role);
+    this.acknowledgeChildExecutions();
 
     const ruleRole = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
     acknowledgeInlinePolicy(ruleRole);
@@ -180,6 +181,17 @@ export class Detector extends Construct {
     return new sfn.Choice(this, 'Job')
       .when(sfn.Condition.stringEquals('$.job', 'quality'), qualityTask.next(new sfn.Succeed(this, 'QualityChecked')))
       .otherwise(drift);
+  }
+
+  /** The policy CDK adds for the Distributed Map's child executions: this machine's executions only. */
+  private acknowledgeChildExecutions(): void {
+    const policy = this.stateMachine.node.findChild('DistributedMapPolicy');
+    const stack = Stack.of(this);
+    const name = Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+    const executions = (suffix: string) => stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}${suffix}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    acknowledgeWildcards(policy, { resources: [executions(':*'), executions('/DriftBatches:*')] },
+      'The Distributed Map describes, stops and redrives the child executions of this state machine, which Step Functions names.');
+    acknowledgeInlinePolicy(policy);
   }
 
   /** Lists (optionally) and reads the objects under `prefix` of a location, with its key. */
