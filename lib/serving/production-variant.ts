@@ -59,9 +59,18 @@ export interface ScheduledCapacity extends appscaling.ScalingSchedule {
 /**
  * Application Auto Scaling of a variant's instance count.
  *
- * Stack updates keep the instance count autoscaling chose. Application Auto Scaling blocks an
- * update that changes the instance type of an autoscaled variant: remove `autoScaling` in one
- * deployment, change the type in the next, and add it back after.
+ * Stack updates keep the instance count autoscaling chose. Autoscaling does not act while an
+ * update of the endpoint runs (a promotion's blue/green rollout included): give the variant
+ * enough instances for the load of a rollout, or raise the count before one.
+ *
+ * SageMaker rejects an update that changes the instance type of an autoscaled variant, or
+ * removes one, while it is registered with Application Auto Scaling. One CloudFormation update
+ * cannot do it: CloudFormation deletes the old scalable target only after the endpoint update,
+ * in its cleanup phase. The update fails and CloudFormation rolls it back, so nothing breaks;
+ * change the type in two deployments instead:
+ * 1. remove `autoScaling` from the variant (keep the instance type; set `initialInstanceCount`
+ *    to the count it needs meanwhile) and `cdk deploy`: the scalable target is deregistered;
+ * 2. change `instanceType`, add `autoScaling` back and `cdk deploy` again.
  */
 export interface VariantAutoScaling {
   /**
