@@ -41,7 +41,13 @@ export function sageMakerVpcAccess(scope: Construct, role: iam.IRole, network: S
       allowAllOutbound: true,
     });
     if (options.allowTrafficWithinGroup) {
+      // All protocols, as SageMaker documents for distributed training (EFA's traffic is not TCP or UDP).
       group.connections.allowInternally(ec2.Port.allTraffic(), 'Between the instances of one SageMaker job (distributed training, inter-container traffic encryption)');
+      const selfRule = group.node.children.find((child) => child instanceof ec2.CfnSecurityGroupIngress)!;
+      acknowledgeFindings(selfRule, [{
+        rules: ['NIST.800.53.R5-EC2RestrictedCommonPorts', 'HIPAA.Security-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts'],
+        reason: 'The rule admits only members of this same security group (the instances of one job), not an address range; the check flags every all-protocol rule whatever its source.',
+      }]);
     }
     securityGroups = [group];
   }
