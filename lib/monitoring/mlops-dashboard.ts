@@ -1,4 +1,4 @@
-import { Duration, Names } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { DriftMonitor } from './drift-monitor';
@@ -136,7 +136,7 @@ export class MlopsDashboard extends Construct {
 
     if (props.driftMonitor) rows.push(...this.driftRows(props.driftMonitor));
     // An alarm status widget shows at most 100 alarms: the composite ones come first.
-    const alarms = [...(props.driftMonitor ? monitorAlarms(props.driftMonitor) : []), ...(owned?.rollbackAlarms ?? [])].slice(0, 100);
+    const alarms = [...(props.driftMonitor ? monitorAlarms(props.driftMonitor) : []), ...(owned?.rollbackAlarms ?? []).map((a, i) => byName(this, a, i))].slice(0, 100);
     if (alarms.length > 0) {
       rows.push([new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: WIDTH, height: Math.min(12, 2 + Math.ceil(alarms.length / 4)) })]);
     }
@@ -208,6 +208,18 @@ function thresholdLines(t: SeverityThresholds, lowerIsWorse: boolean): cloudwatc
     ...(t.warning !== undefined ? [{ value: t.warning, label: 'warning', color: cloudwatch.Color.ORANGE }] : []),
     ...(t.critical !== undefined ? [{ value: t.critical, label: 'critical', color: cloudwatch.Color.RED, fill }] : []),
   ];
+}
+
+/**
+ * An alarm referred to by its name where it has a literal one, not by its resource: an endpoint's
+ * rollback alarms exist only while the endpoint does (ModelVersionParameter.serveOnlyWhenPromoted).
+ */
+function byName(scope: Construct, alarm: cloudwatch.IAlarm, index: number): cloudwatch.IAlarm {
+  const cfn = alarm.node.defaultChild;
+  const name = cfn instanceof cloudwatch.CfnAlarm ? cfn.alarmName : undefined;
+  if (name === undefined || Token.isUnresolved(name)) return alarm;
+  return cloudwatch.Alarm.fromAlarmArn(scope, `EndpointAlarm${index}`,
+    Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
 }
 
 function monitorAlarms(monitor: DriftMonitor): cloudwatch.IAlarm[] {
