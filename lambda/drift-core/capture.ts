@@ -5,7 +5,7 @@
  * `encoding` is CSV or JSON (the text as it was sent) or BASE64 (content types captured as neither).
  */
 import { MalformedKind } from './types';
-import { payloadLines, splitCsvLine } from './values';
+import { isBlank, payloadLines, splitCsvLine } from './values';
 
 export interface CapturedPayload {
   readonly observedContentType?: string;
@@ -26,12 +26,13 @@ export type Decoded =
   | { readonly kind: 'error'; readonly error: MalformedKind };
 
 export function decodePayload(payload: CapturedPayload): Decoded {
-  const encoding = typeof payload.encoding === 'string' ? payload.encoding.toUpperCase() : undefined;
+  const raw = payload.encoding;
+  const encoding = raw === 'CSV' || raw === 'JSON' || raw === 'BASE64' ? raw : typeof raw === 'string' ? raw.toUpperCase() : undefined;
   const data = payload.data;
   if (data === undefined || data === null || encoding === undefined) return { kind: 'error', error: 'missingFields' };
   if (encoding === 'JSON' && typeof data === 'object') return { kind: 'json', value: data };
   if (typeof data !== 'string') return { kind: 'error', error: 'undecodablePayload' };
-  if (data.trim().length === 0) return { kind: 'error', error: 'emptyPayload' };
+  if (isBlank(data)) return { kind: 'error', error: 'emptyPayload' };
   if (encoding === 'CSV') return { kind: 'csv', lines: payloadLines(data) };
   if (encoding === 'JSON') return parseJsonText(data);
   if (encoding !== 'BASE64') return { kind: 'error', error: 'undecodablePayload' };

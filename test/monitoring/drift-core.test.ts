@@ -8,6 +8,7 @@ import { DriftAccumulator, mergePartials } from '../../lambda/drift-core/accumul
 import { buildBaseline, parseBaseline } from '../../lambda/drift-core/baseline';
 import { driftReport } from '../../lambda/drift-core/report';
 import { Baseline, CategoricalBaseline, NumericBaseline } from '../../lambda/drift-core/types';
+import { parseDecimal } from '../../lambda/drift-core/values';
 
 async function* fromLines(lines: string[]): AsyncGenerator<string> {
   for (const line of lines) yield line;
@@ -275,5 +276,32 @@ describe('capture decoding', () => {
     expect(e.ks!).toBeLessThanOrEqual(b.ks! + b.ksBound! + 1e-12);
     expect(e.wasserstein!).toBeGreaterThanOrEqual(b.wasserstein! - 1e-9);
     expect(e.wasserstein!).toBeLessThanOrEqual(b.wasserstein! + b.wassersteinBound! + 1e-9);
+  });
+});
+
+describe('fast paths', () => {
+  test('parseDecimal reads a number exactly as +text does, or declines with NaN (property)', () => {
+    const decimal = fc.tuple(fc.constantFrom('', '-', '+'), fc.stringMatching(/^[0-9]{0,20}$/), fc.constantFrom('', '.'), fc.stringMatching(/^[0-9]{0,25}$/))
+      .map(([sign, int, dot, frac]) => `${sign}${int}${dot}${frac}`);
+    const anything = fc.oneof(decimal, fc.string(), fc.double().map(String), fc.constantFrom('1e5', ' 3', '0x1f', '.', '-', 'Infinity', '1.5.2'));
+    fc.assert(fc.property(anything, fc.string({ maxLength: 3 }), (text, pad) => {
+      const line = `${pad}${text}${pad}`;
+      const x = parseDecimal(line, pad.length, pad.length + text.length);
+      if (Number.isNaN(x)) return true;
+      return Object.is(x, +text);
+    }), { numRuns: 5000, seed: 13 });
+    expect(parseDecimal('a,-12.50,b', 2, 8)).toBe(-12.5);
+    expect(parseDecimal('1e5', 0, 3)).toBeNaN();
+    expect(parseDecimal('12345678901234567890', 0, 20)).toBeNaN();
+  });
+
+  test('CSV rows with quoted fields take the general path and count the same', async () => {
+    const { baseline } = await baselineOf('name,score\n"Smith, J",1\nLee,2\n"O""Neil",3\n');
+    const accumulator = new DriftAccumulator(baseline);
+    accumulator.addLine(capture({ data: '"Smith, J",1\nLee,2.5\n"O""Neil",x\n"a,b,c' }), 'c', 1);
+    const partial = accumulator.toPartial();
+    expect(partial.rows).toBe(3);
+    expect(partial.malformed).toMatchObject({ columnCount: 1, nonNumeric: 1, unknownCategory: 0 });
+    expect((partial.features[0] as any).counts).toEqual([1, 1, 1, 0]);
   });
 });
