@@ -127,6 +127,12 @@ describe('AWS-owned images in a stack with a concrete region', () => {
     const stack = stackIn('ap-southeast-7');
     expect(() => SageMakerImage.xgboost().bind(stack, roleIn(stack))).toThrow(/in region 'ap-southeast-7'/);
   });
+
+  test('fails to bind a DLC in a region without a known registry, naming the images and the regions it has', () => {
+    const stack = stackIn('xx-north-9');
+    expect(() => SageMakerImage.pytorchTraining('t').bind(stack, roleIn(stack)))
+      .toThrow(/^No known ECR registry account for AWS Deep Learning Containers \(pytorch-training, pytorch-inference, huggingface-pytorch-\*\) in region 'xx-north-9'\. .*known regions: af-south-1, ap-east-1, /);
+  });
 });
 
 describe('AWS-owned images in a region-agnostic stack', () => {
@@ -185,6 +191,15 @@ describe('SageMakerImage.cpuOnly', () => {
   ])('%s: cpuOnly is %s', (_name, expected, image) => {
     expect(image().cpuOnly).toBe(expected);
   });
+
+  test('only the built-in XGBoost algorithm reports its own metrics', () => {
+    expect(SageMakerImage.xgboost().reportsOwnMetrics).toBe(true);
+    const others = [
+      SageMakerImage.sklearn(), SageMakerImage.pytorchTraining('t'),
+      SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(agnosticStack(), 'R', 'r')), SageMakerImage.fromAsset(dockerContext()),
+    ];
+    expect(others.map((image) => image.reportsOwnMetrics)).toEqual([false, false, false, false]);
+  });
 });
 
 describe('SageMakerImage.gpuOnly', () => {
@@ -195,6 +210,9 @@ describe('SageMakerImage.gpuOnly', () => {
     ['a tag that names no processor', false, () => SageMakerImage.deepLearningContainer('tensorflow-training', 'latest')],
     ['a tag that only contains the letters', false, () => SageMakerImage.pytorchTraining('2.5.1-gpuless-py311')],
     ['XGBoost, which runs on both', false, () => SageMakerImage.xgboost()],
+    ['an XGBoost version that names a GPU (not a DLC tag)', false, () => SageMakerImage.xgboost('1.7-1-gpu')],
+    ['a DLC tag that starts with gpu-', true, () => SageMakerImage.deepLearningContainer('custom-training', 'gpu-2.5')],
+    ['a DLC tag that ends with -gpu', true, () => SageMakerImage.deepLearningContainer('custom-training', '2.5-gpu')],
     ['scikit-learn', false, () => SageMakerImage.sklearn()],
     ['an ECR image (unknown)', false, () => SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(agnosticStack(), 'R', 'gpu-image'), 'gpu')],
     ['an asset image (unknown)', false, () => SageMakerImage.fromAsset(dockerContext())],
@@ -291,6 +309,14 @@ describe('SageMakerImage.fromEcrRepository', () => {
     SageMakerImage.fromEcrRepository(repository, 'v1').bind(stack, role);
     const repoId = stack.getLogicalId(repository.node.defaultChild as ecr.CfnRepository);
     expect(pullAccessOf(stack, role)).toEqual({ repositories: [{ 'Fn::GetAtt': [repoId, 'Arn'] }], authToken: true });
+  });
+
+  test('bound without a grantee (to record the URI), grants nothing to anyone', () => {
+    const { stack, repository, role } = ecrSetup();
+    SageMakerImage.fromEcrRepository(repository, 'v1').bind(stack);
+    SageMakerImage.fromAsset(dockerContext()).bind(stack);
+    expect(templateOf(stack).findResources('AWS::IAM::Policy')).toEqual({});
+    expect(statementsFor(stack, role)).toEqual([]);
   });
 
   test('grants nothing to a role it was not bound to', () => {
@@ -391,6 +417,14 @@ describe('SageMakerImage.fromAsset', () => {
     const second = training.bind(stack, role);
     expect(stack.resolve(second.imageUri)).not.toEqual(stack.resolve(first.imageUri));
     expect(stack.node.findAll().filter((c) => c instanceof ecrAssets.DockerImageAsset)).toHaveLength(2);
+  });
+
+  test('a third asset image in one scope gets the next free id', () => {
+    const stack = testStack();
+    for (const python of ['3.10', '3.11', '3.12']) {
+      SageMakerImage.fromAsset(dockerContext(`FROM public.ecr.aws/docker/library/python:${python}-slim\n`)).bind(stack);
+    }
+    expect(stack.node.children.map((c) => c.node.id).filter((id) => id.startsWith('ImageAsset'))).toEqual(['ImageAsset', 'ImageAsset2', 'ImageAsset3']);
   });
 
   test('fails at bind when the folder has no Dockerfile', () => {

@@ -45,6 +45,7 @@ type ErrorName = ConstructorParameters<typeof ValidationError>[0];
  * us-isof-south-1. Regions the SDK does not list (e.g. ap-east-2, ap-southeast-5/6/7,
  * mx-central-1) are not in the table: a concrete stack there fails at synth time.
  */
+// Both tables are sorted by region (a test checks it): the mapping and the messages list them in that order.
 export const XGBOOST_SKLEARN_ACCOUNTS: Record<string, string> = {
   'af-south-1': '510948584623',
   'ap-east-1': '651117190479',
@@ -195,7 +196,7 @@ export function imageRegistryMapping(scope: Construct, id: string, table: Record
       `The stack already has a construct '${id}' that is not a CfnMapping; cannot use it as the image registry mapping`, scope);
   }
   const mapping: Record<string, Record<string, string>> = {};
-  for (const region of Object.keys(table).sort()) mapping[region] = { account: table[region] };
+  for (const region of Object.keys(table)) mapping[region] = { account: table[region] };
   return new CfnMapping(stack, id, { mapping, lazy: true });
 }
 
@@ -212,7 +213,7 @@ export function regionalAccount(scope: Construct, kind: RegistryKind): string {
     throw new ValidationError('ImageRegistryUnknownRegion' as ErrorName,
       `No known ECR registry account for ${what} in region '${region}'. `
       + 'Give the image with an explicit ECR repository (image URI) instead; '
-      + `known regions: ${Object.keys(table).sort().join(', ')}`, scope);
+      + `known regions: ${Object.keys(table).join(', ')}`, scope);
   }
   requireListedRegion(scope, `${id}Region`, table, what);
   return imageRegistryMapping(scope, id, table).findInMap(Aws.REGION, 'account');
@@ -226,7 +227,7 @@ export function regionalAccount(scope: Construct, kind: RegistryKind): string {
 function requireListedRegion(scope: Construct, id: string, table: Record<string, string>, what: string): void {
   const stack = Stack.of(scope);
   if (stack.node.tryFindChild(id)) return;
-  const regions = Object.keys(table).sort();
+  const regions = Object.keys(table);
   new CfnRule(stack, id, {
     assertions: [{
       assert: Fn.conditionContains(regions, Aws.REGION),
