@@ -7,7 +7,7 @@
  * Both state machines are the synthesized ones, run in the ASL interpreter.
  */
 import { templateOf } from '../helpers/app';
-import { AslDefinition, namedError, runStateMachine, RunResult, TaskHandlers } from '../helpers/asl';
+import { namedError, runStateMachine, RunResult, TaskHandlers } from '../helpers/asl';
 import { FakeRunTable, fullPipelineProps, pipelineDefinition, pipelineStack } from '../helpers/pipeline';
 
 const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:churn';
