@@ -187,12 +187,12 @@ export class DriftMonitor extends Construct {
   }
 
   /**
-   * A per-feature drift statistic (Maximum over the period).
+   * A per-feature drift statistic (Maximum over the period; Minimum for p-values).
    *
-   * @param statistic the statistic (default DriftStatistic.PSI)
+   * @param driftStatistic the statistic (default DriftStatistic.PSI)
    */
-  public metricFeatureDrift(featureName: string, statistic: DriftStatistic = DriftStatistic.PSI, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.driftMetric(statistic, DRIFT_STATISTIC_RULES[statistic].lowerIsWorse ? 'Minimum' : 'Maximum', props, { Feature: featureName });
+  public metricFeatureDrift(featureName: string, driftStatistic: DriftStatistic = DriftStatistic.PSI, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.driftMetric(driftStatistic, DRIFT_STATISTIC_RULES[driftStatistic].lowerIsWorse ? 'Minimum' : 'Maximum', props, { Feature: featureName });
   }
 
   /** The largest PSI over all features of a run (Maximum). */

@@ -10,18 +10,21 @@ export enum DriftStatistic {
    */
   PSI = 'PSI',
   /**
-   * Jensen-Shannon distance (base 2, 0 to 1) over the baseline's bins.
-   * Default thresholds 0.1 and 0.2: Evidently's default drift threshold for it is 0.1.
+   * Jensen-Shannon distance over the baseline's bins (natural log, 0 to 0.83, as
+   * `scipy.spatial.distance.jensenshannon`). Default thresholds 0.1 and 0.2: Evidently's
+   * default drift threshold for it is 0.1.
    */
   JENSEN_SHANNON = 'JensenShannon',
   /**
-   * Two-sample Kolmogorov-Smirnov statistic D (0 to 1), numeric features only.
-   * Default thresholds 0.1 and 0.2: D is the largest gap between the two cumulative distributions.
+   * Two-sample Kolmogorov-Smirnov statistic D (0 to 1, as `scipy.stats.ks_2samp`), numeric
+   * features only. Default thresholds 0.1 and 0.2: D is the largest gap between the two
+   * cumulative distributions.
    */
   KOLMOGOROV_SMIRNOV = 'KolmogorovSmirnov',
   /**
-   * Wasserstein distance normalized by the baseline's standard deviation, numeric features only.
-   * Default thresholds 0.1 and 0.2: Evidently's default drift threshold for it is 0.1.
+   * Wasserstein distance divided by the baseline's standard deviation, numeric features only.
+   * Default thresholds 0.1 and 0.2: Evidently's default drift threshold for its "normed"
+   * Wasserstein distance is 0.1.
    */
   WASSERSTEIN = 'Wasserstein',
   /**
@@ -30,8 +33,9 @@ export enum DriftStatistic {
    */
   MISSING_RATE_CHANGE = 'MissingRateChange',
   /**
-   * p-value of the chi-square test against the baseline frequencies, categorical features only.
-   * Lower is worse: default thresholds 0.05 (warning) and 0.01 (critical), the usual significance levels.
+   * p-value of Pearson's chi-square test against the baseline frequencies, categorical features
+   * only. Lower is worse: default thresholds 0.05 (warning, Evidently's 0.95 confidence) and
+   * 0.01 (critical).
    */
   CHI_SQUARE_P_VALUE = 'ChiSquarePValue',
 }

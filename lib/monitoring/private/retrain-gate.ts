@@ -85,7 +85,7 @@ export class RetrainGate extends Construct {
       comment: `Starts retraining when monitor ${props.monitorName} alarms, at most once per ${props.cooldown.toHumanString()}`,
     });
     // DynamoDB tasks get table permissions from CDK; the table's key is ours to grant.
-    props.encryptionKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    props.encryptionKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
     grantPublish(this.stateMachine, props.notificationTopic);
     const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${machineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const alarms = alarmArnPattern(this, `${props.monitorName}-`);
