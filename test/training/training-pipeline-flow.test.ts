@@ -297,6 +297,21 @@ describe('TrainingPipeline state machine (training-metric gate, no preprocessing
     expect(rejected.world.registered).toHaveLength(0);
   });
 
+  test('a job that reported no metrics (no FinalMetricDataList) fails the gate with a notification, not a States.Runtime error', async () => {
+    const result = await run(definition, {}, (h) => {
+      const train = h['sagemaker:createTrainingJob.sync'];
+      h['sagemaker:createTrainingJob.sync'] = (input, state) => {
+        const described = train(input, state) as any;
+        delete described.FinalMetricDataList;
+        return described;
+      };
+    });
+    expect([result.status, result.error]).toEqual(['FAILED', 'TrainingPipelineFailed']);
+    expect(result.visited).toContain('HasTrainingMetrics');
+    expect(result.visited).not.toContain('ExtractGateMetric');
+    expect(result.world.published).toEqual([expect.objectContaining({ step: 'MetricGate', error: 'GateMetricMissing' })]);
+  });
+
   test('trains from the raw zone with spot capacity and checkpoints in the run prefix', async () => {
     const result = await run(definition);
     const training = callsTo(result, 'Train')[0].input;
