@@ -232,7 +232,7 @@ export class DriftMonitor extends Construct {
     return this.driftMetric(DATASET_METRICS.malformedLines, 'Sum', props, kind ? { Kind: kind } : {});
   }
 
-  /** Runs whose window had too few rows (Sum of 0/1). */
+  /** Runs whose window had too few rows or none, so no statistics (Sum of 0/1). */
   public metricTooFewRows(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.driftMetric(DATASET_METRICS.tooFewRows, 'Sum', props);
   }

@@ -155,8 +155,9 @@ describe('the detector', () => {
     expect(rendered).toContain('/drift-work/churn/*');
     const all = JSON.stringify(Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => JSON.stringify(p.Properties.Roles).includes('Monitor')));
     expect(all).not.toMatch(/cloudwatch:PutMetricData|s3:DeleteObject|"s3:\*"|"kms:\*"/);
-    // The merge function reads the work area but writes only reports.
+    // The merge function lists and reads the work area but writes only reports.
     const merge = policyOfRole(template, 'MonitorDetectorMergeRole');
+    expect(merge).toContainEqual(expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['drift-work/churn/*'] } } }));
     const puts = merge.filter((s) => s.Action === 's3:PutObject');
     expect(JSON.stringify(puts)).toContain('/drift-work/churn/reports/*');
     expect(JSON.stringify(puts)).not.toContain('/drift-work/churn/*"');

@@ -89,10 +89,12 @@ export class Detector extends Construct {
     const merge = fn('Merge', 'drift-merge', `Merges batch counts and publishes drift metrics of monitor ${props.monitorName}`, Duration.minutes(5), driftEnv);
 
     // Capture: list the variant's hour folders, read its files. Work area: item lists and partials.
-    for (const f of [detect, partial]) this.grantCaptureRead(f, props.capture, capturePath, f === detect);
+    for (const f of [detect, partial]) this.grantListAndRead(f, props.capture, capturePath, f === detect);
     for (const f of [detect, partial, merge]) props.baseline.grantRead(f);
     for (const f of [detect, partial]) this.grantObjects(f, props.work, ['s3:PutObject'], props.work.keyPrefix, ['kms:GenerateDataKey']);
-    this.grantObjects(merge, props.work, ['s3:GetObject'], props.work.keyPrefix, ['kms:Decrypt']);
+    // drift-merge lists the partials before it reads them, to name the missing ones.
+    this.grantListAndRead(merge, props.work, props.work.keyPrefix, true,
+      `The monitor names its work files per run under ${props.work.keyPrefix}; the grant is limited to that prefix.`);
     if (props.writeReports) this.grantObjects(merge, props.work, ['s3:PutObject'], reportPrefix, ['kms:GenerateDataKey']);
 
     let quality: DriftFunction | undefined;
@@ -107,8 +109,8 @@ export class Detector extends Construct {
         PROBABILITY_THRESHOLD: String(q.probabilityThreshold ?? 0.5),
         CAPTURE_LOOKBACK_HOURS: String((q.captureLookback ?? Duration.hours(24)).toHours()),
       });
-      this.grantCaptureRead(quality, props.capture, capturePath, true);
-      this.grantCaptureRead(quality, q.groundTruth, q.groundTruth.keyPrefix, true);
+      this.grantListAndRead(quality, props.capture, capturePath, true);
+      this.grantListAndRead(quality, q.groundTruth, q.groundTruth.keyPrefix, true);
     }
 
     const name = `${props.monitorName}-drift`;
@@ -195,7 +197,8 @@ export class Detector extends Construct {
   }
 
   /** Lists (optionally) and reads the objects under `prefix` of a location, with its key. */
-  private grantCaptureRead(grantee: DriftFunction, location: InferenceDataLocation, prefix: string, list: boolean): void {
+  private grantListAndRead(grantee: DriftFunction, location: InferenceDataLocation, prefix: string, list: boolean,
+    reason = `SageMaker and users name capture and label files under ${prefix}, one folder per hour; the grant is limited to that prefix.`): void {
     if (list) {
       grantee.role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -203,8 +206,7 @@ export class Detector extends Construct {
         conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
       }));
     }
-    this.grantObjects(grantee, location, ['s3:GetObject'], prefix, ['kms:Decrypt'],
-      `SageMaker and users name capture and label files under ${prefix}, one folder per hour; the grant is limited to that prefix.`);
+    this.grantObjects(grantee, location, ['s3:GetObject'], prefix, ['kms:Decrypt'], reason);
   }
 
   private grantObjects(grantee: iam.IGrantable, location: InferenceDataLocation, actions: string[], prefix: string, keyActions: string[],

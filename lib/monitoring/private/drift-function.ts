@@ -54,6 +54,8 @@ export class DriftFunction extends Construct implements iam.IGrantable {
       memorySize: Size.gibibytes(1).toMebibytes(),
       environment: props.environment,
       tracing: lambda.Tracing.ACTIVE,
+      // Text, not JSON: the handlers write EMF documents to stdout, one a line, for CloudWatch Logs to extract.
+      loggingFormat: lambda.LoggingFormat.TEXT,
       logGroup,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
