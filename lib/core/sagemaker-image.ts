@@ -109,6 +109,14 @@ export abstract class SageMakerImage {
   }
 
   /**
+   * Whether the image only trains (a `*-training` Deep Learning Container), so that a model it
+   * trained must be served by another image, e.g. the framework's `*-inference` container.
+   */
+  public get trainingOnly(): boolean {
+    return false;
+  }
+
+  /**
    * Whether SageMaker reports the image's training metrics itself (built-in algorithms such as
    * XGBoost emit e.g. `validation:auc`), so that no metric definitions are needed.
    */
@@ -140,6 +148,10 @@ class AwsRegistryImage extends SageMakerImage {
   public get gpuOnly(): boolean {
     // DLC tags name the processor: '2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'.
     return this.registry === 'dlc' && !Token.isUnresolved(this.tag) && /(^|-)gpu(-|$)/.test(this.tag);
+  }
+
+  public get trainingOnly(): boolean {
+    return this.registry === 'dlc' && this.repositoryName.endsWith('-training');
   }
 
   public bind(scope: Construct): SageMakerImageConfig {

@@ -226,6 +226,20 @@ describe('SageMakerImage.gpuOnly', () => {
   });
 });
 
+describe('SageMakerImage.trainingOnly', () => {
+  test.each([
+    ['pytorchTraining', true, () => SageMakerImage.pytorchTraining('t')],
+    ['huggingFaceTraining', true, () => SageMakerImage.huggingFaceTraining('t')],
+    ['a TensorFlow training DLC', true, () => SageMakerImage.deepLearningContainer('tensorflow-training', 't')],
+    ['pytorchInference', false, () => SageMakerImage.pytorchInference('t')],
+    ['xgboost, which serves what it trains', false, () => SageMakerImage.xgboost()],
+    ['sklearn', false, () => SageMakerImage.sklearn()],
+    ['an ECR image (unknown)', false, () => SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(agnosticStack(), 'R', 'x-training'))],
+  ])('%s: %s', (_what, expected, image) => {
+    expect(image().trainingOnly).toBe(expected);
+  });
+});
+
 describe('a template rule refuses regions without a known registry (environment-agnostic stacks)', () => {
   test('one rule per registry kind, listing the table\'s regions, checked against AWS::Region', () => {
     const stack = agnosticStack();
