@@ -18,7 +18,8 @@ export interface RetrainOptions {
   /**
    * The state machine to start, e.g. `pipeline.stateMachine`. Its input is
    * `{ trigger: 'drift', alarm: { name, arn, state, reason, timestamp }, metrics: [...], monitor, endpoint, retrainGate }`,
-   * where `metrics` lists the monitor's metric alarms in ALARM with their reasons.
+   * where `metrics` lists up to 50 metric alarms in ALARM whose names start with the monitor's
+   * name (`{ name, namespace, metric, dimensions, threshold, reason }`; the reason holds the values).
    */
   readonly stateMachine: sfn.IStateMachine;
 
@@ -109,7 +110,9 @@ export interface DriftMonitorProps {
 
   /**
    * Name of the monitor: prefix of its alarms' and state machines' names. Letters, digits,
-   * '-' and '_', at most 40 characters.
+   * '-' and '_', at most 40 characters. Choose one that no other alarm name of the account and
+   * region starts with (e.g. not the endpoint's name, which prefixes its rollback alarms): the
+   * alarms with this prefix may notify the monitor's topic and describe why retraining started.
    *
    * @default - derived from the construct path
    */

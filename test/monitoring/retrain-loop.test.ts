@@ -67,7 +67,7 @@ class FakeAws {
         return { ExecutionArn: input.ExecutionArn, Status: status };
       },
       'aws-sdk:cloudwatch:describeAlarms': (input) => {
-        expect(input).toEqual({ AlarmNamePrefix: 'churn-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], MaxRecords: 100 });
+        expect(input).toEqual({ AlarmNamePrefix: 'churn-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], MaxRecords: 50 });
         return {
           MetricAlarms: [{
             AlarmName: 'churn-max-psi-critical', MetricName: 'MaxPSI', Namespace: 'CdkMlops/Drift', Threshold: 0.25,
@@ -192,6 +192,7 @@ describe('the cooldown, run in the ASL interpreter', () => {
       },
       metrics: [{
         name: 'churn-max-psi-critical',
+        namespace: 'CdkMlops/Drift',
         metric: 'MaxPSI',
         dimensions: [{ Name: 'Endpoint', Value: 'churn' }, { Name: 'Variant', Value: 'AllTraffic' }],
         threshold: 0.25,

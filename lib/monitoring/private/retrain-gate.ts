@@ -168,7 +168,8 @@ export class RetrainGate extends Construct {
       comment: 'The metric alarms of this monitor in ALARM, for the run input',
       service: 'cloudwatch',
       action: 'describeAlarms',
-      parameters: { AlarmNamePrefix: `${props.monitorName}-`, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], MaxRecords: 100 },
+      // At most 50, to keep the run's input (which the pipeline carries through every state) small.
+      parameters: { AlarmNamePrefix: `${props.monitorName}-`, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], MaxRecords: 50 },
       iamResources: [alarmArnPattern(this, `${props.monitorName}-`)],
       resultSelector: { 'alarms.$': '$.MetricAlarms' },
       resultPath: '$.described',
@@ -179,6 +180,7 @@ export class RetrainGate extends Construct {
       itemsPath: '$.described.alarms',
       itemSelector: {
         'name.$': '$$.Map.Item.Value.AlarmName',
+        'namespace.$': '$$.Map.Item.Value.Namespace',
         'metric.$': '$$.Map.Item.Value.MetricName',
         'dimensions.$': '$$.Map.Item.Value.Dimensions',
         'threshold.$': '$$.Map.Item.Value.Threshold',
