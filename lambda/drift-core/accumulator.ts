@@ -93,6 +93,8 @@ export class DriftAccumulator {
   private readonly predictionSlot?: Slot;
   private readonly names: Map<string, number>;
   private readonly rawLimit: number;
+  /** Start and end of each field of the CSV row being read. */
+  private readonly bounds: Int32Array;
   private readonly window?: { readonly startMs: number; readonly endMs: number };
 
   constructor(private readonly baseline: Baseline, options: AccumulatorOptions = {}) {
@@ -102,6 +104,7 @@ export class DriftAccumulator {
     this.slots = baseline.features.map((f, i) => slot(f, this.partial.features[i]));
     if (baseline.prediction) this.predictionSlot = slot(baseline.prediction, this.partial.prediction!);
     this.names = new Map(baseline.features.map((f, i) => [f.name, i]));
+    this.bounds = new Int32Array(2 * baseline.features.length);
   }
 
   /** Adds one line of a capture file; `source` and `lineNumber` only label malformed samples. */
@@ -166,19 +169,29 @@ export class DriftAccumulator {
       for (let i = 0; i < width; i++) this.addValue(this.slots[i], fields[i], source, lineNumber, line);
       return;
     }
-    let columns = 1;
-    for (let comma = text.indexOf(',', start); comma >= 0 && comma < end; comma = text.indexOf(',', comma + 1)) columns++;
+    // One pass finds the field boundaries (and stops at a row too wide); a second adds the values.
+    const bounds = this.bounds;
+    let columns = 0;
+    let from = start;
+    for (;;) {
+      let to = text.indexOf(',', from);
+      if (to < 0 || to > end) to = end;
+      if (columns === width) return this.malformed('columnCount', source, lineNumber, line);
+      bounds[2 * columns] = from;
+      bounds[2 * columns + 1] = to;
+      columns++;
+      if (to === end) break;
+      from = to + 1;
+    }
     if (columns !== width) return this.malformed('columnCount', source, lineNumber, line);
     this.partial.rows++;
-    let from = start;
     for (let i = 0; i < width; i++) {
-      let to = i === width - 1 ? end : text.indexOf(',', from);
-      if (to < 0 || to > end) to = end;
+      const a = bounds[2 * i];
+      const b = bounds[2 * i + 1];
       const s = this.slots[i];
-      const x = s.counts.type === 'numeric' && to > from ? parseDecimal(text, from, to) : NaN;
+      const x = s.counts.type === 'numeric' && b > a ? parseDecimal(text, a, b) : NaN;
       if (x === x) this.addNumber(s, x); // not NaN: a plain decimal, read without a substring
-      else this.addValue(s, text.slice(from, to), source, lineNumber, line);
-      from = to + 1;
+      else this.addValue(s, text.slice(a, b), source, lineNumber, line);
     }
   }
 
