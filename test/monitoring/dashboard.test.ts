@@ -1,6 +1,9 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { templateOf, testStack } from '../helpers/app';
+import { expectNagClean } from '../helpers/nag';
 import { fullPipelineProps } from '../helpers/pipeline';
 import { MlInstanceType } from '../../lib/core/instance-type';
 import { SageMakerImage } from '../../lib/core/sagemaker-image';
@@ -156,5 +159,28 @@ describe('MlopsDashboard', () => {
     expect(titled(widgets, 'Invocations').properties.metrics![0].slice(0, 6)).toEqual(['AWS/SageMaker', 'Invocations', 'EndpointName', 'fraud', 'VariantName', 'Green']);
     expect(widgets.some((w) => w.properties.title === 'Alarms' || /Pipeline/.test(w.properties.title ?? ''))).toBe(false);
     expect(widgets[0].properties.markdown).toBe('# Model behind endpoint fraud (Green)');
+  });
+});
+
+describe('a model\'s whole loop', () => {
+  test('pipeline, endpoint, drift monitor that retrains the pipeline, and dashboard pass every cdk-nag pack and cfn-lint', () => {
+    const { stack, lake, pipeline, endpoint } = modelStack();
+    const monitor = new DriftMonitor(stack, 'Monitor', {
+      endpoint,
+      monitorName: 'churn-monitor',
+      baseline: DriftBaseline.fromDataLake(lake, 'churn/baseline.json'),
+      features: [{ featureName: 'age' }],
+      retrain: { stateMachine: pipeline.stateMachine },
+    });
+    new MlopsDashboard(stack, 'Dashboard', { endpoint, pipeline, driftMonitor: monitor, trainingMetricNames: ['validation:auc'] });
+    const startsPipeline = Object.values(templateOf(stack).findResources('AWS::IAM::Policy')).some((p: any) => p.Properties.PolicyDocument.Statement
+      .some((st: any) => st.Action === 'states:StartExecution' && JSON.stringify(st.Resource) === JSON.stringify(stack.resolve(pipeline.stateMachine.stateMachineArn))
+        && JSON.stringify(p.Properties.Roles).includes('MonitorRetrain')));
+    expect(startsPipeline).toBe(true);
+    expectNagClean(stack.node.root as any);
+    const outdir = (stack.node.root as any).outdir as string;
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', path.join(outdir, 'TestStack.template.json')], { encoding: 'utf8' });
+    if (lint.error) throw lint.error;
+    expect({ status: lint.status, findings: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, findings: '' });
   });
 });

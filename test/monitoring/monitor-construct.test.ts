@@ -141,7 +141,7 @@ describe('the detector', () => {
   });
 
   test('least privilege: the capture of this endpoint and variant, the baseline object and the work prefix, and no metric API', () => {
-    const { stack } = monitorStack();
+    const { stack, lake } = monitorStack();
     const template = templateOf(stack);
     const detect = policyOfRole(template, 'MonitorDetectorDetectRole');
     const rendered = JSON.stringify(detect);
@@ -153,6 +153,9 @@ describe('the detector', () => {
     expect(rendered).toContain('/churn-endpoint/churn/AllTraffic/*');
     expect(rendered).toContain('/churn/baseline/current.json');
     expect(rendered).toContain('/drift-work/churn/*');
+    const partial = policyOfRole(template, 'MonitorDetectorPartialRole');
+    expect(partial.filter((st) => st.Action === 's3:ListBucket')).toEqual([]);
+    expect(partial).toContainEqual({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: stack.resolve(lake.encryptionKey.keyArn) });
     const all = JSON.stringify(Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => JSON.stringify(p.Properties.Roles).includes('Monitor')));
     expect(all).not.toMatch(/cloudwatch:PutMetricData|s3:DeleteObject|"s3:\*"|"kms:\*"/);
     // The merge function lists and reads the work area but writes only reports.
