@@ -22,3 +22,16 @@ export async function publishReport(s3: S3Client, config: DriftConfig, report: D
     await putJson(s3, { bucket: config.workBucket, key }, report);
   }
 }
+
+/** Step Functions passes at most 256 KB between states; a report returned into the state stays below this. */
+export const MAX_STATE_REPORT_CHARS = 200_000;
+
+/**
+ * The report as a handler returns it into the state machine: whole when small, else without the
+ * per-feature entries and samples (they are in the metrics, the log and the report object), so a
+ * model with hundreds of features cannot fail the execution with States.DataLimitExceeded.
+ */
+export function reportForState(report: DriftReport): DriftReport & { featuresOmitted?: number } {
+  if (JSON.stringify(report).length <= MAX_STATE_REPORT_CHARS) return report;
+  return { ...report, features: [], malformedSamples: {}, featuresOmitted: report.features.length };
+}

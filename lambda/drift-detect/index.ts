@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { DriftEvent, driftConfig, requireBaseline, requireCapture } from '../drift-core/config';
 import { batches, BatchItem, fitsOneInvocation } from '../drift-core/plan';
-import { publishReport } from '../drift-core/publish';
+import { publishReport, reportForState } from '../drift-core/publish';
 import { driftReport } from '../drift-core/report';
 import { countObjects } from '../drift-core/run';
 import { listObjects, loadBaseline, putJson, S3Location } from '../drift-core/s3';
@@ -49,7 +49,7 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
     const accumulator = await countObjects(s3, baseline, config.captureBucket, objects.map((o) => o.key), window, RAW_LIMIT);
     const report = driftReport(baseline, accumulator.toPartial(), context);
     await publishReport(s3, config, report, resolved.end.getTime());
-    return { mode: 'complete', report };
+    return { mode: 'complete', report: reportForState(report) };
   }
 
   if (!config.workBucket) throw new Error('the window needs a fan-out but WORK_BUCKET is not set');

@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mergePartials, PartialCounts } from '../drift-core/accumulator';
 import { driftConfig } from '../drift-core/config';
 import { partialKey } from '../drift-core/plan';
-import { publishReport } from '../drift-core/publish';
+import { publishReport, reportForState } from '../drift-core/publish';
 import { driftReport } from '../drift-core/report';
 import { eachLimited, getText, listObjects, loadBaseline } from '../drift-core/s3';
 import { DriftReport } from '../drift-core/types';
@@ -48,5 +48,5 @@ export async function handler(event: FanoutResult): Promise<{ mode: 'complete'; 
     thresholds: config.thresholds,
   });
   await publishReport(s3, config, report, Date.parse(event.window.end));
-  return { mode: 'complete', report };
+  return { mode: 'complete', report: reportForState(report) };
 }

@@ -355,3 +355,20 @@ print(json.dumps(out))`], { input: JSON.stringify({ p: problem, y: labels, s: sc
     await expect(quality({ time: TIME })).rejects.toThrow(/PROBLEM_TYPE must be one of BinaryClassification, MulticlassClassification, Regression, got 'Ranking'/);
   });
 });
+
+describe('reports returned into the state machine', () => {
+  test('a report too large for a Step Functions state comes back without its per-feature entries', async () => {
+    // GIVEN a baseline with 800 features
+    const names = Array.from({ length: 800 }, (_, i) => `feature_with_a_long_name_${i}`);
+    const train = [names.join(','), ...Array.from({ length: 200 }, (_, r) => names.map((_, i) => String((r * (i + 1)) % 97)).join(','))];
+    const { baseline } = await buildBaseline(async function* () { yield* train; }, { createdAt: '2026-12-01T00:00:00Z' });
+    objects.set(`${WORK}/${BASELINE_KEY}`, Buffer.from(JSON.stringify(baseline)));
+    put(CAPTURE, `${BASE}2026/12/01/09/wide.jsonl`, Array.from({ length: 60 }, (_, r) => record(names.map((_, i) => String((r * i) % 89)).join(','), '2026-12-01T09:30:00Z')));
+    // WHEN the window is checked
+    const result = await detect({ time: TIME }) as { report: DriftReport & { featuresOmitted?: number } };
+    // THEN the returned report fits a state, and the metrics still cover every feature
+    expect(JSON.stringify(result).length).toBeLessThan(256 * 1024);
+    expect(result.report).toMatchObject({ status: 'ok', rows: 60, features: [], featuresOmitted: 800, dataset: { features: 800 } });
+    expect(emf().filter((d) => d.Feature !== undefined && d.PSI !== undefined)).toHaveLength(800);
+  });
+});
