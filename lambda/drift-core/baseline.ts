@@ -155,7 +155,16 @@ export async function buildBaseline(lines: () => AsyncIterable<string>, options:
     if (line.trim().length === 0) continue;
     const fields = splitCsvLine(line.endsWith('\r') ? line.slice(0, -1) : line);
     if (!header) {
-      header = fields.map((f) => f.trim());
+      // Spreadsheet exports start with a byte order mark; it is not part of the first name.
+      header = fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
+      const unnamed = header.map((name, i) => (name.length === 0 ? i + 1 : 0)).filter((i) => i > 0);
+      const repeated = header.filter((name, i) => header!.indexOf(name) !== i);
+      if (unnamed.length > 0 || repeated.length > 0) {
+        throw new Error(`the CSV header must name every column once (metrics are published per name): ${[
+          ...(unnamed.length ? [`column(s) ${unnamed.join(', ')} have no name`] : []),
+          ...(repeated.length ? [`repeated: ${[...new Set(repeated)].join(', ')}`] : []),
+        ].join('; ')}`);
+      }
       columns = header.map((name) => new ColumnSummary(name, declaredType(name, options), options.reservoirSize ?? 200_000, random));
       continue;
     }

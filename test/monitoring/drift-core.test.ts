@@ -140,6 +140,12 @@ print(json.dumps(out))`], { input: JSON.stringify({ age: columns.map((c) => c[0]
     await expect(baselineOf('a\n1\n', { psiBins: 7 })).rejects.toThrow(/psiBins \(7\) must be an integer of at least 2 that divides fineBins \(100\)/);
   });
 
+  test('fails on a header with unnamed or repeated columns; a byte order mark is not part of the first name', async () => {
+    await expect(baselineOf('a,,b,a,b\n1,2,3,4,5\n')).rejects.toThrow(/must name every column once .*: column\(s\) 2 have no name; repeated: a, b/);
+    const { baseline } = await baselineOf('\uFEFFage,plan\n3,x\n');
+    expect(baseline.features.map((f) => f.name)).toEqual(['age', 'plan']);
+  });
+
   test('fails to read a document that is not a baseline of this version, naming the fix', () => {
     expect(() => parseBaseline('{"format":"cdk-mlops/drift-baseline","schemaVersion":2,"features":[{}]}', 'b.json')).toThrow(/b.json has schemaVersion 2; this detector reads 1: rebuild the baseline/);
     expect(() => parseBaseline('{}', 'b.json')).toThrow(/not a cdk-mlops drift baseline/);
