@@ -38,8 +38,10 @@ export class DriftMonitor extends Construct {
   public readonly driftAlarm: cloudwatch.CompositeAlarm;
   /** The composite alarm "model quality degraded": any critical quality alarm, when quality is monitored. */
   public readonly qualityAlarm?: cloudwatch.CompositeAlarm;
-  /** Every metric alarm of the monitor (warning and critical). */
+  /** Every metric alarm of the monitor (warning and critical, and the failed-run alarm). */
   public readonly alarms: cloudwatch.IAlarm[];
+  /** Goes off when a detector run fails (and notifies the topic): failed runs publish no drift metrics. */
+  public readonly detectorFailedAlarm: cloudwatch.IAlarm;
   /** The topic the composite alarms notify. */
   public readonly notificationTopic: sns.ITopic;
   /** The key that encrypts the monitor's logs, topic and cooldown table. */
@@ -157,7 +159,11 @@ export class DriftMonitor extends Construct {
     this.driftAlarm = anyOfAlarm(this, 'DriftAlarm', settings, 'model-drifted',
       [...featureSets.flatMap((s) => s.critical), ...maxPsi.critical, share, ...prediction.critical],
       `Model behind endpoint ${this.endpointName} (${this.variantName}) drifted from its training data`);
-    const all: cloudwatch.IAlarm[] = [...featureSets.flatMap((s) => s.all), ...maxPsi.all, share, ...prediction.all];
+    // A run that fails publishes nothing, which the drift alarms ignore: say so instead.
+    this.detectorFailedAlarm = metricAlarm(alarms, 'DetectorFailed', { ...settings, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING },
+      'detector-failed', this.stateMachine.metricFailed({ period: this.period, statistic: 'Sum' }), 1, false,
+      `A drift or model-quality run of monitor ${this.monitorName} failed; see the executions of state machine ${this.monitorName}-drift`, true);
+    const all: cloudwatch.IAlarm[] = [...featureSets.flatMap((s) => s.all), ...maxPsi.all, share, ...prediction.all, this.detectorFailedAlarm];
 
     if (props.quality) {
       const qualityPeriod = (props.quality.schedule && rateOf(props.quality.schedule)) ?? this.period;

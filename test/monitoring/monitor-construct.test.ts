@@ -209,7 +209,7 @@ describe('alarms', () => {
   test('dataset alarms by severity: the largest PSI (0.1 / 0.25), the drifted share (0.5) and prediction PSI, each 2 of 3 hourly runs, missing data ignored', () => {
     const { stack } = monitorStack();
     const template = templateOf(stack);
-    expect(alarmNames(template)).toEqual(['churn-dataset-drift', 'churn-max-psi-critical', 'churn-max-psi-warning', 'churn-prediction-psi-critical', 'churn-prediction-psi-warning']);
+    expect(alarmNames(template)).toEqual(['churn-dataset-drift', 'churn-detector-failed', 'churn-max-psi-critical', 'churn-max-psi-warning', 'churn-prediction-psi-critical', 'churn-prediction-psi-warning']);
     const dims = [{ Name: 'Endpoint', Value: 'churn' }, { Name: 'Variant', Value: 'AllTraffic' }];
     const common = { Namespace: 'CdkMlops/Drift', Dimensions: dims, Period: 3600, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'ignore',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold', Statistic: 'Maximum' };
@@ -217,7 +217,17 @@ describe('alarms', () => {
     expect(alarmNamed(template, 'churn-max-psi-critical')).toMatchObject({ ...common, MetricName: 'MaxPSI', Threshold: 0.25 });
     expect(alarmNamed(template, 'churn-dataset-drift')).toMatchObject({ ...common, MetricName: 'DriftedFeatureShare', Threshold: 0.5 });
     expect(alarmNamed(template, 'churn-prediction-psi-critical')).toMatchObject({ ...common, MetricName: 'PredictionPSI', Threshold: 0.25 });
-    for (const name of alarmNames(template)) expect(alarmNamed(template, name).AlarmActions).toBeUndefined();
+    for (const name of alarmNames(template).filter((n) => n !== 'churn-detector-failed')) expect(alarmNamed(template, name).AlarmActions).toBeUndefined();
+  });
+
+  test('a failed detector run, which publishes no metrics, notifies the topic', () => {
+    const { stack, monitor } = monitorStack();
+    expect(alarmNamed(templateOf(stack), 'churn-detector-failed')).toMatchObject({
+      Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: stack.resolve(monitor.stateMachine.stateMachineArn) }],
+      Statistic: 'Sum', Period: 3600, Threshold: 1, EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [stack.resolve(monitor.notificationTopic.topicArn)],
+    });
+    expect(monitor.alarms).toContain(monitor.detectorFailedAlarm);
   });
 
   test('the composite "model drifted" alarm combines the critical alarms and notifies the topic on ALARM and OK', () => {
