@@ -132,14 +132,15 @@ describe('TrainingPipeline state machine (evaluation-report gate)', () => {
     expect(training.InputDataConfig.map((c: any) => [c.ChannelName, c.DataSource.S3DataSource.S3Uri])).toEqual([
       ['train', expect.stringMatching(/^s3:\/\/lakecuratedbucket[^/]*\/churn\/runs\/run-2026-11-27\/train\/$/)],
       ['validation', expect.stringMatching(/\/churn\/runs\/run-2026-11-27\/validation\/$/)],
-      ['code', expect.stringMatching(/^s3:\/\/cdk-hnb659fds-assets-123456789012-us-east-1\/[0-9a-f]{64}\.py$/)],
+      ['code', expect.stringMatching(/^s3:\/\/cdk-hnb659fds-assets-123456789012-us-east-1\/[0-9a-f]{64}\.gz$/)],
     ]);
-    // Script mode runs the program from the code channel: the toolkit would take an S3 submit directory only as a tar.gz.
+    // Script mode: the program under its own name, in the tar.gz that the code channel delivers.
     expect(training.HyperParameters).toMatchObject({
-      sagemaker_program: expect.stringMatching(/^[0-9a-f]{64}\.py$/),
-      sagemaker_submit_directory: '/opt/ml/input/data/code',
+      sagemaker_program: 'train.py',
+      sagemaker_submit_directory: expect.stringMatching(/^\/opt\/ml\/input\/data\/code\/[0-9a-f]{64}\.gz$/),
     });
-    expect(training.InputDataConfig[2].DataSource.S3DataSource.S3Uri.endsWith(training.HyperParameters.sagemaker_program)).toBe(true);
+    const archive = training.InputDataConfig[2].DataSource.S3DataSource.S3Uri.split('/').pop();
+    expect(training.HyperParameters.sagemaker_submit_directory).toBe(`/opt/ml/input/data/code/${archive}`);
     expect(training.OutputDataConfig.S3OutputPath).toMatch(/^s3:\/\/lakeartifactsbucket[^/]*\/churn\/runs\/run-2026-11-27\/model\/$/);
     const preprocessing = callsTo(result, 'Preprocess')[0].input;
     expect(preprocessing.ProcessingInputs[0].S3Input.S3Uri).toMatch(/^s3:\/\/lakerawbucket[^/]*\/training-data\/$/);

@@ -8,7 +8,7 @@ import { templateOf, testStack } from '../helpers/app';
 import { nagFindings } from '../helpers/nag';
 import { AUC_METRIC, fullPipelineProps, pipelineDefinition, pipelineStack, SCRIPTS } from '../helpers/pipeline';
 import {
-  DataLake, GateComparison, MetricSource, MlInstanceType, ModelApprovalStatus, ModelRegistry, SageMakerImage,
+  DataLake, GateComparison, MetricSource, MlInstanceType, ModelApprovalStatus, ModelRegistry, S3DataDistribution, SageMakerImage,
   TrainingPipeline, TrainingPipelineProps,
 } from '../../lib';
 
@@ -51,7 +51,7 @@ describe('TrainingPipeline resources', () => {
     // Under /aws/vendedlogs/ (no entry in the account's CloudWatch Logs resource policy), ended with the stack
     // instance's id, so a group kept after a destroy does not block the next deploy.
     expect(logGroup.Properties.LogGroupName).toEqual({ 'Fn::Join': ['', ['/aws/vendedlogs/states/churn-', {
-      'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }],
+      'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }],
     }]] });
     for (const [id, resource] of Object.entries(template.toJSON().Resources) as Array<[string, any]>) {
       if (resource.DeletionPolicy === 'Retain') throw new Error(`${id} (${resource.Type}) is retained after a failed create too`);
@@ -122,7 +122,7 @@ describe('TrainingPipeline resources', () => {
 
   test('scripts are uploaded as assets and each job role may read only its own script', () => {
     const text = JSON.stringify(statementsOf(stack, 'PipelineTrainingRole'));
-    expect(text).toMatch(/cdk-hnb659fds-assets-123456789012-us-east-1\/[0-9a-f]{64}\.py/);
+    expect(text).toMatch(/cdk-hnb659fds-assets-123456789012-us-east-1\/[0-9a-f]{64}\.gz/);
     expect(text).not.toContain('cdk-hnb659fds-assets-123456789012-us-east-1/*');
   });
 
@@ -244,7 +244,7 @@ describe('TrainingPipeline options', () => {
     expect(choices[2]).toEqual({ Variable: '$.gate.values[0]', [operator]: 0.5, Next: 'GatePassed' });
   });
 
-  test('multi-instance GPU training shards the training channel and encrypts traffic between instances', () => {
+  test('multi-instance GPU training gives every instance all the data unless sharded, and encrypts traffic between instances', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, {
       training: { image: SageMakerImage.pytorchTraining('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'), instanceType: MlInstanceType.ML_P4D_24XLARGE, instanceCount: 4, script: path.join(SCRIPTS, 'train.py') },
     }));
@@ -252,20 +252,45 @@ describe('TrainingPipeline options', () => {
     expect(train.ResourceConfig).toMatchObject({ InstanceCount: 4, InstanceType: 'ml.p4d.24xlarge' });
     expect(train.EnableInterContainerTrafficEncryption).toBe(true);
     expect(train.InputDataConfig.map((c: any) => [c.ChannelName, c.DataSource.S3DataSource.S3DataDistributionType])).toEqual([
-      ['train', 'ShardedByS3Key'], ['validation', 'FullyReplicated'], ['code', 'FullyReplicated'],
+      ['train', 'FullyReplicated'], ['validation', 'FullyReplicated'], ['code', 'FullyReplicated'],
     ]);
     expect(train.AlgorithmSpecification.TrainingImage).toBe('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker');
+  });
+
+  test('sharding the training channel is the user\'s choice', () => {
+    const { stack } = pipelineStack((lake) => minimalProps(lake, {
+      training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_M5_XLARGE, instanceCount: 2, distribution: S3DataDistribution.SHARDED_BY_S3_KEY },
+    }));
+    const train = pipelineDefinition(templateOf(stack)).States.Train.Parameters;
+    expect(train.InputDataConfig[0].DataSource.S3DataSource.S3DataDistributionType).toBe('ShardedByS3Key');
+  });
+
+  test('every job writes its outputs with the lake\'s key, not aws/s3', () => {
+    const { stack } = pipelineStack((lake) => fullPipelineProps(lake));
+    const states = pipelineDefinition(templateOf(stack)).States;
+    const lakeKey = expect.stringMatching(/^arn:aws:kms:us-east-1:123456789012:key\/LakeKey/);
+    expect(states.Train.Parameters.OutputDataConfig.KmsKeyId).toEqual(lakeKey);
+    expect(states.Preprocess.Parameters.ProcessingOutputConfig.KmsKeyId).toEqual(lakeKey);
+    expect(states.Evaluate.Parameters.ProcessingOutputConfig.KmsKeyId).toEqual(lakeKey);
   });
 
   test('jobs run in a VPC with a security group, and the manifest function too', () => {
     const stack = testStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     const lake = new DataLake(stack, 'Lake');
-    new TrainingPipeline(stack, 'Pipeline', minimalProps(lake, { vpc }));
+    new TrainingPipeline(stack, 'Pipeline', fullPipelineProps(lake, { vpc }));
     const template = templateOf(stack);
-    const train = pipelineDefinition(template).States.Train.Parameters;
+    const states = pipelineDefinition(template).States;
+    const train = states.Train.Parameters;
     expect(train.VpcConfig.Subnets).toHaveLength(2);
     expect(train.VpcConfig.SecurityGroupIds).toHaveLength(1);
+    // Preprocessing and evaluation read the lake too: they run in the VPC as well.
+    for (const step of ['Preprocess', 'Evaluate']) {
+      expect(states[step].Parameters.NetworkConfig.VpcConfig.Subnets).toEqual(train.VpcConfig.Subnets);
+      expect(states[step].Parameters.NetworkConfig.VpcConfig.SecurityGroupIds).toHaveLength(1);
+    }
+    // Each group admits its own members (distributed jobs, inter-container traffic encryption).
+    expect(Object.keys(template.findResources('AWS::EC2::SecurityGroupIngress'))).toHaveLength(3);
     template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }) });
   });
 
@@ -315,9 +340,9 @@ describe('TrainingPipeline rejects bad input at synth', () => {
     ['fails on a report metric name that is not a plain key', (lake) => fullPipelineProps(lake, { gate: { metricName: 'test:auc', threshold: 0.5 } }),
       /'gate.metricName' \('test:auc'\) must be a plain key of the evaluation report/],
     ['fails on a threshold that is not a finite number', (lake) => minimalProps(lake, { gate: { metricName: 'validation:auc', threshold: NaN } }), /'gate.threshold' \(NaN\) must be a finite number/],
-    ['fails on network isolation with a downloaded script', (lake) => minimalProps(lake, {
-      training: { image: SageMakerImage.sklearn(), instanceType: MlInstanceType.ML_M5_XLARGE, script, enableNetworkIsolation: true },
-    }), /'training.enableNetworkIsolation' \(true\) cannot be used with 'training.script'/],
+    ['fails on a source directory without a script', (lake) => minimalProps(lake, {
+      training: { image: SageMakerImage.sklearn(), instanceType: MlInstanceType.ML_M5_XLARGE, sourceDirectory: SCRIPTS },
+    }), /'training.sourceDirectory' \('.*'\) needs 'training.script'/],
     ['fails on spot training that may not wait longer than it runs', (lake) => minimalProps(lake, {
       training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE, useSpotInstances: true, maxRuntime: Duration.hours(2), maxWaitTime: Duration.hours(1) },
     }), /'maxWaitTime' \(1 hour\) must be longer than 'maxRuntime' \(2 hours\) for spot training/],

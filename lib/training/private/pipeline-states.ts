@@ -9,6 +9,7 @@ import { ResolvedGate, compare } from './pipeline-gate';
 import { addRetries } from './retry-policies';
 import { processingMaxRuntime, processingTaskTimeout, trainingMaxRuntime, trainingTaskTimeout } from './run-budget';
 import { RunManifestFunction } from './run-manifest-function';
+import { trainingScriptMode } from './sagemaker-job';
 import { CONDITION_FAILED, RunSlots } from './run-slots';
 import { MetricSource } from '../metric-gate';
 import { ProcessingStepOptions } from '../step-options';
@@ -18,6 +19,7 @@ import { SageMakerTrainingTask } from '../tasks/training-job';
 import type { TrainingPipelineProps } from '../training-pipeline-props';
 import { MlInstanceType } from '../../core/instance-type';
 import { SageMakerImage } from '../../core/sagemaker-image';
+import { PropsValidator } from '../../core/private/errors';
 import { IDataLake } from '../../lake/data-lake';
 import { IModelRegistry, ModelApprovalStatus } from '../../registry/model-registry';
 import { RegisterModelPackageTask } from '../../registry/register-model-package';
@@ -81,6 +83,7 @@ export class PipelineStates {
           outputName: name, s3Uri: sfn.JsonPath.stringAt(`$.plan.${name}Uri`), localPath: `/opt/ml/processing/output/${name}`,
         })),
         resultPath: '$.preprocessing',
+        network: props,
       }), 'Preprocess', manifest));
     }
     steps.push(this.withFailureHandling(this.trainingStep(props), 'Train', manifest));
@@ -93,6 +96,7 @@ export class PipelineStates {
         ],
         outputs: [{ outputName: 'evaluation', s3Uri: sfn.JsonPath.stringAt('$.plan.evaluationUri'), localPath: '/opt/ml/processing/evaluation' }],
         resultPath: '$.evaluation',
+        network: props,
       }), 'Evaluate', manifest));
       const read = new tasks.CallAwsService(this.scope, 'ReadEvaluationReport', {
         comment: 'Reads evaluation.json so the gate and the run manifest can use it',
@@ -220,6 +224,7 @@ export class PipelineStates {
     inputs: Array<{ inputName: string; s3Uri: string; localPath: string }>;
     outputs: Array<{ outputName: string; s3Uri: string; localPath: string }>;
     resultPath: string;
+    network: Pick<TrainingPipelineProps, 'vpc' | 'vpcSubnets'>;
   }): SageMakerProcessingTask {
     const code = this.scriptAsset(`${id}Script`, options.script, role);
     const task = new SageMakerProcessingTask(this.scope, id, {
@@ -236,6 +241,11 @@ export class PipelineStates {
       containerArguments: options.arguments,
       processingInputs: [...io.inputs, { inputName: 'code', s3Uri: code.s3ObjectUrl, localPath: '/opt/ml/processing/input/code' }],
       processingOutputs: io.outputs,
+      // Without KmsKeyId SageMaker writes with the account's aws/s3 key, not the lake's.
+      outputEncryptionKey: this.ctx.lake.encryptionKey,
+      vpc: io.network.vpc,
+      vpcSubnets: io.network.vpcSubnets,
+      securityGroups: options.securityGroups,
       resultPath: io.resultPath,
       taskTimeout: sfn.Timeout.duration(processingTaskTimeout(options)),
     });
@@ -247,18 +257,11 @@ export class PipelineStates {
     const options = props.training;
     const spot = options.useSpotInstances ?? false;
     const checkpoints = options.checkpoints ?? spot;
-    const count = options.instanceCount ?? 1;
-    const hyperparameters = { ...options.hyperparameters };
-    const codeChannels = [];
-    if (options.script) {
-      // Script mode: the toolkit takes an S3 submit directory only as a tar.gz, but copies a local
-      // one, so the script arrives as its own channel and the program runs from there.
-      const code = this.scriptAsset('TrainingScript', options.script, this.ctx.trainingRole);
-      hyperparameters.sagemaker_program = objectName(code);
-      hyperparameters.sagemaker_submit_directory = '/opt/ml/input/data/code';
-      codeChannels.push({ channelName: 'code', s3Uri: code.s3ObjectUrl, distribution: S3DataDistribution.FULLY_REPLICATED });
-    }
-    const distribution = options.distribution ?? (count > 1 ? S3DataDistribution.SHARDED_BY_S3_KEY : S3DataDistribution.FULLY_REPLICATED);
+    const v = new PropsValidator(this.scope, 'TrainingPipelineInvalidProps');
+    const scriptMode = trainingScriptMode(v, options);
+    v.throwIfInvalid();
+    // Every instance gets all the data unless the user shards: one training file would starve all but one.
+    const distribution = options.distribution ?? S3DataDistribution.FULLY_REPLICATED;
     const channel = (name: string) => ({
       channelName: name,
       s3Uri: sfn.JsonPath.stringAt(`$.plan.${name}Uri`),
@@ -278,14 +281,17 @@ export class PipelineStates {
       useSpotInstances: spot,
       maxWaitTime: options.maxWaitTime,
       checkpointS3Uri: checkpoints ? sfn.JsonPath.stringAt('$.plan.checkpointUri') : undefined,
-      hyperparameters,
+      hyperparameters: options.hyperparameters,
+      scriptMode,
       environment: options.environment,
       metricDefinitions: options.metricDefinitions,
-      channels: [channel('train'), channel('validation'), ...codeChannels],
+      channels: [channel('train'), channel('validation')],
       outputS3Uri: sfn.JsonPath.stringAt('$.plan.modelUri'),
+      outputEncryptionKey: this.ctx.lake.encryptionKey,
       enableNetworkIsolation: options.enableNetworkIsolation,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
+      securityGroups: options.securityGroups,
       resultPath: '$.training',
       taskTimeout: sfn.Timeout.duration(trainingTaskTimeout(options)),
     });

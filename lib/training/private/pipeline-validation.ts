@@ -36,8 +36,6 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     `'triggerKeySuffix' ('${props.triggerKeySuffix}') has no effect with 'triggerOnNewData: false'; remove one of them`);
   v.check(props.training.image.reportsOwnMetrics && props.training.script === undefined && (props.training.metricDefinitions?.length ?? 0) > 0,
     `'training.metricDefinitions' cannot be given for a SageMaker built-in algorithm, which reports its own metrics (e.g. 'validation:auc'); remove them, or use the image in script mode with 'training.script'`);
-  v.check(props.training.script !== undefined && props.training.enableNetworkIsolation === true,
-    `'training.enableNetworkIsolation' (true) cannot be used with 'training.script': the container downloads the script from S3; bake the script into the image instead`);
   const deployment = props.deployment;
   if (deployment) {
     v.check(deployment.mode === PromotionMode.ALWAYS && props.approvalStatus !== undefined && props.approvalStatus !== ModelApprovalStatus.APPROVED,
