@@ -69,7 +69,7 @@ describe('the training pipeline deployed to moto', () => {
   test('deploys; the log groups are named under /aws/vendedlogs/ with this stack instance\'s id', async () => {
     expect(deployed.status).toBe('CREATE_COMPLETE');
     const stackId: string = (await motoCall(moto!, 'cloudformation', 'DescribeStacks', { StackName: STACK })).Stacks[0].StackId;
-    const instance = stackId.split('/')[2].split('-')[4];
+    const instance = stackId.split('/')[2].split('-')[0];
     const groups = deployed.resources.filter((r) => r.ResourceType === 'AWS::Logs::LogGroup').map((r) => r.PhysicalResourceId).sort();
     expect(groups).toEqual(expect.arrayContaining([`/aws/vendedlogs/states/mototrain-${instance}`, `/aws/vendedlogs/states/mototrain-cleanup-${instance}`]));
     expect(definition.States.ClaimRun.Parameters.TableName).toBe(tableName);

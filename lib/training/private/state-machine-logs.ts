@@ -15,8 +15,9 @@ export function stateMachineLogGroup(scope: Construct, id: string, props: {
   readonly encryptionKey: kms.IKey;
   readonly retention: logs.RetentionDays;
 }): logs.LogGroup {
-  // arn:...:stack/<name>/<uuid>: the uuid's last group is new with every stack created.
-  const stackInstance = Fn.select(4, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+  // arn:...:stack/<name>/<uuid>: the uuid's first group is its time-based part, new with every stack
+  // created (the last group of a version-1 UUID is a node id that two stacks may share).
+  const stackInstance = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
   return new logs.LogGroup(scope, id, {
     logGroupName: Fn.join('', [`/aws/vendedlogs/states/${props.name}-`, stackInstance]),
     encryptionKey: props.encryptionKey,
