@@ -43,6 +43,10 @@ test('the bundled CLI is an executable node script', () => {
   expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   expect(statSync(CLI).mode & 0o111).toBe(0o111);
   expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).bin).toEqual({ mlops: 'assets/cli/mlops.js' });
+  // It runs where the package is installed without its dev dependencies: Node's own modules only.
+  const required = [...readFileSync(CLI, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  expect(required.length).toBeGreaterThan(0);
+  expect(required.filter((m) => !m.startsWith('node:'))).toEqual([]);
 });
 
 test('drift baseline writes a versioned baseline without the label column', () => {
