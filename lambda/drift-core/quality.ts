@@ -135,3 +135,25 @@ export function regressionMetrics(labels: ArrayLike<number>, predicted: ArrayLik
   }
   return { rmse: Math.sqrt(se / labels.length), mae: ae / labels.length };
 }
+
+/**
+ * The join key of a capture line read with indexOf, without parsing it: the inferenceId, else the
+ * eventId. Those keys appear unescaped only in eventMetadata (inside payload strings their quotes
+ * are escaped), so the first match is the record's. Undefined when absent or escaped: parse then.
+ */
+export function quickJoinKey(line: string): string | undefined {
+  for (const name of ['inferenceId', 'eventId']) {
+    const compact = line.indexOf(`"${name}":"`);
+    if (compact < 0) {
+      // Present in another spelling (spaces, a non-string value): leave it to the parser.
+      if (line.includes(`"${name}"`)) return undefined;
+      continue;
+    }
+    const start = compact + name.length + 4;
+    const end = line.indexOf('"', start);
+    if (end < 0) return undefined;
+    const value = line.slice(start, end);
+    return value.includes('\\') ? undefined : value;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { CaptureRecord } from '../drift-core/capture';
 import { ConfigError, DriftEvent, numberFrom, required } from '../drift-core/config';
 import { emfDocument, EmfMetric, QUALITY_NAMESPACE, writeEmf } from '../drift-core/emf';
 import {
-  binaryLabel, binaryMetrics, classOf, firstPrediction, multiclassMetrics, parseLabel, PROBLEM_TYPES, ProblemType, regressionMetrics,
+  binaryLabel, binaryMetrics, classOf, firstPrediction, multiclassMetrics, parseLabel, PROBLEM_TYPES, ProblemType, quickJoinKey, regressionMetrics,
 } from '../drift-core/quality';
 import { eachLimited, forEachObjectLine, listObjects } from '../drift-core/s3';
 import { toNumber } from '../drift-core/values';
@@ -82,6 +82,9 @@ export async function handler(event: DriftEvent = {}): Promise<QualityReport> {
     const source = `s3://${captureBucket}/${o.key}`;
     await forEachObjectLine(s3, captureBucket, o.key, (line, n) => {
       if (line.trim().length === 0) return;
+      // Most captured records have no label yet: skip them without parsing.
+      const quick = quickJoinKey(line);
+      if (quick !== undefined && !labels.has(quick)) return;
       let record: CaptureRecord;
       try {
         record = JSON.parse(line);

@@ -9,6 +9,8 @@ import { buildBaseline, parseBaseline } from '../../lambda/drift-core/baseline';
 import { driftReport } from '../../lambda/drift-core/report';
 import { Baseline, CategoricalBaseline, NumericBaseline } from '../../lambda/drift-core/types';
 import { parseDecimal } from '../../lambda/drift-core/values';
+import { joinKey } from '../../lambda/drift-core/capture';
+import { quickJoinKey } from '../../lambda/drift-core/quality';
 
 async function* fromLines(lines: string[]): AsyncGenerator<string> {
   for (const line of lines) yield line;
@@ -310,4 +312,19 @@ describe('fast paths', () => {
     expect(partial.malformed).toMatchObject({ columnCount: 1, nonNumeric: 1, unknownCategory: 0 });
     expect((partial.features[0] as any).counts).toEqual([1, 1, 1, 0]);
   });
+});
+
+test('the quick join key of a capture line is the parsed one, or undefined (then the line is parsed)', () => {
+  const lines = [
+    capture({ data: '1,2' }, undefined, '2026-12-01T10:00:00Z', 'ev-1'),
+    JSON.stringify({ captureData: { endpointInput: { data: '{"eventId":"fake"}', encoding: 'JSON' } }, eventMetadata: { eventId: 'ev-2', inferenceId: 'inf-2' } }),
+    JSON.stringify({ eventMetadata: { inferenceId: 'inf-3', eventId: 'ev-3' } }),
+    '{"eventMetadata": {"inferenceId": "inf-4", "eventId":"ev-4"}}',
+    JSON.stringify({ eventMetadata: { eventId: 'with "quote"' } }),
+    JSON.stringify({ captureData: {} }),
+  ];
+  const quick = lines.map(quickJoinKey);
+  expect(quick).toEqual(['ev-1', 'inf-2', 'inf-3', undefined, undefined, undefined]);
+  const known = lines.filter((_, i) => quick[i] !== undefined);
+  expect(known.map((l) => joinKey(JSON.parse(l)))).toEqual(quick.filter((k) => k !== undefined));
 });
