@@ -1,0 +1,78 @@
+/**
+ * `npm test` wall time, and each test file's own time from jest's --json report (the time its
+ * worker spent on it; two workers run files side by side, so the files' times sum to about twice
+ * the wall time); and `npm run build`, run in a copy of the repository's tracked files in the temp
+ * dir (it rewrites API.md and .jsii), with node_modules linked.
+ *
+ *   npm run bench:tests                                  # the whole suite, once
+ *   BENCH_TEST_FILES="test/a.test.ts test/b.test.ts" npm run bench:tests
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { machine, ms, ROOT, table, writeResult } from './lib/measure';
+
+/** Files over this many seconds miss the issue's target. */
+const FILE_TARGET_S = 20;
+
+interface FileResult { readonly name: string; readonly runtimeMs: number; readonly status: string; readonly tests: number }
+
+function runJest(files: string[]): { wallMs: number; files: FileResult[]; passed: number; failed: number } {
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-jest-')), 'report.json');
+  const start = process.hrtime.bigint();
+  const result = spawnSync('npx', ['jest', '--json', `--outputFile=${report}`, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (!fs.existsSync(report)) throw new Error(`jest wrote no report (${result.status}):\n${result.stderr.slice(-4000)}`);
+  const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+  fs.rmSync(path.dirname(report), { recursive: true, force: true });
+  return {
+    wallMs,
+    passed: json.numPassedTests,
+    failed: json.numFailedTests,
+    files: json.testResults.map((r: { name: string; status: string; startTime: number; endTime: number; assertionResults: unknown[] }) => ({
+      name: path.relative(ROOT, r.name), runtimeMs: r.endTime - r.startTime, status: r.status, tests: r.assertionResults.length,
+    })).sort((a: FileResult, b: FileResult) => b.runtimeMs - a.runtimeMs),
+  };
+}
+
+function timeBuild(): number {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-build-'));
+  try {
+    const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const file of tracked) {
+      if (!fs.existsSync(path.join(ROOT, file))) continue;
+      fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, file), path.join(copy, file));
+    }
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const start = process.hrtime.bigint();
+    const result = spawnSync('npm', ['run', 'build'], { cwd: copy, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0) throw new Error(`npm run build failed in the copy:\n${`${result.stdout}\n${result.stderr}`.slice(-4000)}`);
+    return wallMs;
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+export function benchTests(): void {
+  const files = (process.env.BENCH_TEST_FILES ?? '').split(/\s+/).filter(Boolean);
+  const buildMs = process.env.BENCH_SKIP_BUILD === '1' ? undefined : timeBuild();
+  const run = runJest(files);
+  const slow = run.files.filter((f) => f.runtimeMs > FILE_TARGET_S * 1000);
+  const rows = run.files.map((f) => [f.name, f.tests, f.status, ms(f.runtimeMs), f.runtimeMs > FILE_TARGET_S * 1000 ? `over ${FILE_TARGET_S} s` : '']);
+  writeResult('tests', `## Tests and build
+
+\`npm run bench:tests\`: \`npx jest${files.length ? ` ${files.join(' ')}` : ''}\` (jest.config.js: ${os.cpus().length} CPUs, two workers), one run, ${machine()}.
+
+- jest wall time: **${ms(run.wallMs)}** (${run.passed} passed, ${run.failed} failed, ${run.files.length} files)
+- files over ${FILE_TARGET_S} s: ${slow.length ? slow.map((f) => `${f.name} (${ms(f.runtimeMs)})`).join(', ') : 'none'}
+${buildMs === undefined ? '' : `- \`npm run build\` (bundle, jsii, rosetta, docgen) in a copy of the working tree: **${ms(buildMs)}**\n`}
+Each file's time is from its start to its end in its worker, so it includes waiting for the CPU that the other worker (and anything else on the machine) holds.
+
+${table(['test file', 'tests', 'status', 'time', ''], rows)}
+`);
+}
+
+if (require.main === module) benchTests();
