@@ -80,10 +80,10 @@ function motoHandlers(calls: Calls): TaskHandlers {
   };
 }
 
-async function promote(input: object, handlers: (calls: Calls) => TaskHandlers = motoHandlers): Promise<RunResult & { calls: Calls }> {
+async function promote(input: object, handlers: (calls: Calls) => TaskHandlers = motoHandlers): Promise<RunResult & { moto: Calls }> {
   const calls: Calls = { updates: [], published: [], actions: [] };
   const result = await runStateMachine(definition, input, handlers(calls), { stateMachineName: 'promotion', timeoutMs: 120_000 });
-  return { ...result, calls };
+  return { ...result, moto: calls };
 }
 
 async function servedValue(): Promise<string> {
@@ -117,10 +117,10 @@ describe('ModelPromotion against a serving stack deployed to moto', () => {
 
   test('the first promotion updates the stack, which creates the endpoint; the check finds it on the template\'s configuration: DEPLOYED', async () => {
     const result = await promote({ modelPackageArn: V1 });
-    expect({ status: result.status, published: result.calls.published, error: result.error }).toEqual({ status: 'SUCCEEDED', published: [], error: undefined });
+    expect({ status: result.status, published: result.moto.published, error: result.error }).toEqual({ status: 'SUCCEEDED', published: [], error: undefined });
     expect(result.output.deployment.outcome).toBe('DEPLOYED');
     expect(await servedValue()).toBe(V1);
-    expect(result.calls.updates[0].Parameters).toEqual(expect.arrayContaining([{ ParameterKey: 'BootstrapVersion', UsePreviousValue: true }]));
+    expect(result.moto.updates[0].Parameters).toEqual(expect.arrayContaining([{ ParameterKey: 'BootstrapVersion', UsePreviousValue: true }]));
     const endpointArn = await physicalId('AWS::SageMaker::Endpoint');
     expect(endpointArn).toBeDefined();
     const live = await motoCall(moto!, 'sagemaker', 'DescribeEndpoint', { EndpointName: endpointArn!.split('/').pop() });
@@ -133,13 +133,13 @@ describe('ModelPromotion against a serving stack deployed to moto', () => {
     const result = await promote({ modelPackageArn: V1 });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output.deployment.outcome).toBe('UNCHANGED');
-    expect(result.calls.updates).toEqual([]);
-    expect(result.calls.actions).toContain('DescribeEndpoint');
+    expect(result.moto.updates).toEqual([]);
+    expect(result.moto.actions).toContain('DescribeEndpoint');
   }, TIMEOUT);
 
   test('a newer version is promoted: DEPLOYED', async () => {
     const result = await promote({ modelPackageArn: V2 });
-    expect({ status: result.status, published: result.calls.published }).toEqual({ status: 'SUCCEEDED', published: [] });
+    expect({ status: result.status, published: result.moto.published }).toEqual({ status: 'SUCCEEDED', published: [] });
     expect(result.output.deployment.outcome).toBe('DEPLOYED');
     expect(await servedValue()).toBe(V2);
   }, TIMEOUT);
@@ -147,9 +147,9 @@ describe('ModelPromotion against a serving stack deployed to moto', () => {
   test('an older version is not promoted by an event, only by an explicit rollback request', async () => {
     const stale = await promote({ modelPackageArn: V1 });
     expect(stale.output.deployment.outcome).toBe('NOT_NEWER');
-    expect(stale.calls.updates).toEqual([]);
+    expect(stale.moto.updates).toEqual([]);
     const rollback = await promote({ modelPackageArn: V1, rollback: true });
-    expect({ status: rollback.status, published: rollback.calls.published }).toEqual({ status: 'SUCCEEDED', published: [] });
+    expect({ status: rollback.status, published: rollback.moto.published }).toEqual({ status: 'SUCCEEDED', published: [] });
     expect(rollback.output.deployment.outcome).toBe('DEPLOYED');
     expect(await servedValue()).toBe(V1);
   }, TIMEOUT);
@@ -178,7 +178,7 @@ describe('ModelPromotion against a serving stack deployed to moto', () => {
       return handlers;
     });
     expect(result.status).toBe('FAILED');
-    expect(result.calls.published).toEqual([expect.objectContaining({ 'model-package': V3, 'error': 'SageMakerRolledBack' })]);
+    expect(result.moto.published).toEqual([expect.objectContaining({ 'model-package': V3, 'error': 'SageMakerRolledBack' })]);
     const stacks = await motoCall(moto!, 'cloudformation', 'DescribeStacks', { StackName: STACK });
     expect(stacks.Stacks[0].StackStatus).toBe('UPDATE_COMPLETE');
   }, TIMEOUT);
