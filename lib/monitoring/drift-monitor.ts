@@ -84,16 +84,19 @@ export class DriftMonitor extends Construct {
     this.qualityMetrics = props.quality?.alarms ?? [];
     const evaluationPeriods = props.evaluationPeriods ?? 3;
     const datapointsToAlarm = props.datapointsToAlarm ?? Math.min(2, evaluationPeriods);
+    const lag = props.lag ?? Duration.minutes(10);
+    const minRows = props.minRows ?? 100;
+    const maxConcurrency = props.maxConcurrency ?? 10;
     validateMonitorProps(this, props, {
       monitorName: this.monitorName,
       window,
-      lag: props.lag ?? Duration.minutes(10),
+      lag,
       schedule,
       period: this.period,
       evaluationPeriods,
       datapointsToAlarm,
-      minRows: props.minRows ?? 100,
-      maxConcurrency: props.maxConcurrency ?? 10,
+      minRows,
+      maxConcurrency,
       datasetDriftShare: this.datasetDriftShare,
       hasCaptureLocation: capture !== undefined,
       thresholds: [
@@ -123,12 +126,12 @@ export class DriftMonitor extends Construct {
       work: props.workLocation ?? InferenceDataLocation.fromBucket(capture!.bucket, `drift-work/${this.monitorName}/`, capture!.encryptionKey),
       writeReports: props.writeReports ?? true,
       window,
-      lag: props.lag ?? Duration.minutes(10),
+      lag,
       schedule,
-      minRows: props.minRows ?? 100,
+      minRows,
       featureDriftPsi: this.maxFeatureDrift.critical!,
       datasetDriftShare: this.datasetDriftShare,
-      maxConcurrency: props.maxConcurrency ?? 10,
+      maxConcurrency,
       quality: props.quality,
       encryptionKey: key,
       logRetention,

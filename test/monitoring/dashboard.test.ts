@@ -18,6 +18,9 @@ import { ModelEndpointProps } from '../../lib/serving/model-endpoint-props';
 import { ModelSource } from '../../lib/serving/model-source';
 import { TrainingPipeline } from '../../lib/training/training-pipeline';
 
+/** Every cdk-nag pack and CDK's CloudFormation validator on a whole stack: slow on a shared machine. */
+const NAG_TIMEOUT = 180_000;
+
 interface Widget {
   readonly type: string;
   readonly width: number;
@@ -182,5 +185,5 @@ describe('a model\'s whole loop', () => {
     const lint = spawnSync('cfn-lint', ['--format', 'parseable', path.join(outdir, 'TestStack.template.json')], { encoding: 'utf8' });
     if (lint.error) throw lint.error;
     expect({ status: lint.status, findings: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, findings: '' });
-  });
+  }, NAG_TIMEOUT);
 });

@@ -19,6 +19,9 @@ import { DriftStatistic, ProblemType, QualityMetric } from '../../lib/monitoring
 import { InferenceDataLocation } from '../../lib/serving/inference-data-location';
 import { ModelEndpoint } from '../../lib/serving/model-endpoint';
 
+/** Every cdk-nag pack and CDK's CloudFormation validator on a whole stack: slow on a shared machine. */
+const NAG_TIMEOUT = 180_000;
+
 function alarmNamed(template: Template, name: string): any {
   const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }));
   expect(found).toHaveLength(1);
@@ -433,7 +436,7 @@ describe('DriftMonitor passes every cdk-nag pack and cfn-lint', () => {
     const lint = spawnSync('cfn-lint', ['--format', 'parseable', path.join(outdir, 'TestStack.template.json')], { encoding: 'utf8' });
     if (lint.error) throw lint.error;
     expect({ status: lint.status, findings: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, findings: '' });
-  });
+  }, NAG_TIMEOUT);
 
   test('in a VPC, for an imported endpoint', () => {
     const stack = testStack();
@@ -447,5 +450,5 @@ describe('DriftMonitor passes every cdk-nag pack and cfn-lint', () => {
       retrain: { stateMachine: sfn.StateMachine.fromStateMachineName(stack, 'Pipeline', 'churn') },
     });
     expectNagClean(stack.node.root as any);
-  });
+  }, NAG_TIMEOUT);
 });
