@@ -168,8 +168,15 @@ export class ModelPromotion extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Started by hand (a rollback) with other input, the states below could not even report it.
+    const start = new sfn.Choice(this, 'ValidInput')
+      .when(sfn.Condition.and(sfn.Condition.isPresent('$.modelPackageArn'), sfn.Condition.isString('$.modelPackageArn')), deploy.start)
+      .otherwise(new sfn.Fail(this, 'InvalidInput', {
+        error: 'InvalidInput',
+        cause: 'Start a promotion with {"modelPackageArn": "<model package version ARN>"}, and "rollback": true to promote an older version',
+      }));
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(deploy.start),
+      definitionBody: sfn.DefinitionBody.fromChainable(start),
       // Waiting for a busy stack, the rollout, a cancelled rollout's rollback (up to a second
       // rollout budget), then the endpoint checks; the timeout is a backstop behind those budgets.
       timeout: stackBusyTimeout.plus(rolloutTimeout).plus(rolloutTimeout).plus(Duration.seconds(5 * pollInterval.toSeconds())).plus(Duration.hours(1)),

@@ -47,6 +47,8 @@ export interface FakeAccountOptions {
   /** Calls to throttle: action -> how many times, and the error name the integration raises. */
   readonly throttle?: Record<string, number>;
   readonly throttleError?: string;
+  /** The parameter's AllowedPattern, which UpdateStack checks new values against. */
+  readonly allowedPattern?: string;
 }
 
 interface Phase { status: string; polls: number }
@@ -129,6 +131,9 @@ export class FakeServingAccount {
         }
         const value = input.Parameters.find((p: any) => p.ParameterKey === this.options.parameterKey)?.ParameterValue;
         if (value === undefined || value === this.parameter) throw namedError('CloudFormation.CloudFormationException', 'No updates are to be performed.');
+        if (this.options.allowedPattern && !new RegExp(this.options.allowedPattern).test(value)) {
+          throw namedError('CloudFormation.CloudFormationException', `Parameter '${this.options.parameterKey}' must match pattern ${this.options.allowedPattern}`);
+        }
         this.updates.push(input);
         this.previous = this.parameter;
         this.parameter = value;

@@ -45,7 +45,10 @@ function build(withEndpoint = true) {
 const built = build();
 
 function account(options: Partial<FakeAccountOptions> = {}): FakeServingAccount {
-  return new FakeServingAccount({ parameterKey: built.parameterKey, served: V6, configLogicalId: built.configId, ...options });
+  return new FakeServingAccount({
+    parameterKey: built.parameterKey, served: V6, configLogicalId: built.configId,
+    allowedPattern: built.template.toJSON().Parameters[built.parameterKey].AllowedPattern, ...options,
+  });
 }
 
 async function promote(fake: FakeServingAccount, input: object = { modelPackageArn: V7 }, definition: AslDefinition = built.definition): Promise<RunResult> {
@@ -231,6 +234,22 @@ describe('duplicate and stale registry events (item 15)', () => {
     const result = await promote(fake, { modelPackageArn: V5 });
     expect(result.status).toBe('SUCCEEDED');
     expect(fake.parameterValue).toBe(V5);
+  });
+
+  test('a request with an unversioned ARN is not compared by version: UpdateStack checks it against the parameter\'s pattern', async () => {
+    const fake = account({ served: V7 });
+    const result = await promote(fake, { modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn' });
+    expect(result.visited).not.toContain('ReadVersions');
+    expect(result.status).toBe('FAILED');
+    expect(fake.calls.filter((c) => c.action === 'updateStack')).toHaveLength(2);
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'CloudFormation.CloudFormationException', cause: expect.stringContaining('must match pattern') })]);
+  });
+
+  test('a hand-started promotion without a package ARN fails at once, naming the input it needs', async () => {
+    const result = await promote(account(), { ModelPackageArn: V7 });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain('"modelPackageArn"');
   });
 
   test('an UpdateStack rejected because another update started meanwhile waits for it, then promotes', async () => {

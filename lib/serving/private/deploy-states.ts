@@ -242,10 +242,14 @@ function newerOnly(scope: Construct, packageArnPath: string, promote: sfn.IChain
     .otherwise(notNewer));
   const rollback = sfn.Condition.and(sfn.Condition.isPresent('$.rollback'), sfn.Condition.isBoolean('$.rollback'), sfn.Condition.booleanEquals('$.rollback', true));
   const noneServed = sfn.Condition.or(sfn.Condition.isNotPresent('$.deployment.stack.served[0]'), sfn.Condition.stringEquals('$.deployment.stack.served[0]', 'none'));
+  // Versioned ARNs only: StringSplit and ArrayGetItem on another shape would be an uncatchable States.Runtime.
+  const versioned = (path: string) => sfn.Condition.stringMatches(path, 'arn:*:model-package/*/*');
   return new sfn.Choice(scope, 'PromotionAsked')
     .when(rollback, promote)
     .when(noneServed, promote)
-    .otherwise(read);
+    .when(sfn.Condition.and(versioned(packageArnPath), versioned('$.deployment.stack.served[0]')), read)
+    // UpdateStack checks the value against the parameter's pattern and reports a bad one.
+    .otherwise(promote);
 }
 
 interface VerificationExits {
