@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ModelVersionParameter } from './model-version-parameter';
-import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, grantPromotion } from './private/deploy-states';
+import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, deployBudget, grantPromotion } from './private/deploy-states';
 import { allowLogsToUseKey } from '../core/private/log-key';
 import { acknowledgeInlinePolicy } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
@@ -177,9 +177,8 @@ export class ModelPromotion extends Construct {
       }));
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(start),
-      // Waiting for a busy stack, the rollout, a cancelled rollout's rollback (up to a second
-      // rollout budget), then the endpoint checks; the timeout is a backstop behind those budgets.
-      timeout: stackBusyTimeout.plus(rolloutTimeout).plus(rolloutTimeout).plus(Duration.seconds(5 * pollInterval.toSeconds())).plus(Duration.hours(1)),
+      // A backstop behind the deployment's own budgets, never shorter than they are.
+      timeout: deployBudget({ rolloutTimeout, stackBusyTimeout, pollInterval }).plus(Duration.hours(1)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

@@ -9,6 +9,7 @@ import { Duration } from 'aws-cdk-lib';
 import { templateOf, testStack } from '../helpers/app';
 import { AslDefinition, allStates, definitionFromTemplate, runStateMachine, RunResult } from '../helpers/asl';
 import { FakeAccountOptions, FakeServingAccount } from './fake-serving-account';
+import { deployBudget } from '../../lib/serving/private/deploy-states';
 import { MlInstanceType, ModelEndpoint, ModelPromotion, ModelRegistry, ModelVersionParameter } from '../../lib';
 
 const V5 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/5';
@@ -347,8 +348,11 @@ describe('the retry and timeout policy of the synthesized promotion', () => {
   });
 
   test('the state machine times out only after every budget it waits through', () => {
-    const budgets = BUSY.toSeconds() + 2 * ROLLOUT.toSeconds() + 5 * POLL.toSeconds();
+    // Busy wait, rollout, a cancelled rollout's rollback, 5 endpoint checks, and every read's retries (5 s doubling, 5 times).
+    const retries = [...Array(5).keys()].reduce((sum, i) => sum + 5 * 2 ** i, 0);
+    const budgets = BUSY.toSeconds() + 2 * ROLLOUT.toSeconds() + 5 * POLL.toSeconds() + 4 * retries;
     expect(built.definition.TimeoutSeconds).toBeGreaterThan(budgets);
+    expect(built.definition.TimeoutSeconds).toBe(deployBudget({ rolloutTimeout: ROLLOUT, stackBusyTimeout: BUSY, pollInterval: POLL }).toSeconds() + 3600);
   });
 });
 

@@ -337,6 +337,27 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
   return sfn.Chain.start(list).next(check).next(done);
 }
 
+/** The rollout settings a deployment's length follows from, with the same defaults as `RolloutOptions`. */
+export interface DeployBudgetOptions {
+  readonly rolloutTimeout?: Duration;
+  readonly stackBusyTimeout?: Duration;
+  readonly pollInterval?: Duration;
+}
+
+/**
+ * The longest the deploy states can take when every budget is used: the wait for a busy stack,
+ * the rollout, a cancelled rollout's rollback (at most a second rollout budget), the endpoint
+ * checks (5 polls) and the reads' retries. A state machine's timeout must not be shorter.
+ */
+export function deployBudget(options: DeployBudgetOptions): Duration {
+  const rollout = options.rolloutTimeout ?? Duration.hours(2);
+  const busy = options.stackBusyTimeout ?? rollout;
+  const poll = options.pollInterval ?? Duration.minutes(1);
+  // Each read retries 5 times from 5 s doubling (155 s at most); a few reads follow each other.
+  const reads = 4 * 155;
+  return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + 6 * poll.toSeconds() + reads);
+}
+
 /** Every parameter of the serving stack keeps its value, but the model version, which is set. */
 function updateParameters(stack: Stack, key: string, packageArnPath: string): unknown[] {
   // Only the stack's own parameters: nested stacks have theirs.
