@@ -120,10 +120,17 @@ describe('the detector', () => {
     expect(fanOut.ItemProcessor.States.CountBatch.Resource).toMatch(/function:MonitorDetectorPartialFunction/);
     const merge = definition.States.MergeBatches;
     expect(merge.Resource).toMatch(/function:MonitorDetectorMergeFunction/);
-    expect(merge.Retry).toContainEqual({ ErrorEquals: ['PartialsMissingError'], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 2 });
+    // Retriers match in order: the named errors come before the catch-all for other task failures.
+    expect(merge.Retry.map((r: any) => r.ErrorEquals[0])).toEqual(['Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException', 'PartialsMissingError', 'ConfigError', 'States.TaskFailed']);
+    expect(merge.Retry[2]).toEqual({ ErrorEquals: ['PartialsMissingError'], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 2 });
     for (const state of [definition.States.DetectDrift, merge, fanOut.ItemProcessor.States.CountBatch]) {
       expect(state.Retry).toContainEqual({ ErrorEquals: ['Lambda.TooManyRequestsException'], IntervalSeconds: 10, MaxAttempts: 6, BackoffRate: 2 });
       expect(state.Retry[0].ErrorEquals).toEqual(expect.arrayContaining(['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']));
+      // A configuration error is not retried; any other failure once more, twice.
+      expect(state.Retry.slice(-2)).toEqual([
+        { ErrorEquals: ['ConfigError'], MaxAttempts: 0 },
+        { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 2 },
+      ]);
     }
   });
 

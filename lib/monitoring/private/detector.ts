@@ -153,18 +153,23 @@ export class Detector extends Construct {
   }
 
   private definition(props: DetectorProps, detect: DriftFunction, partial: DriftFunction, merge: DriftFunction, quality?: DriftFunction): sfn.IChainable {
-    const invoke = (id: string, f: DriftFunction, comment: string, resultSelector?: Record<string, string>) => new tasks.LambdaInvoke(this, id, {
-      comment,
-      lambdaFunction: f.function,
-      payloadResponseOnly: true,
-      resultSelector,
-    }).addRetry({ errors: LAMBDA_THROTTLED, interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 6 });
+    // Retriers match in order: Lambda's own transient errors (CDK's), throttling, the handler's named
+    // errors, then one more try for any other failure, such as an S3 body that broke mid-stream.
+    const invoke = (id: string, f: DriftFunction, comment: string, options: { resultSelector?: Record<string, string>; retries?: sfn.RetryProps[] } = {}) => {
+      const task = new tasks.LambdaInvoke(this, id, { comment, lambdaFunction: f.function, payloadResponseOnly: true, resultSelector: options.resultSelector });
+      task.addRetry({ errors: LAMBDA_THROTTLED, interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 6 });
+      for (const retry of options.retries ?? []) task.addRetry(retry);
+      task.addRetry({ errors: ['ConfigError'], maxAttempts: 0 });
+      task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 2 });
+      return task;
+    };
 
     const detectTask = invoke('DetectDrift', detect, 'Plans the window; checks it here when it is small');
     const partialTask = invoke('CountBatch', partial, 'Counts one batch of capture objects into a partial');
     const mergeTask = invoke('MergeBatches', merge, 'Merges the partials and publishes the metrics', {
-      'mode.$': '$.mode', 'status.$': '$.report.status', 'window.$': '$.report.window',
-    }).addRetry({ errors: ['PartialsMissingError'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 3 });
+      resultSelector: { 'mode.$': '$.mode', 'status.$': '$.report.status', 'window.$': '$.report.window' },
+      retries: [{ errors: ['PartialsMissingError'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 3 }],
+    });
     const fanOut = new sfn.DistributedMap(this, 'FanOut', {
       comment: 'One worker per batch of capture objects; the partial counts go to S3, not into the state',
       itemReader: new sfn.S3JsonItemReader({ bucketNamePath: sfn.JsonPath.stringAt('$.items.bucket'), key: sfn.JsonPath.stringAt('$.items.key') }),
