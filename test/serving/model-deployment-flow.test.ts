@@ -74,7 +74,9 @@ function handlers(definition: AslDefinition, parameterKey: string, serving: Serv
         return { Stacks: [{ StackStatus: serving.busy.shift() ?? 'UPDATE_COMPLETE', Parameters: [{ ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' }, { ParameterKey: parameterKey, ParameterValue: serving.served }] }] };
       }
       const status = serving.rollout.length > 1 ? serving.rollout.shift()! : serving.rollout[0];
-      return { Stacks: [{ StackStatus: status }] };
+      // The new value while the update runs and once it is complete; the previous one after a rollback.
+      const value = status.startsWith('UPDATE_ROLLBACK') ? serving.served : serving.updates[0]?.Parameters.find((p: any) => p.ParameterKey === parameterKey)?.ParameterValue;
+      return { Stacks: [{ StackStatus: status, Parameters: [{ ParameterKey: parameterKey, ParameterValue: value }] }] };
     },
     'aws-sdk:cloudformation:cancelUpdateStack': (input) => {
       serving.cancelled.push(input.StackName);

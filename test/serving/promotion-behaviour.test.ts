@@ -101,6 +101,21 @@ describe('a promotion checks what serves after CloudFormation finishes (item 13)
     expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutRolledBack' })]);
   });
 
+  test('an UPDATE_COMPLETE whose parameter names another version (another update changed it) is not reported as deployed', async () => {
+    const fake = account({ rolloutPolls: 1 });
+    const handlers = fake.handlers();
+    const describe = handlers['aws-sdk:cloudformation:describeStacks'];
+    handlers['aws-sdk:cloudformation:describeStacks'] = (input, state) => {
+      const answer = describe(input, state) as any;
+      if (state === 'CheckRollout') answer.Stacks[0].Parameters[1].ParameterValue = V5;
+      return answer;
+    };
+    const result = await runStateMachine(built.definition, { modelPackageArn: V7 }, handlers, { stateMachineName: 'promotion' });
+    expect(result.status).toBe('FAILED');
+    expect(result.visited).not.toContain('Deployed');
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutSuperseded' })]);
+  });
+
   test('without an endpoint that serves the version, nothing is checked after UPDATE_COMPLETE', async () => {
     const bare = build(false);
     const fake = new FakeServingAccount({ parameterKey: bare.parameterKey, served: V6 });

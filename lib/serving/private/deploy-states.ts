@@ -156,7 +156,10 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   });
 
   // The rollout: from this deployment's UpdateStack to a final stack status.
-  const checkRollout = describe('CheckRollout', { 'status.$': '$.Stacks[0].StackStatus' });
+  const checkRollout = describe('CheckRollout', {
+    'status.$': '$.Stacks[0].StackStatus',
+    'served.$': `$.Stacks[0].Parameters[?(@.ParameterKey == '${target.parameterKey}')].ParameterValue`,
+  });
   const waitForRollout = counted('Rollout', 'rollout', checkRollout);
   const cancel = stackCall('CancelRollout', 'cancelUpdateStack', {}, { comment: 'CloudFormation rolls the cancelled update back to the previous model' });
   cancel.addRetry({ errors: ['CloudFormation.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 3 });
@@ -166,8 +169,11 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   cancel.next(new sfn.Pass(scope, 'RecordCancelled', { result: sfn.Result.fromBoolean(true), resultPath: '$.deployment.poll.cancelled' })).next(waitForRollout);
   const cancelled = sfn.Condition.booleanEquals('$.deployment.poll.cancelled', true);
   const rolloutOver = sfn.Condition.numberGreaterThanEquals('$.deployment.poll.rollout', maxRolloutPolls);
+  const servesRequested = sfn.Condition.and(sfn.Condition.isPresent(served), sfn.Condition.stringEqualsJsonPath(served, props.packageArnPath));
   const rollout = new sfn.Choice(scope, 'RolloutFinished')
-    .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_COMPLETE'), outcome('Deployed', DeployOutcome.DEPLOYED).next(verify))
+    .when(sfn.Condition.and(sfn.Condition.stringEquals(stackStatus, 'UPDATE_COMPLETE'), servesRequested), outcome('Deployed', DeployOutcome.DEPLOYED).next(verify))
+    .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_COMPLETE'), failures.failWith('RolloutSuperseded', 'RolloutSuperseded',
+      `${stack.stackName} finished updating, but its parameter ${target.parameterKey} names another version: another update changed it; check which version serves`))
     .when(sfn.Condition.and(sfn.Condition.stringEquals(stackStatus, 'UPDATE_ROLLBACK_COMPLETE'), cancelled),
       outcome('RolloutTimedOutOutcome', DeployOutcome.ROLLED_BACK).next(failures.failWith('RolloutTimedOut', 'RolloutTimedOut',
         `${stack.stackName} was still updating after ${props.rolloutTimeout.toHumanString()}; the update was cancelled and rolled back to the previously promoted model`)))
@@ -209,7 +215,6 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   const newUpdate = props.onlyNewerVersions ? newerOnly(scope, props.packageArnPath, promote, outcome('NotNewer', DeployOutcome.NOT_NEWER).next(done)) : promote;
 
   const busy = sfn.Condition.stringMatches(stackStatus, '*_IN_PROGRESS');
-  const servesRequested = sfn.Condition.and(sfn.Condition.isPresent(served), sfn.Condition.stringEqualsJsonPath(served, props.packageArnPath));
   const updating = sfn.Condition.stringEquals(stackStatus, 'UPDATE_IN_PROGRESS');
   const lost = sfn.Condition.isPresent('$.deployment.updateLost');
   const decide = new sfn.Choice(scope, 'NewModelVersion')
