@@ -16,7 +16,14 @@ import { machine, ms, ROOT, table, writeResult } from './lib/measure';
 /** Files over this many seconds miss the issue's target. */
 const FILE_TARGET_S = 20;
 
-interface FileResult { readonly name: string; readonly runtimeMs: number; readonly status: string; readonly tests: number }
+interface FileResult {
+  readonly name: string;
+  readonly runtimeMs: number;
+  readonly status: string;
+  readonly tests: number;
+  /** The file's slowest tests, `name (seconds)`. */
+  readonly slowest: string;
+}
 
 function runJest(files: string[]): { wallMs: number; files: FileResult[]; passed: number; failed: number } {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-jest-')), 'report.json');
@@ -30,8 +37,13 @@ function runJest(files: string[]): { wallMs: number; files: FileResult[]; passed
     wallMs,
     passed: json.numPassedTests,
     failed: json.numFailedTests,
-    files: json.testResults.map((r: { name: string; status: string; startTime: number; endTime: number; assertionResults: unknown[] }) => ({
-      name: path.relative(ROOT, r.name), runtimeMs: r.endTime - r.startTime, status: r.status, tests: r.assertionResults.length,
+    files: json.testResults.map((r: { name: string; status: string; startTime: number; endTime: number; assertionResults: Array<{ title: string; duration?: number }> }) => ({
+      name: path.relative(ROOT, r.name),
+      runtimeMs: r.endTime - r.startTime,
+      status: r.status,
+      tests: r.assertionResults.length,
+      slowest: [...r.assertionResults].sort((a, b) => (b.duration ?? 0) - (a.duration ?? 0)).slice(0, 3)
+        .map((a) => `${a.title.slice(0, 60)} (${((a.duration ?? 0) / 1000).toFixed(1)} s)`).join('; '),
     })).sort((a: FileResult, b: FileResult) => b.runtimeMs - a.runtimeMs),
   };
 }
@@ -61,7 +73,7 @@ export function benchTests(): void {
   const buildMs = process.env.BENCH_SKIP_BUILD === '1' ? undefined : timeBuild();
   const run = runJest(files);
   const slow = run.files.filter((f) => f.runtimeMs > FILE_TARGET_S * 1000);
-  const rows = run.files.map((f) => [f.name, f.tests, f.status, ms(f.runtimeMs), f.runtimeMs > FILE_TARGET_S * 1000 ? `over ${FILE_TARGET_S} s` : '']);
+  const rows = run.files.map((f) => [f.name, f.tests, f.status, ms(f.runtimeMs), f.runtimeMs > FILE_TARGET_S * 1000 ? `over ${FILE_TARGET_S} s` : '', f.slowest.replace(/\|/g, '/')]);
   writeResult('tests', `## Tests and build
 
 \`npm run bench:tests\`: \`npx jest${files.length ? ` ${files.join(' ')}` : ''}\` (jest.config.js: ${os.cpus().length} CPUs, two workers), one run, ${machine()}.
@@ -71,7 +83,7 @@ export function benchTests(): void {
 ${buildMs === undefined ? '' : `- \`npm run build\` (bundle, jsii, rosetta, docgen) in a copy of the working tree: **${ms(buildMs)}**\n`}
 Each file's time is from its start to its end in its worker, so it includes waiting for the CPU that the other worker (and anything else on the machine) holds.
 
-${table(['test file', 'tests', 'status', 'time', ''], rows)}
+${table(['test file', 'tests', 'status', 'time', 'target', 'slowest tests'], rows)}
 `);
 }
 
