@@ -4,8 +4,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { templateOf } from '../helpers/app';
 import { AslDefinition, definitionFromTemplate, FAKE_ENV, namedError, runStateMachine, TaskHandlers } from '../helpers/asl';
 import { monitorStack } from './monitor-fixture';
+import { pipelineDefinition, pipelineStack } from '../helpers/pipeline';
+import { DriftBaseline } from '../../lib/monitoring/drift-baseline';
+import { DriftMonitor } from '../../lib/monitoring/drift-monitor';
 import { ProblemType, QualityMetric } from '../../lib/monitoring/drift-statistics';
 import { InferenceDataLocation } from '../../lib/serving/inference-data-location';
+import { ModelEndpoint } from '../../lib/serving/model-endpoint';
 
 const GATE_NAME = 'churn-retrain-gate';
 const executionArn = (name: string) => `arn:aws:states:${FAKE_ENV.region}:${FAKE_ENV.account}:execution:${GATE_NAME}:${name}`;
@@ -160,6 +164,25 @@ describe('the retraining path in the template', () => {
     Template.fromStack(off.stack).hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ resources: [off.stack.resolve(off.monitor.driftAlarm.alarmArn)] }),
     });
+  });
+
+  test('a TrainingPipeline records the run input, which says drift started it and why, in its run manifest', () => {
+    const { stack, lake, pipeline } = pipelineStack();
+    const monitor = new DriftMonitor(stack, 'Monitor', {
+      endpoint: ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'churn'),
+      captureLocation: InferenceDataLocation.fromDataLake(lake, 'churn-endpoint/'),
+      baseline: DriftBaseline.fromDataLake(lake, 'churn/baseline.json'),
+      monitorName: 'churn-monitor',
+      retrain: { stateMachine: pipeline.stateMachine },
+    });
+    const template = templateOf(stack);
+    const gateId = stack.getLogicalId((monitor.retrainStateMachine as sfn.StateMachine).node.defaultChild as any);
+    const start = definitionFromTemplate(template, gateId).States.StartRetraining;
+    expect(start.Parameters.StateMachineArn).toBe(`arn:aws:states:us-east-1:123456789012:stateMachine:${pipeline.pipelineName}`);
+    expect(start.Parameters.Input).toMatchObject({ 'trigger': 'drift', 'alarm.$': '$.alarm', 'metrics.$': '$.metrics' });
+    // The manifest function gets the execution's input (the gate's) as it is.
+    const manifest = pipelineDefinition(template).States.WriteRunManifest;
+    expect(JSON.stringify(manifest.Parameters)).toContain('"input.$":"$$.Execution.Input"');
   });
 
   test('fails with a cooldown shorter than a minute or not whole seconds', () => {
