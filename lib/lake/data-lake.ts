@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PropsValidator } from '../core/private/errors';
 import { acknowledgeFindings } from '../core/private/nag';
+import { grantObjectRead } from '../core/private/s3-grants';
 
 /**
  * The zones of the data lake. Each zone is its own bucket, so access can be granted per zone.
@@ -61,6 +62,7 @@ export interface IDataLake extends IResource {
 
   /**
    * Grants read access to objects in one zone, including decryption with the lake's key.
+   * Listing is limited to the same keys (an `s3:prefix` condition on `s3:ListBucket`).
    *
    * @param objectsKeyPattern restricts the grant to matching keys (default '*')
    */
@@ -129,7 +131,7 @@ abstract class DataLakeBase extends Resource implements IDataLake {
   }
 
   public grantRead(grantee: iam.IGrantable, zone: DataZone, objectsKeyPattern = '*'): iam.Grant {
-    return this.bucketFor(zone).grantRead(grantee, objectsKeyPattern);
+    return grantObjectRead(grantee, this.bucketFor(zone), objectsKeyPattern, this.encryptionKey);
   }
 
   public grantWrite(grantee: iam.IGrantable, zone: DataZone, objectsKeyPattern = '*'): iam.Grant {

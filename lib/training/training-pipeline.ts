@@ -244,38 +244,60 @@ export class TrainingPipeline extends Construct {
     return role;
   }
 
-  /** Each job reads only its inputs and writes only its outputs, within this pipeline's prefixes. */
+  /**
+   * Each job reads only its inputs and writes only its outputs: training cannot write the report
+   * the gate reads, evaluation cannot touch the model it judges, and neither writes manifests.
+   */
   private grantDataAccess(props: TrainingPipelineProps): void {
-    const runs = `${this.runsPrefix}*`;
+    const input = `${this.inputPrefix}*`;
+    const runs = this.runPaths();
     if (this.preprocessingRole) {
-      this.lake.grantRead(this.preprocessingRole, DataZone.RAW, `${this.inputPrefix}*`);
-      this.lake.grantWrite(this.preprocessingRole, DataZone.CURATED, runs);
-      this.lake.grantRead(this.trainingRole, DataZone.CURATED, runs);
+      this.lake.grantRead(this.preprocessingRole, DataZone.RAW, input);
+      this.lake.grantWrite(this.preprocessingRole, DataZone.CURATED, runs.all);
+      this.lake.grantRead(this.trainingRole, DataZone.CURATED, runs.all);
     } else {
-      this.lake.grantRead(this.trainingRole, DataZone.RAW, `${this.inputPrefix}*`);
+      this.lake.grantRead(this.trainingRole, DataZone.RAW, input);
     }
+    this.lake.grantWrite(this.trainingRole, DataZone.ARTIFACTS, runs.model);
     // Read as well as write: a resumed spot job reads its checkpoints back.
-    this.lake.grantReadWrite(this.trainingRole, DataZone.ARTIFACTS, runs);
+    this.lake.grantReadWrite(this.trainingRole, DataZone.ARTIFACTS, runs.checkpoints);
     if (this.evaluationRole) {
-      this.lake.grantRead(this.evaluationRole, props.preprocessing ? DataZone.CURATED : DataZone.RAW, props.preprocessing ? runs : `${this.inputPrefix}*`);
-      this.lake.grantReadWrite(this.evaluationRole, DataZone.ARTIFACTS, runs);
+      this.lake.grantRead(this.evaluationRole, DataZone.ARTIFACTS, runs.model);
+      if (props.preprocessing) this.lake.grantRead(this.evaluationRole, DataZone.CURATED, runs.test);
+      else this.lake.grantRead(this.evaluationRole, DataZone.RAW, input);
+      this.lake.grantWrite(this.evaluationRole, DataZone.ARTIFACTS, runs.evaluation);
     }
     for (const role of [this.preprocessingRole, this.trainingRole, this.evaluationRole]) {
       if (role) this.acknowledgeDataGrants(role);
     }
   }
 
+  /** Key patterns of what a run writes, under `<pipeline>/runs/<execution>/` (see PlanRun). */
+  private runPaths() {
+    const run = (path: string) => `${this.runsPrefix}*/${path}`;
+    return {
+      all: `${this.runsPrefix}*`,
+      model: run('model/*'),
+      checkpoints: run('checkpoints/*'),
+      evaluation: run('evaluation/*'),
+      test: run('test/*'),
+      manifest: run('manifest.json'),
+      evaluationReport: run('evaluation/evaluation.json'),
+    };
+  }
+
   /** The object wildcards of this pipeline's prefixes and CDK's grant action groups, nothing broader. */
   private acknowledgeDataGrants(scope: IConstruct): void {
+    const runs = this.runPaths();
     acknowledgeWildcards(scope, {
       actions: GRANT_ACTION_GROUPS,
       resources: [
         this.lake.rawBucket.arnForObjects(`${this.inputPrefix}*`),
-        this.lake.curatedBucket.arnForObjects(`${this.runsPrefix}*`),
-        this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*`),
+        ...[runs.all, runs.test].map((p) => this.lake.curatedBucket.arnForObjects(p)),
+        ...[runs.model, runs.checkpoints, runs.evaluation, runs.manifest].map((p) => this.lake.artifactsBucket.arnForObjects(p)),
       ],
-    }, `Data access is limited to this pipeline's prefixes (${this.inputPrefix}* of the raw zone, ${this.runsPrefix}* of the others), `
-      + 'written with the object wildcards and action groups of CDK\'s S3 and KMS grants.');
+    }, `Data access is limited to this pipeline's prefixes (${this.inputPrefix}* of the raw zone, and what each job reads or writes under ${this.runsPrefix}<run>/ of the others), `
+      + 'written with the object wildcards and action groups of S3 and KMS grants.');
   }
   /** Creates the function that writes run manifests, with access to this pipeline's prefixes only. */
   private createManifestFunction(props: TrainingPipelineProps, key: kms.IKey): RunManifestFunction {
@@ -286,7 +308,7 @@ export class TrainingPipeline extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
     });
-    this.lake.grantWrite(fn, DataZone.ARTIFACTS, `${this.runsPrefix}*`);
+    this.lake.grantWrite(fn, DataZone.ARTIFACTS, this.runPaths().manifest);
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucketVersions'],
       resources: [this.lake.rawBucket.bucketArn],
@@ -327,7 +349,7 @@ export class TrainingPipeline extends Construct {
     const stack = Stack.of(this);
     const jobs = (kind: string) => stack.formatArn({ service: 'sagemaker', resource: kind, resourceName: `${this.pipelineName}-*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     acknowledgeWildcards(role, {
-      resources: [jobs('processing-job'), jobs('training-job'), this.registry.modelPackageArnPattern, this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*`)],
+      resources: [jobs('processing-job'), jobs('training-job'), this.registry.modelPackageArnPattern, this.lake.artifactsBucket.arnForObjects(this.runPaths().evaluationReport)],
     }, `Jobs are named per execution under ${this.pipelineName}-, reports are read under ${this.runsPrefix}, and model versions are numbered by SageMaker within this group.`);
     acknowledgeWildcards(role, { resources: [`${this.manifestFunction.function.functionArn}:*`] },
       'Step Functions may invoke any version of the run manifest function it owns.');

@@ -335,18 +335,25 @@ describe('DataLake grants', () => {
     lake.grantRead(role, DataZone.CURATED, 'features/*');
     const statements = policyStatements(stack);
     const curated = logicalId(stack, lake, 'CuratedBucket');
-    expect(statements).toEqual(expect.arrayContaining([
-      expect.objectContaining({
-        Action: expect.arrayContaining(['s3:GetObject*', 's3:List*']),
-        Resource: expect.arrayContaining([
-          { 'Fn::GetAtt': [curated, 'Arn'] },
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [curated, 'Arn'] }, '/features/*']] },
-        ]),
-      }),
-      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: { 'Fn::GetAtt': [logicalId(stack, lake, 'Key'), 'Arn'] } }),
-    ]));
+    const bucket = { 'Fn::GetAtt': [curated, 'Arn'] };
+    // Listing is limited to the granted keys: CDK's grantRead would list the whole bucket (s3:List* unconditioned).
+    expect(statements).toEqual([
+      { Action: 's3:GetObject*', Effect: 'Allow', Resource: { 'Fn::Join': ['', [bucket, '/features/*']] } },
+      { Action: 's3:GetBucketLocation', Effect: 'Allow', Resource: bucket },
+      { Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['features/*'] } }, Effect: 'Allow', Resource: bucket },
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(stack, lake, 'Key'), 'Arn'] } },
+    ]);
     expect(JSON.stringify(statements)).not.toContain(logicalId(stack, lake, 'RawBucket'));
     expect(JSON.stringify(statements)).not.toContain('s3:PutObject');
+  });
+
+  test('grantRead of the whole zone lists the whole bucket', () => {
+    const { stack, lake } = lakeStack();
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    lake.grantRead(role, DataZone.CURATED);
+    const listing = policyStatements(stack).filter((st) => [st.Action].flat().includes('s3:ListBucket'));
+    expect(listing).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': [logicalId(stack, lake, 'CuratedBucket'), 'Arn'] } })]);
+    expect(listing[0].Condition).toBeUndefined();
   });
 
   test('grantWrite covers encryption with the lake key, and neither reads nor deletes', () => {

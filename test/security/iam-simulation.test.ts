@@ -115,6 +115,8 @@ describe('the reference stack (IAM simulation)', () => {
       ['write a model artifact', 's3:PutObject', lake.artifacts(`${run}/model/model.tar.gz`), 'ImplicitlyDenied'],
       ['write the capture zone', 's3:PutObject', lake.capture('churn-endpoint/x.jsonl'), 'ImplicitlyDenied'],
       ['list its input prefix', 's3:ListBucket', lake.bucketArn('Raw'), 'Allowed', { 's3:prefix': 'churn/' }],
+      ['list another prefix of the raw zone', 's3:ListBucket', lake.bucketArn('Raw'), 'ImplicitlyDenied', { 's3:prefix': 'payroll/' }],
+      ['list the whole raw bucket', 's3:ListBucket', lake.bucketArn('Raw'), 'ImplicitlyDenied', { 's3:prefix': '' }],
     ], policies);
   });
 
@@ -126,7 +128,10 @@ describe('the reference stack (IAM simulation)', () => {
       ['read its checkpoints back', 's3:GetObject', lake.artifacts(`${run}/checkpoints/ckpt-1`), 'Allowed'],
       ['read the raw zone', 's3:GetObject', lake.raw('churn/data.csv'), 'ImplicitlyDenied'],
       ['write the curated zone', 's3:PutObject', lake.curated(`${run}/train/part-0.csv`), 'ImplicitlyDenied'],
+      ['write the evaluation report the gate reads', 's3:PutObject', lake.artifacts(`${run}/evaluation/evaluation.json`), 'ImplicitlyDenied'],
+      ['write the run manifest', 's3:PutObject', lake.artifacts(`${run}/manifest.json`), 'ImplicitlyDenied'],
       ['list its run prefix', 's3:ListBucket', lake.bucketArn('Curated'), 'Allowed', { 's3:prefix': `${run}/train/` }],
+      ['list another pipeline\'s prefix', 's3:ListBucket', lake.bucketArn('Curated'), 'ImplicitlyDenied', { 's3:prefix': 'fraud/runs/' }],
     ], policies);
   });
 
@@ -136,6 +141,8 @@ describe('the reference stack (IAM simulation)', () => {
       ['list input versions', 's3:ListBucketVersions', lake.bucketArn('Raw'), 'Allowed', { 's3:prefix': 'churn/' }],
       ['list another prefix\'s versions', 's3:ListBucketVersions', lake.bucketArn('Raw'), 'ImplicitlyDenied', { 's3:prefix': 'payroll/' }],
       ['read raw data', 's3:GetObject', lake.raw('churn/data.csv'), 'ImplicitlyDenied'],
+      ['overwrite a model', 's3:PutObject', lake.artifacts(`${run}/model/model.tar.gz`), 'ImplicitlyDenied'],
+      ['overwrite a checkpoint', 's3:PutObject', lake.artifacts(`${run}/checkpoints/ckpt-1`), 'ImplicitlyDenied'],
     ], policies);
   });
 
@@ -179,6 +186,16 @@ describe('the training example, with an evaluation step (IAM simulation)', () =>
       ['read the test split', 's3:GetObject', lake.curated(`${run}/test/part-0.csv`), 'Allowed'],
       ['write its report', 's3:PutObject', lake.artifacts(`${run}/evaluation/evaluation.json`), 'Allowed'],
       ['write the raw zone', 's3:PutObject', lake.raw('churn/data.csv'), 'ImplicitlyDenied'],
+      ['overwrite the model it judges', 's3:PutObject', lake.artifacts(`${run}/model/model.tar.gz`), 'ImplicitlyDenied'],
+      ['overwrite a checkpoint', 's3:PutObject', lake.artifacts(`${run}/checkpoints/ckpt-1`), 'ImplicitlyDenied'],
+      ['write the run manifest', 's3:PutObject', lake.artifacts(`${run}/manifest.json`), 'ImplicitlyDenied'],
+    ], policies);
+  });
+
+  test('the training job may not write the evaluation report that the gate reads', async () => {
+    await check(role('ChurnTrainingRole'), [
+      ['write the model', 's3:PutObject', lake.artifacts(`${run}/model/model.tar.gz`), 'Allowed'],
+      ['write the evaluation report', 's3:PutObject', lake.artifacts(`${run}/evaluation/evaluation.json`), 'ImplicitlyDenied'],
     ], policies);
   });
 });

@@ -9,8 +9,8 @@ import { ResolvedGate, compare } from './pipeline-gate';
 import { addRetries } from './retry-policies';
 import { processingMaxRuntime, processingTaskTimeout, trainingMaxRuntime, trainingTaskTimeout } from './run-budget';
 import { RunManifestFunction } from './run-manifest-function';
-import { trainingScriptMode } from './sagemaker-job';
 import { CONDITION_FAILED, RunSlots } from './run-slots';
+import { trainingScriptMode } from './sagemaker-job';
 import { MetricSource } from '../metric-gate';
 import { ProcessingStepOptions } from '../step-options';
 import { S3DataDistribution } from '../tasks/job-options';
@@ -18,8 +18,9 @@ import { SageMakerProcessingTask } from '../tasks/processing-job';
 import { SageMakerTrainingTask } from '../tasks/training-job';
 import type { TrainingPipelineProps } from '../training-pipeline-props';
 import { MlInstanceType } from '../../core/instance-type';
-import { SageMakerImage } from '../../core/sagemaker-image';
 import { PropsValidator } from '../../core/private/errors';
+import { grantObjectRead } from '../../core/private/s3-grants';
+import { SageMakerImage } from '../../core/sagemaker-image';
 import { IDataLake } from '../../lake/data-lake';
 import { IModelRegistry, ModelApprovalStatus } from '../../registry/model-registry';
 import { RegisterModelPackageTask } from '../../registry/register-model-package';
@@ -103,7 +104,7 @@ export class PipelineStates {
         service: 's3',
         action: 'getObject',
         iamAction: 's3:GetObject',
-        iamResources: [this.ctx.lake.artifactsBucket.arnForObjects(`${this.ctx.runsPrefix}*`)],
+        iamResources: [this.ctx.lake.artifactsBucket.arnForObjects(`${this.ctx.runsPrefix}*/evaluation/evaluation.json`)],
         parameters: { Bucket: this.ctx.lake.artifactsBucket.bucketName, Key: sfn.JsonPath.stringAt('$.plan.evaluationKey') },
         resultSelector: { 'document.$': 'States.StringToJson($.Body)' },
         resultPath: '$.evaluationReport',
@@ -302,7 +303,7 @@ export class PipelineStates {
   private scriptAsset(id: string, script: string, role: iam.IRole): s3assets.Asset {
     const asset = new s3assets.Asset(this.scope, id, { path: script });
     // The one script object, not the whole assets bucket.
-    asset.bucket.grantRead(role, asset.s3ObjectKey);
+    grantObjectRead(role, asset.bucket, asset.s3ObjectKey);
     return asset;
   }
 

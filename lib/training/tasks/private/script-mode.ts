@@ -4,9 +4,10 @@ import { AssetHashType, Stage, Token } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { DEFAULT_EXCLUDES, hasRequirements, packFiles, packSourceDirectory } from './source-archive';
-import { PropsValidator } from '../../../core/private/errors';
 import { S3DataDistribution } from '../job-options';
 import type { SageMakerTrainingTaskProps, ScriptModeOptions, TrainingChannel } from '../training-job';
+import { PropsValidator } from '../../../core/private/errors';
+import { grantObjectRead } from '../../../core/private/s3-grants';
 
 /** The channel the program arrives in; the toolkit unpacks it from /opt/ml/input/data/<channel>. */
 export const CODE_CHANNEL = 'code';
@@ -94,7 +95,7 @@ export function renderScriptMode(scope: Construct, props: SageMakerTrainingTaskP
   const file = path.join(folder, `${archive.contentHash}.tar.gz`);
   if (!fs.existsSync(file)) fs.writeFileSync(file, archive.bytes);
   const asset = new s3assets.Asset(scope, 'SourceArchive', { path: file, assetHash: archive.contentHash, assetHashType: AssetHashType.CUSTOM });
-  asset.bucket.grantRead(props.role, asset.s3ObjectKey);
+  grantObjectRead(props.role, asset.bucket, asset.s3ObjectKey);
   const objectName = asset.s3ObjectKey.split('/').pop()!;
   const hyperparameters: Record<string, string> = {
     sagemaker_program: program,
