@@ -5,9 +5,10 @@
  * back), busy stacks, cancellation, throttling, and duplicate events. The harness runs every Wait
  * and Retry at 0 ms, so the retry and timeout policy is read from the definition and checked too.
  */
-import { Duration } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { templateOf, testStack } from '../helpers/app';
 import { AslDefinition, allStates, definitionFromTemplate, runStateMachine, RunResult } from '../helpers/asl';
+import { nagFindings } from '../helpers/nag';
 import { FakeAccountOptions, FakeServingAccount } from './fake-serving-account';
 import { deployBudget } from '../../lib/serving/private/deploy-states';
 import { MlInstanceType, ModelEndpoint, ModelPromotion, ModelRegistry, ModelVersionParameter } from '../../lib';
@@ -304,6 +305,16 @@ describe('duplicate and stale registry events (item 15)', () => {
 function setStatusAfter(fake: FakeServingAccount, polls: number, status: string): void {
   (fake as any).phases = [{ status: 'UPDATE_IN_PROGRESS', polls: polls - 1 }, { status, polls: 0 }];
 }
+
+describe('the promotion\'s permissions', () => {
+  test('it reads only the endpoint that serves the version, and passes every cdk-nag pack', () => {
+    const { stack } = build();
+    const statements = Object.values(templateOf(stack).findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements.filter((st: any) => st.Action === 'sagemaker:DescribeEndpoint').map((st: any) => stack.resolve(st.Resource)))
+      .toEqual(['arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn']);
+    expect(nagFindings(stack.node.root as App)).toEqual([]);
+  });
+});
 
 describe('the retry and timeout policy of the synthesized promotion', () => {
   const states = Object.fromEntries(allStates(built.definition));
