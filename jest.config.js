@@ -1,4 +1,4 @@
-/** Fast unit tests: swc strips types (tsc runs in `npm run typecheck` and jsii in test/jsii.test.ts). */
+/** Fast unit tests: swc strips types (tsc and jsii run in the quality gates, test/quality-gates*.test.ts). */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -10,6 +10,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.js',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   testTimeout: 60_000,
+  // The quality gates first: they are the slowest files (test/helpers/sequencer.js).
+  testSequencer: '<rootDir>/test/helpers/sequencer.js',
   // Each worker synthesizes stacks (~250 MB); two workers match the two cores here.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
