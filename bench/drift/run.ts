@@ -2,7 +2,7 @@
  * bench/drift: the detector core against a Python + numpy reference doing the same parse-and-bin
  * work, on a generated SageMaker data capture of DRIFT_BENCH_MB megabytes (default 1024) in the
  * temp dir (deleted afterwards). Prints rows per second for both, their ratio and peak memory,
- * and rewrites the drift section of bench/RESULTS.md.
+ * and writes bench/results/drift.md (assembled into bench/RESULTS.md by bench/report.ts).
  *
  *   npm run bench:drift                  # 1 GB
  *   DRIFT_BENCH_MB=64 npm run bench:drift  # a quick run
@@ -168,30 +168,35 @@ function main(): void {
   }
 }
 
-/** Rewrites the drift section of bench/RESULTS.md, keeping any other sections. */
+/**
+ * Writes the drift fragment bench/results/drift.md and assembles bench/RESULTS.md from all
+ * fragments with bench/report.ts (the shared report of every benchmark).
+ */
 function writeResults(table: string[], summary: string[], megabytes: number): void {
-  const file = path.join(ROOT, 'bench', 'RESULTS.md');
-  const start = '<!-- drift:start -->';
-  const end = '<!-- drift:end -->';
   const cpu = cpus();
-  const section = [
-    start,
-    '## Drift detector (bench/drift)',
+  const fragment = [
+    '## Drift detector',
     '',
-    `\`npm run bench:drift\` (DRIFT_BENCH_MB=${megabytes}), ${new Date().toISOString().slice(0, 16)}Z, ${cpu.length} x ${cpu[0]?.model.trim()}, Node ${process.version}.`,
-    'Both sides stream the same generated SageMaker capture: decode each JSON line, split CSV batches, parse numbers,',
-    'bin them on the baseline\'s fine edges (numpy.searchsorted per 100k rows on the Python side) and count categories.',
+    `\`npm run bench:drift\` (DRIFT_BENCH_MB=${megabytes}): the bundled \`mlops drift check\` (the detector core the Lambda handlers run) and`,
+    'bench/drift/reference.py (Python + numpy) stream the same generated SageMaker capture, one after the other: decode each JSON',
+    'line, split CSV batches, parse numbers, bin them on the baseline\'s fine edges (numpy.searchsorted per 100k rows on the',
+    'Python side) and count categories. Wall and CPU time of each process from outside, peak memory its maximum resident set',
+    `(/usr/bin/time). On a machine shared with other work CPU time is the steadier figure. ${cpu.length} CPUs (${cpu[0]?.model.trim()}),`,
+    `node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(', ')}, ${new Date().toISOString().slice(0, 16)}Z.`,
     '',
     ...table,
     '',
-    ...summary.map((s) => `- ${s}`),
-    end,
+    ...summary.map((line) => `- ${line}`),
   ].join('\n');
-  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const next = existing.includes(start)
-    ? existing.slice(0, existing.indexOf(start)) + section + existing.slice(existing.indexOf(end) + end.length)
-    : `${existing.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'drift.md'), fragment + '\n');
+  const report = path.join(ROOT, 'bench', 'report.ts');
+  if (existsSync(report)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { assembleReport } = require(report) as { assembleReport: () => string };
+    console.log(`wrote ${assembleReport()}`);
+  }
 }
 
 if (require.main === module) main();
