@@ -172,8 +172,9 @@ abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
  * deployments that roll back on alarms, and a least-privilege execution role.
  *
  * The endpoint name is stable across updates: a new model or setting creates a new model and
- * endpoint configuration and CloudFormation updates the endpoint in place. Endpoints hold no
- * data, so they are deleted with the stack; model artifacts are never touched.
+ * endpoint configuration and CloudFormation updates the endpoint in place. The replaced model
+ * and configuration are kept (SageMaker may have rolled the endpoint back to them). Endpoints
+ * hold no data, so they are deleted with the stack; model artifacts are never touched.
  */
 export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable {
   /** Imports a real-time endpoint by name. */

@@ -39,6 +39,10 @@ const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
  * CLI reuses previous parameter values (do not pass `--no-previous-parameters`). Until a first
  * version is promoted the value is `none`, and resources given to `serveOnlyWhenPromoted` are
  * left out, so no endpoint runs without a model, and deleting the stack leaves nothing running.
+ *
+ * The parameter's name is its identity, so it comes from the registry (or `parameterName`),
+ * never from the construct path: a parameter of a new name would start at `none` and remove
+ * the endpoint.
  */
 export class ModelVersionParameter extends Construct {
   /** The parameter's value while no model version has been promoted. */
