@@ -18,6 +18,10 @@
 // @ts-expect-error asl-validator 4 ships no type declarations (remove this line if it ever does)
 import aslValidator from 'asl-validator';
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FAKE_ENV, TemplateJson, fakeArn as arn, resolveIntrinsics } from './template-values';
+
+/** The account, region and partition fake values are built from (see ./template-values.ts). */
+export { FAKE_ENV };
 
 // aws-local-stepfunctions 3 targets Node 22 and calls Promise.withResolvers (Node 22+) in every Task; this
 // machine runs Node 20. The library only calls it while running, so defining it here, before any run, is enough.
@@ -37,24 +41,9 @@ export interface AslDefinition {
   readonly [field: string]: any;
 }
 
-/** The account, region and partition fake values are built from: those of `testStack()` in ./app.ts. */
-export const FAKE_ENV = {
-  account: '123456789012',
-  region: 'us-east-1',
-  partition: 'aws',
-  urlSuffix: 'amazonaws.com',
-  stackName: 'TestStack',
-} as const;
-
 // ---------------------------------------------------------------------------------------------------------
 // Reading the definition out of a template
 // ---------------------------------------------------------------------------------------------------------
-
-interface TemplateJson {
-  Resources?: Record<string, { Type: string; Properties?: any }>;
-  Parameters?: Record<string, { Default?: unknown }>;
-  Mappings?: Record<string, Record<string, Record<string, unknown>>>;
-}
 
 /**
  * The definition of a state machine in a synthesized template (a `Template` from aws-cdk-lib/assertions, or
@@ -94,143 +83,6 @@ function mapStrings(value: unknown, fn: (s: string) => string): unknown {
   if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
   return value;
-}
-
-/** Evaluates the CloudFormation intrinsic functions CDK puts in definitions, with fake values for resources. */
-function resolveIntrinsics(value: unknown, t: TemplateJson): unknown {
-  const resolve = (v: unknown) => resolveIntrinsics(v, t);
-  if (Array.isArray(value)) return value.map(resolve);
-  if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value);
-  const [fn, arg] = entries.length === 1 ? entries[0] : [undefined, undefined];
-  switch (fn) {
-    case 'Ref':
-      return fakeRef(arg as string, t);
-    case 'Fn::GetAtt': {
-      const [id, ...attr] = typeof arg === 'string' ? arg.split('.') : (resolve(arg) as string[]);
-      return fakeGetAtt(id, attr.join('.'), t);
-    }
-    case 'Fn::Join': {
-      const [separator, parts] = arg as [string, unknown];
-      return (resolve(parts) as unknown[]).map(String).join(separator);
-    }
-    case 'Fn::Select': {
-      const [index, list] = resolve(arg) as [number | string, unknown[]];
-      return list[Number(index)];
-    }
-    case 'Fn::Split': {
-      const [separator, source] = resolve(arg) as [string, string];
-      return source.split(separator);
-    }
-    case 'Fn::Sub': {
-      const [text, vars] = typeof arg === 'string' ? [arg, {}] : (arg as [string, Record<string, unknown>]);
-      const resolvedVars = resolve(vars) as Record<string, unknown>;
-      return text.replace(/\$\{(!?)([^}]+)\}/g, (_m, literal: string, name: string) => {
-        if (literal) return `\${${name}}`;
-        if (name in resolvedVars) return String(resolvedVars[name]);
-        const dot = name.indexOf('.');
-        return String(dot < 0 ? fakeRef(name, t) : fakeGetAtt(name.slice(0, dot), name.slice(dot + 1), t));
-      });
-    }
-    case 'Fn::FindInMap': {
-      const [map, key1, key2] = resolve(arg) as string[];
-      const found = t.Mappings?.[map]?.[key1]?.[key2];
-      if (found === undefined) throw new Error(`Fn::FindInMap: no ${map}.${key1}.${key2} in the template's Mappings`);
-      return found;
-    }
-    case 'Fn::ImportValue':
-      return `<import:${resolve(arg)}>`;
-    case undefined:
-      break;
-    default:
-      if (fn === 'Condition' || fn.startsWith('Fn::')) {
-        throw new Error(`definitionFromTemplate does not evaluate ${fn} yet; extend test/helpers/asl.ts`);
-      }
-  }
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
-}
-
-/**
- * How fake values look for the resource types our state machines reference: the ARN, what Ref returns
- * (the name unless said otherwise, as in CloudFormation), and attributes other than Arn.
- */
-interface FakeShape {
-  /** Property whose literal value names the resource; else the logical id names it. */
-  readonly nameProp?: string;
-  readonly lowercase?: boolean;
-  readonly arn: (name: string) => string;
-  readonly ref?: 'arn' | ((name: string) => string);
-  readonly attrs?: Record<string, (name: string) => string>;
-}
-const { account: ACCOUNT, region: REGION, partition: PARTITION, urlSuffix: URL_SUFFIX } = FAKE_ENV;
-const arn = (service: string, resource: string, region: string = REGION, account: string = ACCOUNT) =>
-  `arn:${PARTITION}:${service}:${region}:${account}:${resource}`;
-const SHAPES: Record<string, FakeShape> = {
-  'AWS::S3::Bucket': {
-    nameProp: 'BucketName', lowercase: true, arn: (n) => arn('s3', n, '', ''),
-    attrs: { DomainName: (n) => `${n}.s3.${URL_SUFFIX}`, RegionalDomainName: (n) => `${n}.s3.${REGION}.${URL_SUFFIX}` },
-  },
-  'AWS::SNS::Topic': { nameProp: 'TopicName', arn: (n) => arn('sns', n), ref: 'arn', attrs: { TopicArn: (n) => arn('sns', n), TopicName: (n) => n } },
-  'AWS::SQS::Queue': {
-    nameProp: 'QueueName', arn: (n) => arn('sqs', n), ref: (n) => `https://sqs.${REGION}.${URL_SUFFIX}/${ACCOUNT}/${n}`,
-    attrs: { QueueName: (n) => n, QueueUrl: (n) => `https://sqs.${REGION}.${URL_SUFFIX}/${ACCOUNT}/${n}` },
-  },
-  'AWS::Lambda::Function': { nameProp: 'FunctionName', arn: (n) => arn('lambda', `function:${n}`) },
-  'AWS::IAM::Role': { nameProp: 'RoleName', arn: (n) => arn('iam', `role/${n}`, ''), attrs: { RoleId: (n) => `AROA${n.toUpperCase()}` } },
-  'AWS::StepFunctions::StateMachine': { nameProp: 'StateMachineName', arn: (n) => arn('states', `stateMachine:${n}`), ref: 'arn', attrs: { Name: (n) => n } },
-  'AWS::DynamoDB::Table': { nameProp: 'TableName', arn: (n) => arn('dynamodb', `table/${n}`) },
-  'AWS::KMS::Key': { arn: (n) => arn('kms', `key/${n}`), attrs: { KeyId: (n) => n } },
-  'AWS::Events::EventBus': { nameProp: 'Name', arn: (n) => arn('events', `event-bus/${n}`), attrs: { Name: (n) => n } },
-  'AWS::Logs::LogGroup': { nameProp: 'LogGroupName', arn: (n) => arn('logs', `log-group:${n}:*`) },
-  'AWS::ECR::Repository': {
-    nameProp: 'RepositoryName', lowercase: true, arn: (n) => arn('ecr', `repository/${n}`),
-    attrs: { RepositoryUri: (n) => `${ACCOUNT}.dkr.ecr.${REGION}.${URL_SUFFIX}/${n}` },
-  },
-  'AWS::SageMaker::ModelPackageGroup': {
-    nameProp: 'ModelPackageGroupName', arn: (n) => arn('sagemaker', `model-package-group/${n.toLowerCase()}`), ref: 'arn',
-    attrs: { ModelPackageGroupArn: (n) => arn('sagemaker', `model-package-group/${n.toLowerCase()}`), ModelPackageGroupName: (n) => n },
-  },
-  'AWS::SageMaker::Model': { nameProp: 'ModelName', arn: (n) => arn('sagemaker', `model/${n.toLowerCase()}`), ref: 'arn', attrs: { ModelName: (n) => n } },
-  'AWS::SageMaker::EndpointConfig': {
-    nameProp: 'EndpointConfigName', arn: (n) => arn('sagemaker', `endpoint-config/${n.toLowerCase()}`), ref: 'arn',
-    attrs: { EndpointConfigName: (n) => n },
-  },
-  'AWS::SageMaker::Endpoint': { nameProp: 'EndpointName', arn: (n) => arn('sagemaker', `endpoint/${n.toLowerCase()}`), ref: 'arn', attrs: { EndpointName: (n) => n } },
-};
-
-const PSEUDO: Record<string, string> = {
-  'AWS::Partition': PARTITION,
-  'AWS::Region': REGION,
-  'AWS::AccountId': ACCOUNT,
-  'AWS::URLSuffix': URL_SUFFIX,
-  'AWS::StackName': FAKE_ENV.stackName,
-  'AWS::StackId': arn('cloudformation', `stack/${FAKE_ENV.stackName}/00000000-0000-0000-0000-000000000000`),
-};
-
-function fakeName(logicalId: string, t: TemplateJson): { shape?: FakeShape; name: string } {
-  const resource = t.Resources?.[logicalId];
-  if (!resource) throw new Error(`Reference to ${logicalId}, which is not a resource or parameter of the template`);
-  const shape = SHAPES[resource.Type];
-  const literal = shape?.nameProp ? resource.Properties?.[shape.nameProp] : undefined;
-  const name = typeof literal === 'string' ? literal : shape?.lowercase ? logicalId.toLowerCase() : logicalId;
-  return { shape, name };
-}
-
-/** What `Ref` returns here: pseudo parameters, template parameters' defaults, else per resource type (default: the logical id). */
-function fakeRef(id: string, t: TemplateJson): unknown {
-  if (id in PSEUDO) return PSEUDO[id];
-  if (id.startsWith('AWS::')) throw new Error(`Ref ${id} is not supported by definitionFromTemplate`);
-  if (t.Parameters?.[id]) return t.Parameters[id].Default ?? `<${id}>`;
-  const { shape, name } = fakeName(id, t);
-  if (!shape?.ref) return name;
-  return shape.ref === 'arn' ? shape.arn(name) : shape.ref(name);
-}
-
-/** What `Fn::GetAtt` returns here: an ARN of the right shape for Arn, known attributes, else `<LogicalId>.<Attr>`. */
-function fakeGetAtt(id: string, attribute: string, t: TemplateJson): string {
-  const { shape, name } = fakeName(id, t);
-  if (shape && attribute === 'Arn') return shape.arn(name);
-  return shape?.attrs?.[attribute]?.(name) ?? `${id}.${attribute}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -87,39 +87,40 @@ interface FakeShape {
   readonly attrs?: Record<string, (name: string) => string>;
 }
 const { account: ACCOUNT, region: REGION, partition: PARTITION, urlSuffix: URL_SUFFIX } = FAKE_ENV;
-const arn = (service: string, resource: string, region: string = REGION, account: string = ACCOUNT) =>
+/** An ARN of this fake account and region. */
+export const fakeArn = (service: string, resource: string, region: string = REGION, account: string = ACCOUNT) =>
   `arn:${PARTITION}:${service}:${region}:${account}:${resource}`;
 const SHAPES: Record<string, FakeShape> = {
   'AWS::S3::Bucket': {
-    nameProp: 'BucketName', lowercase: true, arn: (n) => arn('s3', n, '', ''),
+    nameProp: 'BucketName', lowercase: true, arn: (n) => fakeArn('s3', n, '', ''),
     attrs: { DomainName: (n) => `${n}.s3.${URL_SUFFIX}`, RegionalDomainName: (n) => `${n}.s3.${REGION}.${URL_SUFFIX}` },
   },
-  'AWS::SNS::Topic': { nameProp: 'TopicName', arn: (n) => arn('sns', n), ref: 'arn', attrs: { TopicArn: (n) => arn('sns', n), TopicName: (n) => n } },
+  'AWS::SNS::Topic': { nameProp: 'TopicName', arn: (n) => fakeArn('sns', n), ref: 'arn', attrs: { TopicArn: (n) => fakeArn('sns', n), TopicName: (n) => n } },
   'AWS::SQS::Queue': {
-    nameProp: 'QueueName', arn: (n) => arn('sqs', n), ref: (n) => `https://sqs.${REGION}.${URL_SUFFIX}/${ACCOUNT}/${n}`,
+    nameProp: 'QueueName', arn: (n) => fakeArn('sqs', n), ref: (n) => `https://sqs.${REGION}.${URL_SUFFIX}/${ACCOUNT}/${n}`,
     attrs: { QueueName: (n) => n, QueueUrl: (n) => `https://sqs.${REGION}.${URL_SUFFIX}/${ACCOUNT}/${n}` },
   },
-  'AWS::Lambda::Function': { nameProp: 'FunctionName', arn: (n) => arn('lambda', `function:${n}`) },
-  'AWS::IAM::Role': { nameProp: 'RoleName', arn: (n) => arn('iam', `role/${n}`, ''), attrs: { RoleId: (n) => `AROA${n.toUpperCase()}` } },
-  'AWS::StepFunctions::StateMachine': { nameProp: 'StateMachineName', arn: (n) => arn('states', `stateMachine:${n}`), ref: 'arn', attrs: { Name: (n) => n } },
-  'AWS::DynamoDB::Table': { nameProp: 'TableName', arn: (n) => arn('dynamodb', `table/${n}`) },
-  'AWS::KMS::Key': { arn: (n) => arn('kms', `key/${n}`), attrs: { KeyId: (n) => n } },
-  'AWS::Events::EventBus': { nameProp: 'Name', arn: (n) => arn('events', `event-bus/${n}`), attrs: { Name: (n) => n } },
-  'AWS::Logs::LogGroup': { nameProp: 'LogGroupName', arn: (n) => arn('logs', `log-group:${n}:*`) },
+  'AWS::Lambda::Function': { nameProp: 'FunctionName', arn: (n) => fakeArn('lambda', `function:${n}`) },
+  'AWS::IAM::Role': { nameProp: 'RoleName', arn: (n) => fakeArn('iam', `role/${n}`, ''), attrs: { RoleId: (n) => `AROA${n.toUpperCase()}` } },
+  'AWS::StepFunctions::StateMachine': { nameProp: 'StateMachineName', arn: (n) => fakeArn('states', `stateMachine:${n}`), ref: 'arn', attrs: { Name: (n) => n } },
+  'AWS::DynamoDB::Table': { nameProp: 'TableName', arn: (n) => fakeArn('dynamodb', `table/${n}`) },
+  'AWS::KMS::Key': { arn: (n) => fakeArn('kms', `key/${n}`), attrs: { KeyId: (n) => n } },
+  'AWS::Events::EventBus': { nameProp: 'Name', arn: (n) => fakeArn('events', `event-bus/${n}`), attrs: { Name: (n) => n } },
+  'AWS::Logs::LogGroup': { nameProp: 'LogGroupName', arn: (n) => fakeArn('logs', `log-group:${n}:*`) },
   'AWS::ECR::Repository': {
-    nameProp: 'RepositoryName', lowercase: true, arn: (n) => arn('ecr', `repository/${n}`),
+    nameProp: 'RepositoryName', lowercase: true, arn: (n) => fakeArn('ecr', `repository/${n}`),
     attrs: { RepositoryUri: (n) => `${ACCOUNT}.dkr.ecr.${REGION}.${URL_SUFFIX}/${n}` },
   },
   'AWS::SageMaker::ModelPackageGroup': {
-    nameProp: 'ModelPackageGroupName', arn: (n) => arn('sagemaker', `model-package-group/${n.toLowerCase()}`), ref: 'arn',
-    attrs: { ModelPackageGroupArn: (n) => arn('sagemaker', `model-package-group/${n.toLowerCase()}`), ModelPackageGroupName: (n) => n },
+    nameProp: 'ModelPackageGroupName', arn: (n) => fakeArn('sagemaker', `model-package-group/${n.toLowerCase()}`), ref: 'arn',
+    attrs: { ModelPackageGroupArn: (n) => fakeArn('sagemaker', `model-package-group/${n.toLowerCase()}`), ModelPackageGroupName: (n) => n },
   },
-  'AWS::SageMaker::Model': { nameProp: 'ModelName', arn: (n) => arn('sagemaker', `model/${n.toLowerCase()}`), ref: 'arn', attrs: { ModelName: (n) => n } },
+  'AWS::SageMaker::Model': { nameProp: 'ModelName', arn: (n) => fakeArn('sagemaker', `model/${n.toLowerCase()}`), ref: 'arn', attrs: { ModelName: (n) => n } },
   'AWS::SageMaker::EndpointConfig': {
-    nameProp: 'EndpointConfigName', arn: (n) => arn('sagemaker', `endpoint-config/${n.toLowerCase()}`), ref: 'arn',
+    nameProp: 'EndpointConfigName', arn: (n) => fakeArn('sagemaker', `endpoint-config/${n.toLowerCase()}`), ref: 'arn',
     attrs: { EndpointConfigName: (n) => n },
   },
-  'AWS::SageMaker::Endpoint': { nameProp: 'EndpointName', arn: (n) => arn('sagemaker', `endpoint/${n.toLowerCase()}`), ref: 'arn', attrs: { EndpointName: (n) => n } },
+  'AWS::SageMaker::Endpoint': { nameProp: 'EndpointName', arn: (n) => fakeArn('sagemaker', `endpoint/${n.toLowerCase()}`), ref: 'arn', attrs: { EndpointName: (n) => n } },
 };
 
 const PSEUDO: Record<string, string> = {
@@ -128,7 +129,7 @@ const PSEUDO: Record<string, string> = {
   'AWS::AccountId': ACCOUNT,
   'AWS::URLSuffix': URL_SUFFIX,
   'AWS::StackName': FAKE_ENV.stackName,
-  'AWS::StackId': arn('cloudformation', `stack/${FAKE_ENV.stackName}/00000000-0000-0000-0000-000000000000`),
+  'AWS::StackId': fakeArn('cloudformation', `stack/${FAKE_ENV.stackName}/00000000-0000-0000-0000-000000000000`),
 };
 
 function fakeName(logicalId: string, t: TemplateJson): { shape?: FakeShape; name: string } {
