@@ -19,6 +19,10 @@ import { allowLogsToUseKey } from '../core/private/log-key';
 import { InferenceDataLocation } from '../serving/inference-data-location';
 import { ModelEndpoint } from '../serving/model-endpoint';
 
+/** Names of the composite alarms, after the monitor's name. */
+const DRIFT_ALARM = 'model-drifted';
+const QUALITY_ALARM = 'model-quality';
+
 /**
  * Watches a deployed model: a scheduled detector compares the endpoint's captured requests
  * with the training baseline and publishes per-feature drift metrics; alarms keyed by severity
@@ -159,7 +163,7 @@ export class DriftMonitor extends Construct {
       'PSI of the model\'s predictions against their distribution on the validation split');
     const share = metricAlarm(alarms, 'DatasetDrift', settings, 'dataset-drift', this.metricDriftedFeatureShare(), this.datasetDriftShare, false,
       `At least ${this.datasetDriftShare * 100}% of the features drifted`, false);
-    this.driftAlarm = anyOfAlarm(this, 'DriftAlarm', settings, 'model-drifted',
+    this.driftAlarm = anyOfAlarm(this, 'DriftAlarm', settings, DRIFT_ALARM,
       [...featureSets.flatMap((s) => s.critical), ...maxPsi.critical, share, ...prediction.critical],
       `Model behind endpoint ${this.endpointName} (${this.variantName}) drifted from its training data`);
     // A run that fails publishes nothing, which the drift alarms ignore: say so instead.
@@ -173,19 +177,19 @@ export class DriftMonitor extends Construct {
       const qualitySettings = { ...settings, period: qualityPeriod };
       const sets = this.qualityMetrics.map((q) => severityAlarms(alarms, `Quality-${q.metric}`, qualitySettings, `quality-${q.metric}`,
         this.metricQuality(q.metric, { period: qualityPeriod }), q.thresholds, QUALITY_LOWER_IS_WORSE[q.metric], `${q.metric} of the model against ground truth`));
-      this.qualityAlarm = anyOfAlarm(this, 'QualityAlarm', settings, 'model-quality', sets.flatMap((s) => s.critical),
+      this.qualityAlarm = anyOfAlarm(this, 'QualityAlarm', settings, QUALITY_ALARM, sets.flatMap((s) => s.critical),
         `Model behind endpoint ${this.endpointName} (${this.variantName}) lost quality against ground truth`);
       all.push(...sets.flatMap((s) => s.all));
     }
     this.alarms = all;
 
     if (props.retrain) {
-      const triggers: cloudwatch.IAlarm[] = [this.driftAlarm];
-      if (this.qualityAlarm && (props.retrain.onQualityAlarm ?? true)) triggers.push(this.qualityAlarm);
+      const triggers = [`${this.monitorName}-${DRIFT_ALARM}`];
+      if (this.qualityAlarm && (props.retrain.onQualityAlarm ?? true)) triggers.push(`${this.monitorName}-${QUALITY_ALARM}`);
       this.retrainStateMachine = new RetrainGate(this, 'Retrain', {
         monitorName: this.monitorName,
         endpointName: this.endpointName,
-        alarms: triggers,
+        alarmNames: triggers,
         stateMachine: props.retrain.stateMachine,
         cooldown: props.retrain.cooldown ?? Duration.hours(24),
         encryptionKey: key,

@@ -4,9 +4,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
+/** The ARN of the alarm named `name`. */
+export function alarmArn(scope: Construct, name: string): string {
+  return Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
 /** The ARN pattern of the alarms whose names start with `prefix`. */
 export function alarmArnPattern(scope: Construct, prefix: string): string {
-  return Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return alarmArn(scope, `${prefix}*`);
 }
 
 /**

@@ -1,5 +1,4 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,15 +9,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { alarmArnPattern } from './alarm-topic';
+import { alarmArn, alarmArnPattern } from './alarm-topic';
 import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
 import { grantPublish } from '../../core/private/publish';
 
 export interface RetrainGateProps {
   readonly monitorName: string;
   readonly endpointName: string;
-  /** The alarms whose ALARM state starts retraining. */
-  readonly alarms: cloudwatch.IAlarm[];
+  /** The names of the alarms whose ALARM state starts retraining. */
+  readonly alarmNames: string[];
   readonly stateMachine: sfn.IStateMachine;
   readonly cooldown: Duration;
   readonly encryptionKey: kms.Key;
@@ -101,7 +100,8 @@ export class RetrainGate extends Construct {
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        resources: props.alarms.map((a) => a.alarmArn),
+        // From the names, not the alarms' resources: the rule needs no alarm to exist first.
+        resources: props.alarmNames.map((name) => alarmArn(this, name)),
         detail: { state: { value: ['ALARM'] } },
       },
       targets: [new targets.SfnStateMachine(this.stateMachine, { role })],
