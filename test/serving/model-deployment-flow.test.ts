@@ -6,6 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { templateOf } from '../helpers/app';
 import { AslDefinition, definitionFromTemplate, runStateMachine, RunResult, TaskHandlers, validateAsl } from '../helpers/asl';
+import { FakeRunTable } from '../helpers/pipeline';
 import { servingPipelineStack } from '../helpers/serving';
 import { buildManifest, ManifestEvent } from '../../lambda/run-manifest/manifest';
 import { FakeServingAccount } from './fake-serving-account';
@@ -60,6 +61,8 @@ function build(mode: PromotionMode, approvalStatus?: ModelApprovalStatus, withEn
 function handlers(definition: AslDefinition, parameterKey: string, serving: Serving): TaskHandlers {
   const manifestState = definition.States.WriteRunManifest;
   return {
+    // The run's slot in the pipeline's run table.
+    ...new FakeRunTable().handlers(),
     'aws-sdk:sfn:listExecutions': (input) => ({ Executions: [{ ExecutionArn: `${input.StateMachineArn.replace(':stateMachine:', ':execution:')}:run-1` }] }),
     'sagemaker:createTrainingJob.sync': (input) => ({
       ...input,

@@ -24,6 +24,11 @@ function deployingProps(mode: PromotionMode, extra: Partial<TrainingPipelineProp
   });
 }
 
+/** The registry-driven promotion's state machines (the pipeline has its own, and a backstop). */
+function promotionMachines(stack: Stack): string[] {
+  return Object.keys(templateOf(stack).findResources('AWS::StepFunctions::StateMachine')).filter((id) => id.startsWith('PipelinePromotionStateMachine'));
+}
+
 function statementsOfRole(stack: Stack, rolePrefix: string): any[] {
   const t = templateOf(stack).toJSON();
   const roleId = Object.keys(t.Resources).find((id) => id.startsWith(rolePrefix) && t.Resources[id].Type === 'AWS::IAM::Role');
@@ -119,13 +124,13 @@ describe('TrainingPipeline deployment', () => {
         Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
       }),
     ]));
-    templateOf(stack).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(promotionMachines(stack)).toEqual([]);
   });
 
   test('WHEN_APPROVED with manual approval: a promotion state machine started by approvals in the registry', () => {
     const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.WHEN_APPROVED));
     const template = templateOf(stack);
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    expect(promotionMachines(stack)).toHaveLength(1);
     expect(pipeline.promotion).toBeDefined();
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -142,7 +147,7 @@ describe('TrainingPipeline deployment', () => {
 
   test('WHEN_APPROVED with automatic approval deploys in the run only', () => {
     const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.WHEN_APPROVED, { approvalStatus: ModelApprovalStatus.APPROVED }));
-    templateOf(stack).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(promotionMachines(stack)).toEqual([]);
     expect(pipeline.promotion).toBeUndefined();
   });
 
