@@ -247,6 +247,7 @@ describe('TrainingPipeline options', () => {
   test('multi-instance GPU training gives every instance all the data unless sharded, and encrypts traffic between instances', () => {
     const { stack } = pipelineStack((lake) => minimalProps(lake, {
       training: { image: SageMakerImage.pytorchTraining('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'), instanceType: MlInstanceType.ML_P4D_24XLARGE, instanceCount: 4, script: path.join(SCRIPTS, 'train.py') },
+      inferenceImage: SageMakerImage.pytorchInference('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'),
     }));
     const train = pipelineDefinition(templateOf(stack)).States.Train.Parameters;
     expect(train.ResourceConfig).toMatchObject({ InstanceCount: 4, InstanceType: 'ml.p4d.24xlarge' });

@@ -4,7 +4,9 @@ import { ResolvedGate } from './pipeline-gate';
 import { longestRun } from './run-budget';
 import { MetricSource } from '../metric-gate';
 import type { TrainingPipelineProps } from '../training-pipeline-props';
+import { MlInstanceType } from '../../core/instance-type';
 import { PropsValidator } from '../../core/private/errors';
+import { SageMakerImage } from '../../core/sagemaker-image';
 import { ModelApprovalStatus } from '../../registry/model-registry';
 import { PromotionMode } from '../../serving/model-promotion';
 
@@ -48,8 +50,13 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     v.check(props.registry === undefined,
       `'deployment' needs 'registry': the endpoint's ModelVersionParameter and the pipeline must share one registry; create a ModelRegistry and pass it to both`);
   }
+  checkImages(v, props);
   if (gate) {
     v.check(!Number.isFinite(gate.threshold), `'gate.threshold' (${gate.threshold}) must be a finite number`);
+    const bounded = boundedMetric(gate.metricName);
+    v.check(bounded !== undefined && Number.isFinite(gate.threshold) && (gate.threshold < 0 || gate.threshold > 1),
+      `'gate.threshold' (${gate.threshold}) is outside 0 to 1, the range of '${gate.metricName}' (${bounded}); `
+      + `give it as a fraction, e.g. ${gate.threshold > 1 && gate.threshold <= 100 ? gate.threshold / 100 : 0.8}`);
     if (gate.source === MetricSource.TRAINING_JOB) {
       const defined = (props.training.metricDefinitions ?? []).map((m) => m.name);
       v.check(!props.training.image.reportsOwnMetrics && !defined.includes(gate.metricName),
@@ -64,6 +71,10 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     }
   }
   v.throwIfInvalid();
+  if (props.deployment?.mode === PromotionMode.ALWAYS && !gate) {
+    Annotations.of(scope).addWarningV2('cdk-mlops:alwaysDeployWithoutGate',
+      `'deployment.mode' is ALWAYS and there is no 'gate': every model a run trains is deployed, however bad; add a gate, e.g. { metricName: 'validation:auc', threshold: 0.8 }`);
+  }
   if (props.training.image.cpuOnly && props.training.instanceType.isGpu) {
     Annotations.of(scope).addWarningV2('cdk-mlops:cpuOnlyImageOnGpu',
       `'training.image' runs on CPU only, so the GPUs of '${props.training.instanceType.name}' would be paid for and idle; use a CPU instance type or a GPU-capable image`);
@@ -83,4 +94,29 @@ export function validateRunTimeout(scope: Construct, props: TrainingPipelineProp
     + `'maxQueueTime', each job's runtime or spot wait plus an hour, retries${props.deployment ? ', the rollout' : ''} and an hour for the other states); `
     + `raise 'timeout' to at least ${Duration.hours(Math.ceil(longest.toHours({ integral: false }))).toHumanString()} or lower those limits`);
   v.throwIfInvalid();
+}
+
+/** Metrics that lie in 0..1 by definition, matched on the name's last part ('validation:auc', 'test_f1'). */
+const BOUNDED_METRICS: Record<string, string> = {
+  auc: 'area under the ROC curve', accuracy: 'a share of correct predictions', f1: 'the F1 score',
+  precision: 'a share of positive predictions', recall: 'a share of positives found',
+};
+
+function boundedMetric(metricName: string): string | undefined {
+  const last = metricName.toLowerCase().split(/[:/._-]/).pop() ?? '';
+  return Object.hasOwn(BOUNDED_METRICS, last) ? BOUNDED_METRICS[last] : undefined;
+}
+
+/** Images that cannot run where they are put, or cannot serve what they trained. */
+function checkImages(v: PropsValidator, props: TrainingPipelineProps): void {
+  const steps: Array<[string, { image?: SageMakerImage; instanceType?: MlInstanceType } | undefined]> = [
+    ['training', props.training], ['preprocessing', props.preprocessing], ['evaluation', props.evaluation],
+  ];
+  for (const [name, step] of steps) {
+    const type = step?.instanceType;
+    v.check(step?.image?.gpuOnly === true && type !== undefined && !type.isUnresolved && !type.isGpu,
+      `'${name}.image' needs an NVIDIA GPU (a -gpu- image) but '${name}.instanceType' (${type?.name}) has none; use a GPU instance type such as ml.g5.xlarge, or the image's -cpu- variant`);
+  }
+  v.check(props.training.image.trainingOnly && props.inferenceImage === undefined,
+    "'training.image' is a training-only container, which cannot serve the model it trains; give 'inferenceImage', e.g. SageMakerImage.pytorchInference('<tag>') for the same framework version");
 }

@@ -2,11 +2,12 @@ import { Annotations, ArnFormat, Aws, Duration, Size, SizeRoundingBehavior, Stac
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { TrainingStepOptions } from '../step-options';
 import type { SageMakerJobOptions } from '../tasks/job-options';
 import type { ScriptModeOptions } from '../tasks/training-job';
-import type { TrainingStepOptions } from '../step-options';
-import { MlInstanceType } from '../../core/instance-type';
+import { InstanceUse, MlInstanceType } from '../../core/instance-type';
 import { PropsValidator } from '../../core/private/errors';
+import { checkInstanceUse } from '../../core/private/instance-use';
 import { lowercaseName } from '../../core/private/sagemaker-api';
 import { sageMakerVpcAccess, SageMakerNetwork } from '../../core/private/vpc-access';
 
@@ -76,7 +77,8 @@ export function checkJobResources(v: PropsValidator, props: {
   readonly instanceCount?: number;
   readonly volumeSize?: Size;
   readonly maxRuntime?: Duration;
-}, maxRuntimeLimit: Duration = MAX_JOB_RUNTIME): void {
+}, use: InstanceUse, maxRuntimeLimit: Duration = MAX_JOB_RUNTIME): void {
+  checkInstanceUse(v, 'instanceType', props.instanceType, use);
   const count = props.instanceCount;
   v.checkResolved([count], () => count !== undefined && (!Number.isInteger(count) || count < 1 || count > 100),
     `'instanceCount' (${count}) must be a whole number from 1 to 100; use 1 for a single instance`);

@@ -3,6 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
 import { checkJobResources, checkNetwork, MAX_PROCESSING_RUNTIME, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn, warnOnSharding } from '../private/sagemaker-job';
+import { InstanceUse } from '../../core/instance-type';
 import { checkUnique, PropsValidator } from '../../core/private/errors';
 import { renderMap } from '../../core/private/sagemaker-api';
 
@@ -91,7 +92,7 @@ export class SageMakerProcessingTask extends sfn.TaskStateBase {
       `'processingInputs' is empty: a processing job needs at least one input; add e.g. { inputName: 'data', s3Uri: 's3://bucket/prefix/', localPath: '/opt/ml/processing/input' }`);
     checkUnique(v, 'processingInputs', props.processingInputs.map((i) => i.inputName));
     checkUnique(v, 'processingOutputs', (props.processingOutputs ?? []).map((o) => o.outputName));
-    checkJobResources(v, props, MAX_PROCESSING_RUNTIME);
+    checkJobResources(v, props, InstanceUse.PROCESSING, MAX_PROCESSING_RUNTIME);
     checkNetwork(v, props);
     v.throwIfInvalid();
     warnOnSharding(this, props.instanceCount, props.processingInputs.map((i) => ({ name: i.inputName, distribution: i.distribution })));

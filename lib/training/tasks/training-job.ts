@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { S3DataDistribution, SageMakerJobOptions } from './job-options';
-import { checkDuration, checkJobResources, checkNetwork, defaultMaxWait, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn, warnOnSharding } from '../private/sagemaker-job';
 import { checkScriptMode, renderScriptMode } from './private/script-mode';
+import { checkDuration, checkJobResources, checkNetwork, defaultMaxWait, renderJobBase, sagemakerJobPolicies, sagemakerResourceArn, warnOnSharding } from '../private/sagemaker-job';
+import { InstanceUse } from '../../core/instance-type';
 import { checkUnique, PropsValidator } from '../../core/private/errors';
 import { renderMap } from '../../core/private/sagemaker-api';
 
@@ -302,7 +303,7 @@ function validate(scope: Construct, props: SageMakerTrainingTaskProps, pattern: 
   v.check(props.channels.length === 0,
     `'channels' is empty: a training job needs at least one channel; add e.g. { channelName: 'train', s3Uri: 's3://bucket/train/' }`);
   checkUnique(v, 'channels', props.channels.map((c) => c.channelName));
-  checkJobResources(v, props);
+  checkJobResources(v, props, InstanceUse.TRAINING);
   checkNetwork(v, props);
   checkDuration(v, 'maxWaitTime', props.maxWaitTime);
 
