@@ -7,6 +7,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   setupFiles: ['<rootDir>/test/helpers/env.ts'],
+  // CDK's validator starts once per worker, not once per test file (test/helpers/shared-validator.js).
+  moduleNameMapper: { '^@aws/cloudformation-validate$': '<rootDir>/test/helpers/shared-validator.js' },
+  // One temporary root per run, deleted at the end (test/helpers/temp-root.js).
   globalSetup: '<rootDir>/test/helpers/global-setup.js',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   testTimeout: 60_000,
