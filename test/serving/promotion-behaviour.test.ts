@@ -16,6 +16,7 @@ import { MlInstanceType, ModelEndpoint, ModelPromotion, ModelRegistry, ModelVers
 const V5 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/5';
 const V6 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/6';
 const V7 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
+const V8 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/8';
 const POLL = Duration.minutes(1);
 const ROLLOUT = Duration.minutes(5);
 const BUSY = Duration.minutes(10);
@@ -219,6 +220,15 @@ describe('duplicate and stale registry events (item 15)', () => {
     expect(fake.updates).toHaveLength(1);
     expect(fake.published).toHaveLength(1);
     expect(results.map((r) => r.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
+  });
+
+  test('two approvals of different versions at once: the newer one serves in the end, whichever UpdateStack wins', async () => {
+    for (const order of [[V8, V7], [V7, V8]]) {
+      const fake = account({ rolloutPolls: 3 });
+      const results = await Promise.all(order.map((arn) => promote(fake, { modelPackageArn: arn })));
+      expect({ order, statuses: results.map((r) => r.status), served: fake.parameterValue, published: fake.published })
+        .toEqual({ order, statuses: ['SUCCEEDED', 'SUCCEEDED'], served: V8, published: [] });
+    }
   });
 
   test('an event for the version that serves is a no-op Succeed (UNCHANGED), after checking the endpoint', async () => {

@@ -212,7 +212,11 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   const promoteAgain = update('PromoteModelVersionAgain', 'The first UpdateStack was rejected; a second rejection is reported');
   failures.catchTask(promoteAgain, 'Deploy');
   promoteAgain.next(waitForRollout);
-  const newUpdate = props.onlyNewerVersions ? newerOnly(scope, props.packageArnPath, promote, outcome('NotNewer', DeployOutcome.NOT_NEWER).next(done)) : promote;
+  // Also after a rejection: a newer version may have been promoted meanwhile (two approvals at once).
+  const gated = (suffix: string, next: sfn.IChainable) => props.onlyNewerVersions
+    ? newerOnly(scope, suffix, props.packageArnPath, next, outcome(`NotNewer${suffix}`, DeployOutcome.NOT_NEWER).next(done))
+    : next;
+  const newUpdate = gated('', promote);
 
   const busy = sfn.Condition.stringMatches(stackStatus, '*_IN_PROGRESS');
   const updating = sfn.Condition.stringEquals(stackStatus, 'UPDATE_IN_PROGRESS');
@@ -226,7 +230,7 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
       failures.failWith('StackBusy', 'StackBusy', `${stack.stackName} was updating for ${busyTimeout.toHumanString()}; promote again when it is done`))
     .when(busy, counted('Stack', 'busy', checkServed))
     .when(servesRequested, outcome('AlreadyServed', DeployOutcome.UNCHANGED).next(verify))
-    .when(sfn.Condition.or(lost, sfn.Condition.isPresent('$.deployment.updateError')), promoteAgain)
+    .when(sfn.Condition.or(lost, sfn.Condition.isPresent('$.deployment.updateError')), gated('Again', promoteAgain))
     .otherwise(newUpdate);
   checkServed.next(decide);
   return { start: sfn.Chain.start(startPolling).next(checkServed), done };
@@ -236,20 +240,20 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
  * Goes on to `promote` only for a version newer than the served one (or none served, or an
  * explicit `"rollback": true`); else to `notNewer`. Versions are the last part of the ARNs.
  */
-function newerOnly(scope: Construct, packageArnPath: string, promote: sfn.IChainable, notNewer: sfn.IChainable): sfn.IChainable {
+function newerOnly(scope: Construct, suffix: string, packageArnPath: string, promote: sfn.IChainable, notNewer: sfn.IChainable): sfn.IChainable {
   const version = (path: string) => `States.StringToJson(States.ArrayGetItem(States.StringSplit(${path}, '/'), 2))`;
-  const read = new sfn.Pass(scope, 'ReadVersions', {
+  const read = new sfn.Pass(scope, `ReadVersions${suffix}`, {
     parameters: { 'requested.$': version(packageArnPath), 'served.$': version('$.deployment.stack.served[0]') },
     resultPath: '$.deployment.versions',
   });
-  read.next(new sfn.Choice(scope, 'IsNewerVersion')
+  read.next(new sfn.Choice(scope, `IsNewerVersion${suffix}`)
     .when(sfn.Condition.numberGreaterThanJsonPath('$.deployment.versions.requested', '$.deployment.versions.served'), promote)
     .otherwise(notNewer));
   const rollback = sfn.Condition.and(sfn.Condition.isPresent('$.rollback'), sfn.Condition.isBoolean('$.rollback'), sfn.Condition.booleanEquals('$.rollback', true));
   const noneServed = sfn.Condition.or(sfn.Condition.isNotPresent('$.deployment.stack.served[0]'), sfn.Condition.stringEquals('$.deployment.stack.served[0]', 'none'));
   // Versioned ARNs only: StringSplit and ArrayGetItem on another shape would be an uncatchable States.Runtime.
   const versioned = (path: string) => sfn.Condition.stringMatches(path, 'arn:*:model-package/*/*');
-  return new sfn.Choice(scope, 'PromotionAsked')
+  return new sfn.Choice(scope, `PromotionAsked${suffix}`)
     .when(rollback, promote)
     .when(noneServed, promote)
     .when(sfn.Condition.and(versioned(packageArnPath), versioned('$.deployment.stack.served[0]')), read)
