@@ -1,4 +1,4 @@
-import { Aws, Duration, IResource, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import { Aws, Duration, IResource, RemovalPolicy, Resource, Token, ValidationError } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 import { PropsValidator } from '../core/private/errors';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantObjectRead } from '../core/private/s3-grants';
+
+type ErrorName = ConstructorParameters<typeof ValidationError>[0];
 
 /**
  * The zones of the data lake. Each zone is its own bucket, so access can be granted per zone.
@@ -311,6 +313,12 @@ export class DataLake extends DataLakeBase {
    * Imports a data lake defined elsewhere.
    */
   public static fromDataLakeAttributes(scope: Construct, id: string, attrs: DataLakeAttributes): IDataLake {
+    // Typed as required, but callers in other languages (or `as any`) can leave it out.
+    if (!attrs.encryptionKey) {
+      throw new ValidationError('DataLakeImportInvalid' as ErrorName,
+        `'encryptionKey' is missing from the attributes of the imported data lake '${id}': every zone of a DataLake is encrypted with a customer key, `
+        + "which jobs, endpoints and grants need; import it with kms.Key.fromKeyArn(scope, 'LakeKey', '<key ARN>'), or give the buckets to the constructs one by one if they use SSE-S3", scope);
+    }
     class Import extends DataLakeBase {
       public readonly encryptionKey = attrs.encryptionKey;
       public readonly rawBucket = this.importBucket('RawBucket', attrs.rawBucketName);
@@ -443,10 +451,7 @@ export class DataLake extends DataLakeBase {
     if (props.eventBridgeEnabled ?? true) {
       cfnBucket.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
     }
-    acknowledgeFindings(bucket, [{
-      rules: ['NIST.800.53.R5-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'],
-      reason: 'Versioning and RETAIN protect against loss; cross-region replication is a disaster-recovery choice for the account owner.',
-    }]);
+    acknowledgeFindings(bucket, [{ rules: REPLICATION_RULES, reason: this.replicationReason('data') }]);
     return bucket;
   }
 
@@ -472,14 +477,20 @@ export class DataLake extends DataLakeBase {
         rules: ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS'],
         reason: 'S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS.',
       },
-      {
-        rules: ['NIST.800.53.R5-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'],
-        reason: 'Access logs are versioned and retained; replicating them is a disaster-recovery choice for the account owner.',
-      },
+      { rules: REPLICATION_RULES, reason: this.replicationReason('access logs') },
     ]);
     return bucket;
   }
+
+  /** Why not replicating is acceptable, true for this lake's removal policy. */
+  private replicationReason(what: string): string {
+    return this.removalPolicy === RemovalPolicy.DESTROY
+      ? `A sandbox lake (removalPolicy DESTROY) deletes its ${what} with the stack; replicating what is meant to be thrown away protects nothing.`
+      : `Versioning and a retained bucket protect the ${what} against deletion; cross-region replication is a disaster-recovery choice for the account owner.`;
+  }
 }
+
+const REPLICATION_RULES = ['NIST.800.53.R5-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'];
 
 interface LifecycleDays {
   readonly noncurrentVersionExpiration: number;

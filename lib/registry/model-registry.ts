@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { PropsValidator } from '../core/private/errors';
-import { lowercaseName } from '../core/private/sagemaker-api';
+import { isSageMakerName, lowercaseName } from '../core/private/sagemaker-api';
 
 /**
  * The approval status of a model package.
@@ -150,7 +150,6 @@ export interface ModelRegistryProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const GROUP_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /**
  * A SageMaker model registry (model package group): every registered model version, its
@@ -206,7 +205,7 @@ function generatedGroupName(scope: Construct): string {
 
 function checkGroupName(scope: Construct, name: string): void {
   new PropsValidator(scope, 'ModelRegistryInvalidProps')
-    .checkResolved([name], () => !GROUP_NAME.test(name),
+    .checkResolved([name], () => !isSageMakerName(name),
       `'modelPackageGroupName' ('${name}') must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (a name, not an ARN); use e.g. 'churn-model'`)
     .throwIfInvalid();
 }

@@ -6,6 +6,8 @@
 import { spawnSync } from 'child_process';
 import { Lazy } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
+import { testStack } from '../helpers/app';
+import { ModelRegistry } from '../../lib';
 import { isSageMakerName } from '../../lib/core/private/sagemaker-api';
 
 /** The shapes whose names the library checks with isSageMakerName, as CreateX requests name them. */
@@ -78,5 +80,18 @@ describe('isSageMakerName agrees with botocore\'s SageMaker model', () => {
 
   test('accepts tokens, which SageMaker checks at deploy time', () => {
     expect(isSageMakerName(Lazy.string({ produce: () => 'x' }))).toBe(true);
+  });
+});
+
+describe('the constructs check names with it', () => {
+  test('ModelRegistry refuses a 64-character group name that the pattern alone would accept', () => {
+    const name = `churn${'-a'.repeat(29)}x`;
+    expect(name.length).toBe(64);
+    expect(() => new ModelRegistry(testStack(), 'Registry', { modelPackageGroupName: name }))
+      .toThrow(`'modelPackageGroupName' ('${name}') must be 1 to 63 letters, digits and hyphens`);
+  });
+
+  test('ModelRegistry accepts 63 characters', () => {
+    expect(() => new ModelRegistry(testStack(), 'Registry', { modelPackageGroupName: `churn${'-a'.repeat(29)}` })).not.toThrow();
   });
 });

@@ -431,6 +431,42 @@ describe('DataLake.fromDataLakeAttributes', () => {
   });
 });
 
+describe('DataLake.fromDataLakeAttributes without a key', () => {
+  test('fails with the attribute, the lake and the fix, not a TypeError', () => {
+    const stack = testStack();
+    const attrs: any = { rawBucketName: 'corp-raw', curatedBucketName: 'corp-curated', artifactsBucketName: 'corp-artifacts', captureBucketName: 'corp-capture' };
+    expect(() => DataLake.fromDataLakeAttributes(stack, 'Corp', attrs))
+      .toThrow(/^'encryptionKey' is missing from the attributes of the imported data lake 'Corp'.*kms\.Key\.fromKeyArn/);
+  });
+});
+
+describe('cdk-nag acknowledgements say what is true for the lake', () => {
+  /** Reasons acknowledged on the lake's buckets for the replication rule, by bucket construct id. */
+  function replicationReasons(lake: DataLake): Record<string, string> {
+    return Object.fromEntries(lake.node.findAll().flatMap((c) => c.node.metadata
+      .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .map((m) => [c.node.id, (m.data as Record<string, string>)['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled']])
+      .filter(([, reason]) => reason !== undefined)));
+  }
+
+  test('a retained lake: versioning and retention protect the data', () => {
+    const { lake } = lakeStack();
+    const reasons = replicationReasons(lake);
+    expect(Object.keys(reasons).sort()).toEqual(['AccessLogsBucket', ...ZONE_IDS].sort());
+    expect(reasons.RawBucket).toBe('Versioning and a retained bucket protect the data against deletion; cross-region replication is a disaster-recovery choice for the account owner.');
+  });
+
+  test('a sandbox lake: no claim that anything is retained', () => {
+    const { lake } = lakeStack({ removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+    const reasons = Object.values(replicationReasons(lake));
+    expect(reasons).toHaveLength(5);
+    for (const reason of reasons) {
+      expect(reason).toMatch(/^A sandbox lake \(removalPolicy DESTROY\) deletes its (data|access logs) with the stack/);
+      expect(reason).not.toMatch(/retain/i);
+    }
+  });
+});
+
 describe('DataLake passes every cdk-nag pack', () => {
   test('with defaults', () => {
     const stack = testStack();
