@@ -5,7 +5,6 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DataLake, DataZone } from '../../lib';
@@ -22,13 +21,13 @@ const lake = new DataLake(stack, 'Lake', {
   glueDatabaseName: 'example_features',
 });
 
-// EventBridge must be able to use the topic's key to publish.
 const topicKey = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
-topicKey.grantEncryptDecrypt(new iam.ServicePrincipal('events.amazonaws.com'));
 const topic = new sns.Topic(stack, 'NewData', { masterKey: topicKey, enforceSSL: true });
 
 lake.onObjectCreated('NewCsv', {
   zone: DataZone.RAW,
   prefix: 'incoming/',
-  target: new targets.SnsTopic(topic),
+  // EventBridge publishes with a role of this rule's own (sns:Publish on this topic, the topic's
+  // key), so neither the topic policy nor the key policy admits events.amazonaws.com at large.
+  target: new targets.SnsTopic(topic, { authorizeUsingRole: true }),
 });
