@@ -47,7 +47,6 @@ export function benchHandlers(): void {
     }
     process.stderr.write(`handlers round ${round + 1}/${count}\n`);
   }
-  fs.rmSync(bundled, { recursive: true, force: true });
   const floor = init.get('empty handler (floor)')!;
   const floorProcess = whole.get('empty handler (floor)')!;
   const rows = subjects.map(([name, file]) => {
@@ -60,6 +59,7 @@ export function benchHandlers(): void {
       `${median(own).toFixed(1)} ms`, `+${over.toFixed(1)} ms`, `${median(proc).toFixed(0)} ms`, `${processRatio.toFixed(2)}x`,
       handlers.includes(name) ? (over <= 30 ? 'yes' : 'no') : ''];
   });
+  fs.rmSync(bundled, { recursive: true, force: true });
   writeResult('handlers', `## Lambda handlers: bundle size and module init
 
 \`npm run bench:handlers\`: each handler bundled by scripts/bundle-handlers.mjs (the AWS SDK is external: the Node.js 22 runtime provides it; here it resolves to the repository's @aws-sdk/client-s3 ${sdkVersion()}). Init is \`require(handler)\` timed inside a fresh node process (module scope, with the S3 client each handler constructs there), medians of ${count} paired rounds; "over floor" is the median of the per-round differences to an empty handler; "process" is the whole node process, start to exit, and its ratio to the empty handler's. Target: init under +30 ms over an empty module. ${machine()}.

@@ -9,8 +9,8 @@ import * as path from 'path';
 import { Case, envRounds, machine, measure, mb, ms, paired, ROOT, rounds, table, writeResult, x } from './lib/measure';
 
 const COUNTS = (process.env.BENCH_MODELS ?? '0,1,10,50,100').split(',').map(Number);
-/** CloudFormation's per-stack quotas (AWS CloudFormation User Guide, "Understand CloudFormation quotas"). */
-const QUOTAS = { resources: 500, templateBytes: 1024 * 1024, parameters: 200, outputs: 200 };
+/** CloudFormation's per-stack quotas (AWS CloudFormation User Guide, "Understand CloudFormation quotas"); 1 MB as aws-cdk-lib counts it (TEMPLATE_BODY_MAXIMUM_SIZE). */
+const QUOTAS = { resources: 500, templateBytes: 1_000_000, parameters: 200, outputs: 200 };
 const CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
 
 interface Shape {
@@ -21,6 +21,8 @@ interface Shape {
   readonly parameters: number;
   readonly outputs: number;
   readonly functions: number;
+  /** Compact bytes per resource type (the state machines' definitions separately). */
+  readonly byType: Map<string, number>;
 }
 
 function shapeOf(outdir: string, models: number): Shape {
@@ -37,6 +39,12 @@ function shapeOf(outdir: string, models: number): Shape {
     parameters: Object.keys(template.Parameters ?? {}).length,
     outputs: Object.keys(template.Outputs ?? {}).length,
     functions: resources.filter((r) => r.Type === 'AWS::Lambda::Function').length,
+    byType: resources.reduce((map, r) => {
+      const definition = r.Type === 'AWS::StepFunctions::StateMachine' ? JSON.stringify(r.Properties?.DefinitionString ?? '').length : 0;
+      map.set(r.Type, (map.get(r.Type) ?? 0) + JSON.stringify(r).length - definition);
+      if (definition) map.set('(state machine definitions)', (map.get('(state machine definitions)') ?? 0) + definition);
+      return map;
+    }, new Map<string, number>()),
   };
 }
 
@@ -66,7 +74,7 @@ export function benchScale(): void {
   const samples = rounds(count, cases, (line) => process.stderr.write(`scale ${line}\n`));
   const base = shapes.get(0);
   if (!base) throw new Error('BENCH_MODELS must include 0, the baseline');
-  const perModel = (models: number, key: keyof Shape) => (shapes.get(models)![key] - base[key]) / models;
+  const perModel = (models: number, key: Exclude<keyof Shape, 'byType'>) => (shapes.get(models)![key] - base[key]) / models;
   const largest = Math.max(...COUNTS);
 
   const rows = COUNTS.map((models) => {
@@ -93,6 +101,14 @@ export function benchScale(): void {
     ['outputs', QUOTAS.outputs, perModel(largest, 'outputs').toFixed(1), fit(QUOTAS.outputs, base.outputs, perModel(largest, 'outputs'))],
   ];
 
+  const top = shapes.get(largest)!;
+  const typeRows = [...top.byType.entries()]
+    .map(([type, bytes]) => [type, (bytes - (base.byType.get(type) ?? 0)) / largest] as const)
+    .filter(([, bytes]) => bytes > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15)
+    .map(([type, bytes]) => [type, `${(bytes / 1024).toFixed(1)} KB`, `${((100 * bytes) / perCompact).toFixed(0)}%`]);
+
   writeResult('scale', `## Synth growth with the number of models
 
 \`npm run bench:scale\`: bench/fixtures/scale-app.ts, one stack with one DataLake and N copies of the reference stack's model (ModelRegistry + ModelVersionParameter + ModelEndpoint + TrainingPipeline), synthesized in a fresh node process (\`node -r ./test/helpers/swc-register.js\`, CDK's validator off, CDK's 500-resource check off so the count can pass it); medians of ${count} paired rounds, ratios against N = 0 (the lake alone) in the same round. Per-model figures are (N - 0) / N. ${machine()}.
@@ -102,6 +118,10 @@ ${table(['models', 'resources', 'template', 'parameters', 'outputs', 'Lambda fun
 Where one stack reaches CloudFormation's quotas, at the per-model cost of N = ${largest}:
 
 ${table(['quota', 'limit', 'per model', 'models that fit'], quotaRows)}
+
+Where a model's bytes go (compact JSON per resource type, per model, at N = ${largest}; the largest 15):
+
+${table(['resource type', 'bytes per model', 'share'], typeRows)}
 `);
 }
 
