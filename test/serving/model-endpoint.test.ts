@@ -306,9 +306,18 @@ describe('ModelEndpoint options', () => {
       Subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
     });
     expect(endpoint.connections.securityGroups).toEqual([sg]);
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: Match.arrayWith(['ec2:CreateNetworkInterface']), Resource: '*' })] },
-    });
+    // Network-interface actions are scoped to this VPC where IAM allows it (ec2:Vpc); only Describe* and
+    // DeleteNetworkInterfacePermission stay on '*' (test/security/vpc-access-iam.test.ts simulates them).
+    const vpcArn = 'arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0123456789abcdef0';
+    const [vpcPolicy] = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => p.Properties.PolicyName.startsWith('EndpointVpcAccessPolicy'));
+    const vpcStatements = (vpcPolicy as any).Properties.PolicyDocument.Statement;
+    expect(vpcStatements.map((st: any) => [st.Action, st.Condition ?? null])).toEqual([
+      ['ec2:CreateNetworkInterface', null],
+      ['ec2:CreateNetworkInterface', { ArnEquals: { 'ec2:Vpc': vpcArn } }],
+      [['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface'], { ArnEquals: { 'ec2:Vpc': vpcArn } }],
+      [['ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'], null],
+    ]);
+    expect(vpcStatements[3].Resource).toBe('*');
     expect(only(template, 'AWS::SageMaker::Model').DependsOn).toEqual(expect.arrayContaining([stack.getLogicalId(endpoint.node.findChild('VpcAccessPolicy').node.defaultChild as any)]));
   });
 

@@ -1,7 +1,8 @@
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledgeFindings, acknowledgeInlinePolicy } from './nag';
+import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from './nag';
 
 /** Where SageMaker containers run inside a VPC. */
 export interface SageMakerNetwork {
@@ -51,21 +52,12 @@ export function sageMakerVpcAccess(scope: Construct, role: iam.IRole, network: S
     }
     securityGroups = [group];
   }
-  const policy = new iam.Policy(scope, 'VpcAccessPolicy', {
-    statements: [new iam.PolicyStatement({
-      actions: [
-        'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
-        'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
-        'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
-      ],
-      resources: ['*'],
-    })],
-  });
+  const policy = new iam.Policy(scope, 'VpcAccessPolicy', { statements: networkInterfaceStatements(scope, network.vpc) });
   role.attachInlinePolicy(policy);
-  acknowledgeFindings(policy, [{
-    rules: ['AwsSolutions-IAM5[Resource::*]'],
-    reason: `SageMaker ${what} in a VPC need EC2 network-interface and describe actions, which EC2 authorizes only on resource *.`,
-  }]);
+  acknowledgeWildcards(policy, { resources: ['network-interface', 'subnet', 'security-group'].map((type) => everyEc2(scope, type)) },
+    `SageMaker ${what} create their network interfaces with names chosen at run time, in subnets and security groups of this VPC only (an ec2:Vpc condition).`);
+  acknowledgeWildcards(policy, { resources: ['*'] },
+    'The EC2 Describe actions and DeleteNetworkInterfacePermission, which SageMaker calls with or without a network interface, authorize only on resource *.');
   acknowledgeInlinePolicy(policy);
   return {
     securityGroups,
@@ -73,4 +65,33 @@ export function sageMakerVpcAccess(scope: Construct, role: iam.IRole, network: S
     subnets: network.vpc.selectSubnets(network.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
     policy,
   };
+}
+
+/**
+ * What SageMaker needs to manage its network interfaces in `vpc`, scoped as far as IAM allows
+ * (Service Authorization Reference): creating an interface is limited to this VPC's subnets and
+ * security groups, and granting or deleting interfaces to this VPC's interfaces, by `ec2:Vpc`.
+ */
+function networkInterfaceStatements(scope: Construct, vpc: ec2.IVpc): iam.PolicyStatement[] {
+  const arn = (type: string) => everyEc2(scope, type);
+  const inVpc = { ArnEquals: { 'ec2:Vpc': vpc.vpcArn } };
+  return [
+    // The new interface itself has no VPC yet to condition on.
+    new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [arn('network-interface')] }),
+    new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: [arn('subnet'), arn('security-group')], conditions: inVpc }),
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface'],
+      resources: [arn('network-interface')],
+      conditions: inVpc,
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+      resources: ['*'],
+    }),
+  ];
+}
+
+/** The ARN pattern of every EC2 resource of one type in this account and region. */
+function everyEc2(scope: Construct, resourceType: string): string {
+  return Stack.of(scope).formatArn({ service: 'ec2', resource: resourceType, resourceName: '*' });
 }
