@@ -1,4 +1,5 @@
 export * from './metric-gate';
+export * from './feature-schema';
 export * from './step-options';
 export * from './tasks/job-options';
 export * from './tasks/processing-job';

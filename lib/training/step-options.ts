@@ -1,5 +1,6 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { FeatureSchema } from './feature-schema';
 import { S3DataDistribution } from './tasks/job-options';
 import { DistributedTraining, MetricDefinition } from './tasks/training-job';
 import { MlInstanceType } from '../core/instance-type';
@@ -202,4 +203,51 @@ export interface TrainingStepOptions {
    * @default - a security group created for the training job, admitting all traffic from its own members
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/**
+ * The drift baseline step: after preprocessing, before training, a Lambda function computes the
+ * drift baseline of the training split with the drift detector's own code (same parser, same
+ * bins) and writes it to `<artifacts>/<pipelineName>/runs/<execution>/baseline/baseline.json`.
+ * Its location goes into the run manifest and the model package; a run that deploys its model
+ * copies it to `TrainingPipeline.currentBaselineKey`, which a `DriftMonitor` reads.
+ */
+export interface BaselineStepOptions {
+  /**
+   * Compute the baseline. A run whose baseline fails (e.g. a header-less split without a schema
+   * that names its columns) fails before training starts.
+   *
+   * @default - true when the pipeline has a preprocessing step (the split it reads is the run's own)
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Names, types and order of the features, and the label column.
+   *
+   * @default FeatureSchema.infer(): names from the split's header row, types from the values, no label
+   */
+  readonly schema?: FeatureSchema;
+
+  /**
+   * The object of the training split that the baseline reads: under the run's `train/` output of
+   * the curated zone with preprocessing, else under `<inputPrefix>train/` of the raw zone.
+   *
+   * @default 'train.csv'
+   */
+  readonly trainingFileName?: string;
+
+  /**
+   * Categories kept by name per categorical feature; the rest share an "other" bucket.
+   *
+   * @default 50
+   */
+  readonly maxCategories?: number;
+
+  /**
+   * How long the baseline function may run (at most 15 minutes, Lambda's limit). It streams the
+   * split twice; the drift core parses about 90 MB per CPU-second (bench/RESULTS.md).
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
 }

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MetricGate } from './metric-gate';
-import { ProcessingStepOptions, TrainingStepOptions } from './step-options';
+import { BaselineStepOptions, ProcessingStepOptions, TrainingStepOptions } from './step-options';
 import { SageMakerImage } from '../core/sagemaker-image';
 import { IDataLake } from '../lake/data-lake';
 import { IModelRegistry, ModelApprovalStatus } from '../registry/model-registry';
@@ -44,6 +44,13 @@ export interface TrainingPipelineProps {
    * @default - no preprocessing: training reads `train/` and `validation/` under `inputPrefix`
    */
   readonly preprocessing?: ProcessingStepOptions;
+
+  /**
+   * The drift baseline of the training split, computed before training (see `BaselineStepOptions`).
+   *
+   * @default - on when there is a preprocessing step, with `FeatureSchema.infer()`
+   */
+  readonly baseline?: BaselineStepOptions;
 
   /**
    * An evaluation step: reads the model (`/opt/ml/processing/model/model.tar.gz`) and the test

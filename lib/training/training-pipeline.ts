@@ -4,16 +4,18 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
+import { createBaselineFunction, ResolvedBaseline, resolveBaseline } from './private/baseline-step';
 import { resolveGate } from './private/pipeline-gate';
 import { NOTIFIED_ERRORS, PipelineStates } from './private/pipeline-states';
 import { validatePipelineProps, validateRunTimeout } from './private/pipeline-validation';
 import { RunBackstop } from './private/run-backstop';
-import { RunManifestFunction } from './private/run-manifest-function';
+import { PipelineFunction } from './private/pipeline-function';
 import { RunSlots } from './private/run-slots';
 import { stateMachineLogGroup } from './private/state-machine-logs';
 import { TrainingPipelineProps } from './training-pipeline-props';
@@ -58,9 +60,22 @@ export class TrainingPipeline extends Construct {
   public readonly evaluationRole?: iam.Role;
   /** The registry-driven promotion, when approvals in the registry deploy models. */
   public readonly promotion?: ModelPromotion;
+  /**
+   * The artifacts-zone key of the served model's drift baseline, `<pipelineName>/baseline/current.json`:
+   * a run that deploys its model copies its own baseline there once the model serves. Give it to a
+   * drift monitor: `DriftBaseline.fromDataLake(lake, pipeline.currentBaselineKey)`. The object
+   * exists after the first deployment.
+   *
+   * Undefined when the pipeline computes no baselines or deploys no models in its runs
+   * (`deployment` absent, or deploying only by approval in the registry).
+   */
+  public readonly currentBaselineKey?: string;
+  /** The function that computes drift baselines, when the pipeline has a baseline step. */
+  public readonly baselineFunction?: lambda.IFunction;
 
   private readonly lake: IDataLake;
-  private readonly manifestFunction: RunManifestFunction;
+  private readonly manifestFunction: PipelineFunction;
+  private readonly baselineStep?: { options: ResolvedBaseline; function: PipelineFunction };
   private readonly inputPrefix: string;
   private readonly runsPrefix: string;
 
@@ -72,6 +87,7 @@ export class TrainingPipeline extends Construct {
     this.lake = props.dataLake;
     const gate = resolveGate(props);
     validatePipelineProps(this, props, this.pipelineName, gate);
+    const baseline = resolveBaseline(this, props);
 
     this.registry = props.registry ?? new ModelRegistry(this, 'Registry', {
       description: `Models trained by pipeline ${this.pipelineName}`,
@@ -98,12 +114,21 @@ export class TrainingPipeline extends Construct {
     this.evaluationRole = props.evaluation ? this.createJobRole('EvaluationRole', 'ProcessingJobs') : undefined;
     this.grantDataAccess(props);
     this.manifestFunction = this.createManifestFunction(props, key);
+    if (baseline) {
+      const fn = createBaselineFunction(this, 'Baseline', {
+        lake: this.lake, runsPrefix: this.runsPrefix, inputPrefix: this.inputPrefix, preprocessed: props.preprocessing !== undefined,
+        baseline, encryptionKey: key, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, vpc: props.vpc, vpcSubnets: props.vpcSubnets,
+      });
+      this.baselineStep = { options: baseline, function: fn };
+      this.baselineFunction = fn.function;
+    }
     const slots = new RunSlots(this, 'RunSlots', { encryptionKey: key, maxConcurrentRuns: props.maxConcurrentRuns ?? 1 });
     this.runTable = slots.table;
 
     const approvalStatus = props.approvalStatus
       ?? (props.deployment?.mode === PromotionMode.ALWAYS ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL);
     const deployment = props.deployment && this.planDeployment(props.deployment, approvalStatus);
+    this.currentBaselineKey = this.baselineStep && deployment?.inRun ? `${this.pipelineName}/baseline/current.json` : undefined;
     const definition = new PipelineStates(this, {
       approvalStatus,
       deployment: deployment?.inRun,
@@ -114,6 +139,7 @@ export class TrainingPipeline extends Construct {
       registry: this.registry,
       failureTopic: this.failureTopic,
       manifestFunction: this.manifestFunction,
+      baseline: this.baselineStep && { ...this.baselineStep, currentKey: this.currentBaselineKey },
       slots,
       builtInAlgorithm: props.training.image.reportsOwnMetrics,
       trainingRole: this.trainingRole,
@@ -300,8 +326,13 @@ export class TrainingPipeline extends Construct {
       + 'written with the object wildcards and action groups of S3 and KMS grants.');
   }
   /** Creates the function that writes run manifests, with access to this pipeline's prefixes only. */
-  private createManifestFunction(props: TrainingPipelineProps, key: kms.IKey): RunManifestFunction {
-    const fn = new RunManifestFunction(this, 'RunManifest', {
+  private createManifestFunction(props: TrainingPipelineProps, key: kms.IKey): PipelineFunction {
+    const fn = new PipelineFunction(this, 'RunManifest', {
+      handler: 'run-manifest',
+      description: 'Writes the run manifest of a training pipeline execution',
+      timeout: Duration.minutes(2),
+      memorySize: 256,
+      reservedConcurrencyProp: 'manifestReservedConcurrency',
       encryptionKey: key,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       reservedConcurrency: props.manifestReservedConcurrency,
@@ -353,6 +384,14 @@ export class TrainingPipeline extends Construct {
     }, `Jobs are named per execution under ${this.pipelineName}-, reports are read under ${this.runsPrefix}, and model versions are numbered by SageMaker within this group.`);
     acknowledgeWildcards(role, { resources: [`${this.manifestFunction.function.functionArn}:*`] },
       'Step Functions may invoke any version of the run manifest function it owns.');
+    if (this.baselineStep) {
+      acknowledgeWildcards(role, { resources: [`${this.baselineStep.function.function.functionArn}:*`] },
+        'Step Functions may invoke any version of the baseline function it owns.');
+    }
+    if (this.currentBaselineKey) {
+      acknowledgeWildcards(role, { resources: [this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*/baseline/baseline.json`)] },
+        `The served model's baseline is copied from its run's baseline.json under ${this.runsPrefix}<run>/; the wildcard is the execution name.`);
+    }
     acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
     acknowledgeInlinePolicy(role);
   }

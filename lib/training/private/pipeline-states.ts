@@ -8,7 +8,8 @@ import { Construct } from 'constructs';
 import { ResolvedGate, compare } from './pipeline-gate';
 import { addRetries } from './retry-policies';
 import { processingMaxRuntime, processingTaskTimeout, trainingMaxRuntime, trainingTaskTimeout } from './run-budget';
-import { RunManifestFunction } from './run-manifest-function';
+import { baselineState, modelServes, promoteBaselineState, ResolvedBaseline } from './baseline-step';
+import { PipelineFunction } from './pipeline-function';
 import { CONDITION_FAILED, RunSlots } from './run-slots';
 import { trainingScriptMode } from './sagemaker-job';
 import { MetricSource } from '../metric-gate';
@@ -34,7 +35,14 @@ export interface PipelineContext {
   readonly runsPrefix: string;
   readonly registry: IModelRegistry;
   readonly failureTopic: sns.ITopic;
-  readonly manifestFunction: RunManifestFunction;
+  readonly manifestFunction: PipelineFunction;
+  /** The drift baseline step, when the pipeline computes baselines. */
+  readonly baseline?: {
+    readonly options: ResolvedBaseline;
+    readonly function: PipelineFunction;
+    /** With an in-run deployment: where the served model's baseline is copied. */
+    readonly currentKey?: string;
+  };
   /** Claims of run starts and the slots of running runs. */
   readonly slots: RunSlots;
   /** The approval status models are registered with. */
@@ -86,6 +94,15 @@ export class PipelineStates {
         resultPath: '$.preprocessing',
         network: props,
       }), 'Preprocess', manifest));
+    }
+    if (this.ctx.baseline) {
+      // Before training: a split the baseline cannot read fails the run before any GPU time is spent.
+      steps.push(this.withFailureHandling(baselineState(this.scope, {
+        function: this.ctx.baseline.function,
+        lake: this.ctx.lake,
+        baseline: this.ctx.baseline.options,
+        preprocessed: props.preprocessing !== undefined,
+      }), 'ComputeBaseline', manifest));
     }
     steps.push(this.withFailureHandling(this.trainingStep(props), 'Train', manifest));
     if (props.evaluation && this.ctx.evaluationRole) {
@@ -150,9 +167,23 @@ export class PipelineStates {
         'evaluationUri.$': runUri(artifacts, 'evaluation/'),
         'evaluationKey.$': `States.Format('${this.ctx.runsPrefix}{}/evaluation/evaluation.json', $.run.name)`,
         'manifestKey.$': `States.Format('${this.ctx.runsPrefix}{}/manifest.json', $.run.name)`,
+        ...this.baselinePlan(props),
       },
     });
     return sfn.Chain.start(start).next(plan);
+  }
+
+  /** Keys of the baseline step: the split object it reads and the baseline it writes. */
+  private baselinePlan(props: TrainingPipelineProps): Record<string, string> {
+    const baseline = this.ctx.baseline?.options;
+    if (!baseline) return {};
+    const file = baseline.trainingFileName;
+    return {
+      ...(props.preprocessing
+        ? { 'baselineTrainKey.$': `States.Format('${this.ctx.runsPrefix}{}/train/${file}', $.run.name)` }
+        : { baselineTrainKey: `${this.ctx.inputPrefix}train/${file}` }),
+      'baselineKey.$': `States.Format('${this.ctx.runsPrefix}{}/baseline/baseline.json', $.run.name)`,
+    };
   }
 
   /**
@@ -351,7 +382,9 @@ export class PipelineStates {
         'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
         'training-job': sfn.JsonPath.stringAt('$.training.TrainingJobName'),
         'run-manifest': sfn.JsonPath.format(`s3://${this.ctx.lake.artifactsBucket.bucketName}/{}`, sfn.JsonPath.stringAt('$.plan.manifestKey')),
+        ...(this.ctx.baseline ? { 'drift-baseline': sfn.JsonPath.stringAt('$.baseline.uri') } : {}),
       },
+      driftBaselineUri: this.ctx.baseline ? sfn.JsonPath.stringAt('$.baseline.uri') : undefined,
       resultSelector: { 'ModelPackageArn.$': '$.ModelPackageArn' },
       resultPath: '$.registration',
     });
@@ -365,6 +398,15 @@ export class PipelineStates {
       });
       recorded.next(deploy.start);
       after = sfn.Chain.custom(recorded, [deploy.done], deploy.done);
+      const currentKey = this.ctx.baseline?.currentKey;
+      if (currentKey) {
+        const promote = this.withFailureHandling(promoteBaselineState(this.scope, this.ctx.lake, this.ctx.runsPrefix, currentKey), 'PromoteBaseline', manifest);
+        const served = new sfn.Pass(this.scope, 'ServedBaselineUpToDate', { resultPath: sfn.JsonPath.DISCARD });
+        deploy.done.next(new sfn.Choice(this.scope, 'RunModelServes', { comment: 'The run\'s model serves: its baseline becomes the drift monitor\'s' })
+          .when(modelServes(), promote.next(served))
+          .otherwise(served));
+        after = sfn.Chain.custom(recorded, [served], served);
+      }
     }
     if (props.postRegistration) after = after.next(props.postRegistration);
     after.next(manifest.entry);

@@ -57,6 +57,10 @@ export function longestRun(props: TrainingPipelineProps): Duration {
     if (step) parts.push(processingTaskTimeout(step), job);
   }
   parts.push(trainingTaskTimeout(props.training), job);
+  if (props.baseline?.enabled ?? props.preprocessing !== undefined) {
+    // One timed-out attempt (not retried) plus the waits of the retried throttling and service errors, which fail fast.
+    parts.push(props.baseline?.timeout ?? Duration.minutes(15), Duration.minutes(5), retryWait('lambda'));
+  }
   if (props.deployment) parts.push(props.deployment.rolloutTimeout ?? Duration.hours(2));
   return Duration.seconds(parts.reduce((sum, d) => sum + d.toSeconds(), 0));
 }

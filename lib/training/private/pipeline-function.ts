@@ -8,10 +8,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
 
-/** Bundled by scripts/bundle-handlers.mjs from lambda/run-manifest. */
-const HANDLER = path.join(__dirname, '..', '..', '..', 'assets', 'lambda', 'run-manifest');
+/** Where scripts/bundle-handlers.mjs bundles lambda/<name>. */
+const ASSETS = path.join(__dirname, '..', '..', '..', 'assets', 'lambda');
 
-export interface RunManifestFunctionProps {
+export interface PipelineFunctionProps {
+  /** The handler's folder under lambda/ (and assets/lambda/). */
+  readonly handler: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** The pipeline prop that reserves concurrency, named in the acknowledgement. */
+  readonly reservedConcurrencyProp?: string;
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   /** Reserved concurrent executions; none by default. */
@@ -21,21 +28,21 @@ export interface RunManifestFunctionProps {
 }
 
 /**
- * The function that writes run manifests: its own least-privilege role, an encrypted log
- * group and tracing. No concurrency is reserved unless asked: a new account's limit of 10 leaves
+ * A function of the pipeline's run (the run manifest, the drift baseline): its own
+ * least-privilege role, an encrypted log group and tracing. No concurrency is reserved unless asked: a new account's limit of 10 leaves
  * nothing to reserve (Lambda keeps 10 unreserved), and Step Functions retries throttled calls.
  * Its data grants are added by the pipeline.
  */
-export class RunManifestFunction extends Construct implements iam.IGrantable {
+export class PipelineFunction extends Construct implements iam.IGrantable {
   public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly grantPrincipal: iam.IPrincipal;
 
-  constructor(scope: Construct, id: string, props: RunManifestFunctionProps) {
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Writes run manifests of a training pipeline',
+      description: props.description,
     });
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.encryptionKey,
@@ -45,13 +52,13 @@ export class RunManifestFunction extends Construct implements iam.IGrantable {
     this.role = role;
     this.grantPrincipal = role;
     this.function = new lambda.Function(this, 'Function', {
-      description: 'Writes the run manifest of a training pipeline execution',
+      description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(HANDLER),
+      code: lambda.Code.fromAsset(path.join(ASSETS, props.handler)),
       role,
-      timeout: Duration.minutes(2),
-      memorySize: 256,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       reservedConcurrentExecutions: props.reservedConcurrency,
@@ -68,7 +75,8 @@ export class RunManifestFunction extends Construct implements iam.IGrantable {
     if (props.reservedConcurrency === undefined) {
       acknowledgeFindings(this.function, [{
         rules: ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency', 'PCI.DSS.321-LambdaConcurrency'],
-        reason: 'Reserving concurrency fails the deploy in accounts whose limit leaves fewer than 10 unreserved; runs call the function a few times each and retry throttling. Set manifestReservedConcurrency to reserve some.',
+        reason: 'Reserving concurrency fails the deploy in accounts whose limit leaves fewer than 10 unreserved; runs call the function a few times each and retry throttling.'
+          + (props.reservedConcurrencyProp ? ` Set ${props.reservedConcurrencyProp} to reserve some.` : ''),
       }]);
     }
     if (!props.vpc) {
