@@ -1,0 +1,76 @@
+import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, HistoryEvent } from '@aws-sdk/client-sfn';
+import { Clients } from './aws';
+import { paint } from './format';
+import { Io } from './io';
+import { FINISHED, progressOf, render, RunProgress, TrainingProgress, trainingOf } from './progress';
+
+const TRAINING_DONE = ['Completed', 'Failed', 'Stopped'];
+
+/** The whole history, oldest first (1000 events a page). */
+async function history(c: Clients, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let token: string | undefined;
+  do {
+    const page = await c.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken: token, includeExecutionData: true }));
+    events.push(...(page.events ?? []));
+    token = page.nextToken;
+  } while (token);
+  return events;
+}
+
+/** One look at a run: the execution, its history and its training job. */
+export async function snapshot(c: Clients, executionArn: string, previous?: TrainingProgress): Promise<RunProgress> {
+  const execution = await c.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const run = progressOf(execution, await history(c, executionArn));
+  let training: TrainingProgress | undefined;
+  if (run.trainingJobName) {
+    // A finished job does not change: described once more only when it is a new job.
+    if (previous?.jobName === run.trainingJobName && TRAINING_DONE.includes(previous.status ?? '')) {
+      training = previous;
+    } else {
+      try {
+        training = trainingOf(await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: run.trainingJobName })));
+      } catch (error) {
+        // Scheduled, not yet created (or the caller may not read SageMaker): the steps still show.
+        if ((error as Error).name !== 'ResourceNotFound' && (error as Error).name !== 'ValidationException') throw error;
+      }
+    }
+  }
+  return { ...run, training };
+}
+
+export interface WatchResult {
+  readonly run: RunProgress;
+  /** Ctrl-C ended the watch; the run goes on. */
+  readonly detached: boolean;
+}
+
+/**
+ * Polls a run until it finishes or the user presses Ctrl-C, which only stops watching: the
+ * execution is not stopped (`aws stepfunctions stop-execution` does that).
+ */
+export async function watch(c: Clients, io: Io, executionArn: string, options: { intervalMs: number; json: boolean }): Promise<WatchResult> {
+  const p = paint(io.rich);
+  const display = options.json ? undefined : io.live();
+  let detached = false;
+  let wake: (() => void) | undefined;
+  const release = io.onInterrupt(() => { detached = true; wake?.(); });
+  let run: RunProgress | undefined;
+  try {
+    for (;;) {
+      run = await snapshot(c, executionArn, run?.training);
+      display?.update(render(run, p, io.now(), io.rich));
+      if (FINISHED.includes(run.status) || detached) break;
+      await Promise.race([io.sleep(options.intervalMs), new Promise<void>((resolve) => { wake = resolve; })]);
+      if (detached) break;
+    }
+  } finally {
+    release();
+    display?.done();
+  }
+  if (detached && !options.json) {
+    io.err(`\ndetached: ${run.name} goes on (${run.status}). Re-attach with: mlops watch ${executionArn}\n`);
+  }
+  return { run, detached };
+}
