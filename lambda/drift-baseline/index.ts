@@ -3,12 +3,18 @@ import { buildBaseline, BaselineOptions } from '../drift-core/baseline';
 import { lines } from '../drift-core/lines';
 import { putJson, S3Location } from '../drift-core/s3';
 import { FeatureSchema } from '../drift-core/types';
+import { isMissing, splitCsvLine, toNumber } from '../drift-core/values';
 
 const s3 = new S3Client({});
 
 export interface BaselineEvent {
-  /** The training split, a CSV with a header row. */
+  /** The training split: a CSV with a header row, or without one when `columns` names them. */
   readonly train: S3Location;
+  /**
+   * The names of a header-less CSV's columns, in order (e.g. the label first, as SageMaker's
+   * built-in XGBoost reads it); they are read as its header row.
+   */
+  readonly columns?: string[];
   /** Where the baseline JSON goes (next to the model artifact). */
   readonly output: S3Location;
   readonly schema?: FeatureSchema;
@@ -26,20 +32,47 @@ export async function handler(event: BaselineEvent): Promise<{ baselineUri: stri
   if (!event?.train?.bucket || !event.train.key || !event.output?.bucket || !event.output.key) {
     throw new Error('the event needs "train": {"bucket", "key"} and "output": {"bucket", "key"}');
   }
+  const columns = event.columns;
+  if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string' || c.length === 0))) {
+    throw new Error('"columns" must be a non-empty list of column names');
+  }
+  const source = `s3://${event.train.bucket}/${event.train.key}`;
   const read = async function* () {
     const response = await s3.send(new GetObjectCommand({ Bucket: event.train.bucket, Key: event.train.key }));
-    if (!response.Body) throw new Error(`s3://${event.train.bucket}/${event.train.key} has no body`);
-    yield* lines(response.Body as AsyncIterable<Uint8Array>);
+    if (!response.Body) throw new Error(`${source} has no body`);
+    if (columns) yield columns.map(csvField).join(',');
+    let first = !columns;
+    for await (const line of lines(response.Body as AsyncIterable<Uint8Array>)) {
+      if (first && line.trim().length > 0) {
+        first = false;
+        if (looksLikeData(line)) {
+          throw new Error(`the first line of ${source} is all numbers, so it is data, not a header row: `
+            + 'give the baseline a FeatureSchema that names the columns (TrainingDataLayout.LABEL_FIRST_NO_HEADER for label-first splits without a header)');
+        }
+      }
+      yield line;
+    }
   };
   const options: BaselineOptions = {
     schema: event.schema,
     label: event.label,
     prediction: event.prediction,
     maxCategories: event.maxCategories,
-    source: `s3://${event.train.bucket}/${event.train.key}`,
+    source,
   };
   const { baseline, problems } = await buildBaseline(read, options);
   await putJson(s3, event.output, baseline);
   if (problems.columnCount + problems.nonNumeric > 0) console.warn(JSON.stringify({ message: 'training rows or values skipped', problems }));
   return { baselineUri: `s3://${event.output.bucket}/${event.output.key}`, rows: baseline.rows, features: baseline.features.length, problems };
+}
+
+/** A name as a CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+function csvField(name: string): string {
+  return /[",\r\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
+}
+
+/** A header row names columns: one whose every field is a number (or empty) is a data row. */
+function looksLikeData(line: string): boolean {
+  const fields = splitCsvLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  return fields.some((f) => !isMissing(f.trim())) && fields.every((f) => isMissing(f.trim()) || toNumber(f.trim()) !== undefined);
 }

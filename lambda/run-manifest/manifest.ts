@@ -126,6 +126,9 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
       outputKmsKeyId: evaluation.ProcessingOutputConfig?.KmsKeyId,
       report: run.evaluationReport,
     },
+    // The drift baseline of the training split (absent when the pipeline computes none, or the run failed before it),
+    // and where the drift monitor reads it once the run's model serves.
+    baseline: baselineOf(run.baseline, problems),
     modelPackageArn: run.registration?.ModelPackageArn,
     deployment: run.deployment && { outcome: run.deployment.outcome, stackStatus: run.deployment.stack?.status },
     // Start this request (with a new TrainingJobName) to train the model again. With preprocessing,
@@ -133,6 +136,21 @@ export function buildManifest(event: ManifestEvent, listings: InputListing[], pr
     // the input prefixes, whose objects as of the run are listed above with their version ids.
     rerun: training && { createTrainingJobRequest: rerunRequest(training, event.builtInAlgorithm === true) },
     problems,
+  };
+}
+
+function baselineOf(value: unknown, problems: string[]): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value) || typeof value.uri !== 'string') {
+    problems.push(`run field 'baseline' has no uri: ${JSON.stringify(value).slice(0, 100)}`);
+    return undefined;
+  }
+  return {
+    uri: value.uri,
+    rows: value.rows,
+    features: value.features,
+    skipped: value.problems,
+    currentUri: isObject(value.current) ? value.current.uri : undefined,
   };
 }
 

@@ -93,6 +93,7 @@ class Account {
         this.published.push({ from, message: typeof input.Message === 'string' ? JSON.parse(input.Message) : input.Message });
         return { MessageId: `m-${this.published.length}` };
       }),
+      [PIPELINE.States.ComputeBaseline.Resource]: wrap('baseline', (input) => ({ baselineUri: `s3://${input.output.bucket}/${input.output.key}`, rows: 10, features: 6, problems: { columnCount: 0, nonNumeric: 0 } })),
       [PIPELINE.States.WriteRunManifest.Resource]: wrap('manifest', () => ({ manifestUri: 's3://artifacts/manifest.json', inputObjects: 0, problems: [] })),
     };
   }

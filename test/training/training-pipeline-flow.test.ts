@@ -64,6 +64,9 @@ function handlers(definition: AslDefinition, world: World): TaskHandlers {
       world.published.push(typeof input.Message === 'string' ? JSON.parse(input.Message) : input.Message);
       return { MessageId: 'message-1' };
     },
+    ...(definition.States.ComputeBaseline ? {
+      [definition.States.ComputeBaseline.Resource]: (event: any) => ({ baselineUri: `s3://${event.output.bucket}/${event.output.key}`, rows: 10, features: 6, problems: { columnCount: 0, nonNumeric: 0 } }),
+    } : {}),
     [manifestFunction]: (event: ManifestEvent) => {
       const problems: string[] = [];
       world.manifests.push(buildManifest(event, [], problems));
