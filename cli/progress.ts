@@ -9,7 +9,8 @@ import { duration, Paint, time } from './format';
 export interface StepProgress {
   readonly name: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CAUGHT';
-  readonly startedAt: Date;
+  /** When the state was last entered: durations are of the last visit. */
+  startedAt: Date;
   endedAt?: Date;
   /** Entries of the state (loops and waits enter a state again). */
   visits: number;
@@ -80,6 +81,7 @@ export function progressOf(execution: DescribeExecutionCommandOutput, events: Hi
       let step = steps.find((s) => s.name === name);
       if (step) {
         step.visits++;
+        step.startedAt = at;
         step.status = 'RUNNING';
         step.endedAt = undefined;
         step.error = undefined;
