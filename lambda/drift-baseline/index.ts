@@ -61,6 +61,11 @@ export async function handler(event: BaselineEvent): Promise<{ baselineUri: stri
     source,
   };
   const { baseline, problems } = await buildBaseline(read, options);
+  // A schema that does not fit the split skips most rows: a baseline of the few left would mislead the detector.
+  if (baseline.rows === 0 || problems.columnCount > baseline.rows) {
+    throw new Error(`${source}: ${problems.columnCount} rows have another number of columns than its header (or the schema's columns) names `
+      + `and only ${baseline.rows} fit; make the baseline's FeatureSchema (names, label, layout) match the split`);
+  }
   await putJson(s3, event.output, baseline);
   if (problems.columnCount + problems.nonNumeric > 0) console.warn(JSON.stringify({ message: 'training rows or values skipped', problems }));
   return { baselineUri: `s3://${event.output.bucket}/${event.output.key}`, rows: baseline.rows, features: baseline.features.length, problems };
