@@ -246,7 +246,11 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
     const modelNames = this.createModels(props, plans, boundModels, network);
 
     this.encryptionKey = props.encryptionKey ?? this.defaultKey(plans);
-    this.dataCaptureLocation = props.dataCapture?.location;
+    // Readers of the capture (the drift monitor) need the key SageMaker writes it with.
+    const capture = props.dataCapture;
+    this.dataCaptureLocation = capture?.encryptionKey
+      ? InferenceDataLocation.fromBucket(capture.location.bucket, capture.location.keyPrefix, capture.encryptionKey)
+      : capture?.location;
     this.asyncLocation = props.asyncInference?.location;
     this.asyncInferenceLocations = this.asyncLocation && {
       inputS3Uri: this.asyncLocation.s3Uri('input/'),

@@ -51,6 +51,13 @@ export interface ModelSourceConfig {
    * @default false
    */
   readonly cpuOnly?: boolean;
+
+  /**
+   * Whether the image needs NVIDIA GPUs, so that CPU instances and serverless inference cannot run it.
+   *
+   * @default false
+   */
+  readonly gpuOnly?: boolean;
 }
 
 /**
@@ -171,7 +178,7 @@ class ArtifactSource extends ModelSource {
       this.bucket.encryptionKey?.grantDecrypt(grantee);
       modelDataUrl = this.bucket.s3UrlForObject(this.objectKey);
     }
-    return { imageUri, modelDataUrl, environment: this.options.environment, cpuOnly: this.image.cpuOnly };
+    return { imageUri, modelDataUrl, environment: this.options.environment, cpuOnly: this.image.cpuOnly, gpuOnly: this.image.gpuOnly };
   }
 }
 
@@ -196,6 +203,7 @@ class PackageSource extends ModelSource {
       environment: this.options.environment,
       marketplace: this.options.marketplace ?? false,
       cpuOnly: this.options.image?.cpuOnly ?? false,
+      gpuOnly: this.options.image?.gpuOnly ?? false,
     };
   }
 }

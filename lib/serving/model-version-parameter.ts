@@ -1,7 +1,7 @@
 import { Aspects, CfnCondition, CfnParameter, CfnResource, Fn, IAspect, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { ModelPackageSourceOptions, ModelSource } from './model-source';
-import { recordVersionSource } from './private/served-endpoints';
+import { recordVersionSource, servedEndpoints } from './private/served-endpoints';
 import { PropsValidator } from '../core/private/errors';
 import { IModelRegistry } from '../registry/model-registry';
 
@@ -62,13 +62,22 @@ export class ModelVersionParameter extends Construct {
     this.parameter = new CfnParameter(this, 'Resource', {
       type: 'String',
       default: ModelVersionParameter.NONE,
-      description: `Model package ARN served from registry ${props.registry.modelPackageGroupName}; set by its promotion, not by hand`,
+      // A parameter's description must be a literal: name a generated group by its construct.
+      description: `Model package ARN served from registry ${Token.isUnresolved(props.registry.modelPackageGroupName) ? props.registry.node.path : props.registry.modelPackageGroupName}; set by its promotion, not by hand`,
       allowedPattern: `^(${ModelVersionParameter.NONE}|arn:[a-z-]+:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[a-z0-9-]+/[0-9]+)$`,
     });
     // Not derived from the construct path: moving or renaming the construct keeps the served version.
     this.parameter.overrideLogicalId(name);
     this.hasModel = new CfnCondition(this, 'HasModel', {
       expression: Fn.conditionNot(Fn.conditionEquals(this.parameter.valueAsString, ModelVersionParameter.NONE)),
+    });
+    // After aspects ran (serveOnlyWhenPromoted is one): an endpoint created while the value is
+    // 'none' would fail its first deploy, because 'none' is no model package.
+    this.node.addValidation({
+      validate: () => servedEndpoints(this)
+        .filter(({ endpointConfig }) => endpointConfig.cfnOptions.condition !== this.hasModel)
+        .map(({ endpointConfig }) => `the endpoint at ${endpointConfig.node.scope?.node.path} serves ModelVersionParameter '${Stack.of(this).resolve(this.parameterKey)}' but is not left out while it is '${ModelVersionParameter.NONE}'; `
+          + `call serveOnlyWhenPromoted(endpoint) on the parameter, so the endpoint is created with the first promoted version`),
     });
   }
 

@@ -33,6 +33,11 @@ interface Fixture {
   readonly endpoint: ModelEndpoint;
 }
 
+/** The same artifact served by XGBoost, which runs on CPU and GPU instances alike. */
+function xgboostModel(lake: DataLake): ModelSource {
+  return ModelSource.fromArtifact(SageMakerImage.xgboost(), lake.artifactsBucket, 'churn/model.tar.gz');
+}
+
 /** A stack with a data lake and an endpoint serving `churn/model.tar.gz` from its artifacts zone. */
 function endpointStack(overrides: (lake: DataLake, stack: Stack) => Partial<ModelEndpointProps> = () => ({})): Fixture {
   const stack = testStack();
@@ -195,7 +200,7 @@ describe('ModelEndpoint on a GPU instance, with defaults', () => {
 
 describe('ModelEndpoint options', () => {
   test('EBS-backed instances get a new rotating key for their ML storage volumes, removed with the endpoint', () => {
-    const { stack, endpoint } = endpointStack(() => ({ variants: [{ instanceType: MlInstanceType.ML_M5_XLARGE }] }));
+    const { stack, endpoint } = endpointStack((lake) => ({ model: xgboostModel(lake), variants: [{ instanceType: MlInstanceType.ML_M5_XLARGE }] }));
     const template = templateOf(stack);
     template.resourceCountIs('AWS::KMS::Key', 2);
     const key = endpoint.node.findChild('Key') as kms.Key;
@@ -208,12 +213,13 @@ describe('ModelEndpoint options', () => {
     ['ml.p3.2xlarge', true], ['ml.inf2.xlarge', true], ['ml.c5.xlarge', true],
     ['ml.g4dn.xlarge', false], ['ml.g6e.xlarge', false], ['ml.p4d.24xlarge', false], ['ml.p5.48xlarge', false], ['ml.m5d.large', false],
   ])('%s gets a volume key: %s', (type, keyed) => {
-    const { stack } = endpointStack(() => ({ variants: [{ instanceType: MlInstanceType.of(type) }] }));
+    const { stack } = endpointStack((lake) => ({ model: xgboostModel(lake), variants: [{ instanceType: MlInstanceType.of(type) }] }));
     expect(only(templateOf(stack), 'AWS::SageMaker::EndpointConfig').Properties.KmsKeyId !== undefined).toBe(keyed);
   });
 
   test('uses a key passed in', () => {
-    const { stack, endpoint } = endpointStack((_lake, s) => ({
+    const { stack, endpoint } = endpointStack((lake, s) => ({
+      model: xgboostModel(lake),
       variants: [{ instanceType: MlInstanceType.ML_C5_XLARGE }],
       encryptionKey: new kms.Key(s, 'MyKey', { enableKeyRotation: true }),
     }));
@@ -625,7 +631,7 @@ describe('ModelEndpoint deployment guardrails', () => {
   });
 
   test('skips guardrails with a warning that says why on Inf1 instances, where SageMaker does not support them', () => {
-    const { stack } = endpointStack(() => ({ variants: [{ instanceType: MlInstanceType.of('ml.inf1.xlarge') }] }));
+    const { stack } = endpointStack((lake) => ({ model: xgboostModel(lake), variants: [{ instanceType: MlInstanceType.of('ml.inf1.xlarge') }] }));
     const template = templateOf(stack);
     expect(only(template, 'AWS::SageMaker::Endpoint').Properties.DeploymentConfig).toBeUndefined();
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
@@ -776,8 +782,8 @@ describe('ModelEndpoint rejects bad input at synth', () => {
       /'instanceType' \(ml.g5.xlarge\) cannot be used with 'serverless': serverless inference runs on CPU only \(no GPUs\)/],
     ['fails on min capacity above max capacity', () => ({ variants: [variant({ autoScaling: { minCapacity: 5, maxCapacity: 2 } })] }),
       /'autoScaling.minCapacity' \(5\) is more than 'autoScaling.maxCapacity' \(2\); raise 'maxCapacity' to at least 5/],
-    ['fails on autoscaling a burstable instance type', () => ({ variants: [{ instanceType: MlInstanceType.ML_T3_MEDIUM, autoScaling: { maxCapacity: 2 } }] }),
-      /'instanceType' \(ml.t3.medium\) is burstable, and SageMaker does not autoscale burstable instances/],
+    ['fails on autoscaling a burstable instance type', () => ({ variants: [{ instanceType: MlInstanceType.of('ml.t2.medium'), autoScaling: { maxCapacity: 2 } }] }),
+      /'instanceType' \(ml.t2.medium\) is burstable, and SageMaker does not autoscale burstable instances/],
     ['fails on scaling a real-time endpoint to zero', () => ({ variants: [variant({ autoScaling: { minCapacity: 0, maxCapacity: 2 } })] }),
       /'autoScaling.minCapacity' \(0\) is only possible for asynchronous endpoints/],
     ['fails on an initial count outside the autoscaling bounds', () => ({ variants: [variant({ initialInstanceCount: 9, autoScaling: { maxCapacity: 4 } })] }),
@@ -795,9 +801,19 @@ describe('ModelEndpoint rejects bad input at synth', () => {
       variants: [variant({ autoScaling: { maxCapacity: 4, schedules: [{ scheduleName: 'Night', schedule: appscaling.Schedule.rate(Duration.hours(1)), minCapacity: 3, maxCapacity: 2 }] } })],
     }), /schedule 'Night' has 'minCapacity' \(3\) above 'maxCapacity' \(2\)/],
     ['fails on a sampling percentage above 100', (lake) => ({ dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'c/'), samplingPercentage: 101 } }),
-      /'dataCapture.samplingPercentage' \(101\) must be a whole number from 0 to 100/],
+      /'dataCapture.samplingPercentage' \(101\) must be a whole number from 1 to 100/],
     ['fails on capturing nothing', (lake) => ({ dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'c/'), captureRequests: false, captureResponses: false } }),
       /'dataCapture' captures neither requests nor responses/],
+    ['fails on a sampling percentage of 0, which captures nothing', (lake) => ({ dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'c/'), samplingPercentage: 0 } }),
+      /'dataCapture.samplingPercentage' \(0\) must be a whole number from 1 to 100 \(0 captures nothing\)/],
+    ['fails on a -gpu- image on a CPU instance', () => ({ variants: [{ instanceType: MlInstanceType.ML_M5_XLARGE }] }),
+      /variant 'AllTraffic': its model's image needs an NVIDIA GPU \(a -gpu- image\) but 'instanceType' \(ml.m5.xlarge\) has none/],
+    ['fails on a -gpu- image served serverless', () => ({ variants: [{ serverless: {} }] }),
+      /variant 'AllTraffic': its model's image needs an NVIDIA GPU \(a -gpu- image\), and serverless inference runs on CPU only/],
+    ['fails on an instance type SageMaker does not host on', (lake) => ({ model: xgboostModel(lake), variants: [{ instanceType: MlInstanceType.ML_T3_MEDIUM }] }),
+      /variant 'AllTraffic': 'instanceType' \(ml.t3.medium\) cannot run endpoints: SageMaker accepts it for training jobs, processing jobs only/],
+    ['fails on an endpoint name of 64 characters that the pattern alone accepts', () => ({ endpointName: `churn${'-a'.repeat(29)}x` }),
+      /'endpointName' \('churn(-a){29}x'\) must be 1 to 63 letters/],
     ['fails on a capture content type that is not one', (lake) => ({ dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'c/'), jsonContentTypes: ['json'] } }),
       /'dataCapture.jsonContentTypes' has 'json', which is not a content type/],
     ['fails on serverless memory that is not whole GiB', () => ({ variants: [{ serverless: { memorySize: Size.mebibytes(1536) } }] }),
@@ -861,9 +877,10 @@ describe('ModelEndpoint rejects bad input at synth', () => {
   });
 
   test('fails with every problem listed at once', () => {
-    expect(() => endpointStack(() => ({
+    expect(() => endpointStack((lake) => ({
       endpointName: 'bad_name',
-      variants: [{ instanceType: MlInstanceType.ML_T3_MEDIUM, autoScaling: { minCapacity: 3, maxCapacity: 1 } }],
+      model: xgboostModel(lake),
+      variants: [{ instanceType: MlInstanceType.of('ml.t2.medium'), autoScaling: { minCapacity: 3, maxCapacity: 1 } }],
     }))).toThrow(/3 problems:\n- 'endpointName'.*\n- .*'autoScaling.minCapacity' \(3\) is more than.*\n- .*is burstable/);
   });
 

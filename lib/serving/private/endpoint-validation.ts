@@ -5,7 +5,10 @@ import { CapacitySize, CapacitySizeType, DeploymentStrategy, DeploymentType } fr
 import type { ModelEndpointProps } from '../model-endpoint-props';
 import { ModelSourceConfig } from '../model-source';
 import { ProductionVariant, VariantAutoScaling } from '../production-variant';
+import { InstanceUse } from '../../core/instance-type';
 import { PropsValidator } from '../../core/private/errors';
+import { checkInstanceUse } from '../../core/private/instance-use';
+import { isSageMakerName } from '../../core/private/sagemaker-api';
 
 /** A variant with its resolved name and bound model. */
 export interface VariantPlan {
@@ -14,7 +17,6 @@ export interface VariantPlan {
   readonly model: ModelSourceConfig;
 }
 
-const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const CONTENT_TYPE = /^[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]*\/[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]*$/;
 /** SageMaker's limits: production variants per endpoint configuration, rollback alarms per deployment. */
 const MAX_VARIANTS = 10;
@@ -37,7 +39,7 @@ export function guardrailExclusion(variants: VariantPlan[]): string | undefined 
 export function validateEndpointProps(scope: IConstruct, props: ModelEndpointProps, endpointName: string, variants: VariantPlan[]): void {
   const v = new PropsValidator(scope, 'ModelEndpointInvalidProps');
   const isAsync = props.asyncInference !== undefined;
-  v.checkResolved([endpointName], () => !NAME.test(endpointName),
+  v.checkResolved([endpointName], () => !isSageMakerName(endpointName),
     `'endpointName' ('${endpointName}') must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit; use e.g. 'churn-model'`);
   checkVariantList(v, props, variants);
   for (const variant of variants) checkVariant(v, variant, isAsync);
@@ -63,7 +65,7 @@ function checkVariantList(v: PropsValidator, props: ModelEndpointProps, variants
   for (const { name } of variants) {
     v.check(seen.has(name), `'variantName' ('${name}') is used by more than one variant; variant names must be unique`);
     seen.add(name);
-    v.checkResolved([name], () => !NAME.test(name),
+    v.checkResolved([name], () => !isSageMakerName(name),
       `'variantName' ('${name}') must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit; use e.g. 'AllTraffic'`);
   }
 }
@@ -79,8 +81,13 @@ function checkVariant(v: PropsValidator, { name, props: p, model }: VariantPlan,
     v.check(p.initialInstanceCount !== undefined, `${at} 'initialInstanceCount' does not apply to 'serverless' variants; remove it`);
     v.check(p.autoScaling !== undefined,
       `${at} 'autoScaling' does not apply to 'serverless' variants, which scale by themselves up to 'serverless.maxConcurrency'; remove it`);
+    v.check(model.gpuOnly === true,
+      `${at} its model's image needs an NVIDIA GPU (a -gpu- image), and serverless inference runs on CPU only; serve it on GPU instances, or use the image's -cpu- variant`);
   } else {
     v.check(type === undefined, `${at} 'instanceType' is missing; set one, e.g. MlInstanceType.ML_G5_XLARGE, or set 'serverless'`);
+    checkInstanceUse(v, 'instanceType', type, InstanceUse.HOSTING, at);
+    v.check(model.gpuOnly === true && type !== undefined && !type.isUnresolved && !type.isGpu,
+      `${at} its model's image needs an NVIDIA GPU (a -gpu- image) but 'instanceType' (${type?.name}) has none; use a GPU instance type such as ml.g5.xlarge, or the image's -cpu- variant`);
   }
   const count = p.initialInstanceCount;
   v.checkResolved([count], () => count !== undefined && (!Number.isInteger(count) || count < 1),
@@ -169,8 +176,8 @@ function checkDataCapture(v: PropsValidator, props: ModelEndpointProps): void {
   const capture = props.dataCapture;
   if (!capture) return;
   const pct = capture.samplingPercentage;
-  v.checkResolved([pct], () => pct !== undefined && (!Number.isInteger(pct) || pct < 0 || pct > 100),
-    `'dataCapture.samplingPercentage' (${pct}) must be a whole number from 0 to 100; use e.g. 20 on busy endpoints`);
+  v.checkResolved([pct], () => pct !== undefined && (!Number.isInteger(pct) || pct < 1 || pct > 100),
+    `'dataCapture.samplingPercentage' (${pct}) must be a whole number from 1 to 100 (0 captures nothing); use e.g. 20 on busy endpoints, or remove 'dataCapture'`);
   v.check(capture.captureRequests === false && capture.captureResponses === false,
     '\'dataCapture\' captures neither requests nor responses; set \'captureRequests\' or \'captureResponses\' (or remove \'dataCapture\')');
   for (const [name, types] of [['jsonContentTypes', capture.jsonContentTypes], ['csvContentTypes', capture.csvContentTypes]] as const) {

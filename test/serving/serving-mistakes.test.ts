@@ -1,0 +1,79 @@
+/**
+ * Mistakes in wiring the serving stage, stopped at synth with the fix, and the values other
+ * constructs read from an endpoint.
+ */
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { templateOf, testStack } from '../helpers/app';
+import { MlInstanceType } from '../../lib/core/instance-type';
+import { SageMakerImage } from '../../lib/core/sagemaker-image';
+import { DataLake } from '../../lib/lake/data-lake';
+import { ModelRegistry } from '../../lib/registry/model-registry';
+import { InferenceDataLocation } from '../../lib/serving/inference-data-location';
+import { ModelEndpoint } from '../../lib/serving/model-endpoint';
+import { ModelSource } from '../../lib/serving/model-source';
+import { ModelVersionParameter } from '../../lib/serving/model-version-parameter';
+
+function servingStack(conditional: boolean) {
+  const stack = testStack();
+  const lake = new DataLake(stack, 'Lake');
+  const modelVersion = new ModelVersionParameter(stack, 'Version', { registry: new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' }) });
+  const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+    endpointName: 'churn', model: modelVersion.modelSource(), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }],
+  });
+  if (conditional) modelVersion.serveOnlyWhenPromoted(endpoint);
+  return { stack, lake, endpoint };
+}
+
+describe('an endpoint that serves a ModelVersionParameter', () => {
+  test('fails at synth when it is not left out until a version is promoted, naming the fix', () => {
+    const { stack } = servingStack(false);
+    expect(() => templateOf(stack)).toThrow(/the endpoint at TestStack\/Endpoint serves ModelVersionParameter 'ModelVersionChurn' but is not left out while it is 'none'; call serveOnlyWhenPromoted\(endpoint\)/);
+  });
+
+  test('synthesizes when it is, with the condition on the endpoint', () => {
+    const { stack } = servingStack(true);
+    const [endpoint] = Object.values(templateOf(stack).findResources('AWS::SageMaker::Endpoint')) as any[];
+    expect(endpoint.Condition).toMatch(/^VersionHasModel[A-F0-9]{8}$/);
+  });
+});
+
+describe('ModelVersionParameter with a generated registry name', () => {
+  test('describes the registry by its construct path, since a parameter description must be a literal', () => {
+    const stack = testStack();
+    const registry = new ModelRegistry(stack, 'Registry');
+    new ModelVersionParameter(stack, 'Version', { registry, parameterName: 'ModelVersion' });
+    const description = templateOf(stack).toJSON().Parameters.ModelVersion.Description;
+    expect(description).toBe('Model package ARN served from registry TestStack/Registry; set by its promotion, not by hand');
+  });
+});
+
+describe('ModelEndpoint.dataCaptureLocation', () => {
+  test('carries the key SageMaker writes the capture with, when one is given', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const captureKey = new kms.Key(stack, 'CaptureKey', { enableKeyRotation: true });
+    const location = InferenceDataLocation.fromDataLake(lake, 'churn-endpoint/');
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      endpointName: 'churn', model: servingModel(lake), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }],
+      dataCapture: { location, encryptionKey: captureKey },
+    });
+    expect(endpoint.dataCaptureLocation?.encryptionKey).toBe(captureKey);
+    expect(endpoint.dataCaptureLocation?.keyPrefix).toBe('churn-endpoint/');
+    expect(endpoint.dataCaptureLocation?.bucket).toBe(lake.captureBucket);
+  });
+
+  test('is the location itself otherwise', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const location = InferenceDataLocation.fromDataLake(lake, 'churn-endpoint/');
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      endpointName: 'churn', model: servingModel(lake), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }], dataCapture: { location },
+    });
+    expect(endpoint.dataCaptureLocation).toBe(location);
+    expect(endpoint.dataCaptureLocation?.encryptionKey).toBe(lake.encryptionKey);
+  });
+});
+
+function servingModel(lake: DataLake): ModelSource {
+  return ModelSource.fromArtifact(SageMakerImage.xgboost(), lake.artifactsBucket, 'churn/model.tar.gz');
+}
