@@ -6,8 +6,9 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import {
-  AutoScalingMetric, CapacitySize, DataLake, DataZone, PromotionMode, DeploymentStrategy, InferenceDataLocation, MetricSource,
-  MlInstanceType, ModelEndpoint, ModelRegistry, ModelVersionParameter, SageMakerImage, TrainingPipeline,
+  AutoScalingMetric, CapacitySize, DataLake, DataZone, DeploymentStrategy, DriftBaseline, DriftMonitor, FeatureSchema, FeatureType,
+  InferenceDataLocation, MetricSource, MlInstanceType, MlopsDashboard, ModelEndpoint, ModelRegistry, ModelVersionParameter,
+  PromotionMode, QualityMetric, SageMakerImage, TrainingDataLayout, TrainingPipeline,
 } from '../lib';
 import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../lib/core/private/nag';
 
@@ -16,6 +17,12 @@ const SCRIPTS = path.join(__dirname, '..', 'examples', 'training', 'scripts');
 const SAMPLE_DATA = path.join(__dirname, '..', 'examples', 'training', 'data', 'sample');
 /** Where the pipeline reads its input in the raw zone; a `_SUCCESS` object here starts a run. */
 const INPUT_PREFIX = 'churn/';
+/**
+ * The model's features in the order the endpoint receives them: the sample CSV's columns without
+ * the label, which preprocess.py writes label first without a header (built-in XGBoost's CSV).
+ * A CSV request to the endpoint is one such row, and the drift detector reads it by position.
+ */
+export const CHURN_FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_years', 'age'];
 
 /**
  * The reference MLOps stack: what `npx cdk deploy` puts into an account. New data in the lake
@@ -33,6 +40,8 @@ export class MlopsReferenceStack extends Stack {
   public readonly pipeline: TrainingPipeline;
   public readonly endpoint: ModelEndpoint;
   public readonly registry: ModelRegistry;
+  public readonly monitor: DriftMonitor;
+  public readonly dashboard: MlopsDashboard;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, {
@@ -84,8 +93,41 @@ export class MlopsReferenceStack extends Stack {
         },
       },
       gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
+      // The drift baseline of each run's train split, named by the features the endpoint receives.
+      baseline: {
+        schema: FeatureSchema.of(CHURN_FEATURES.map((name) => ({ name, type: FeatureType.NUMERIC })),
+          { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
+      },
       // Models that pass the gate are registered approved and rolled out by the run.
       deployment: { modelVersion, mode: PromotionMode.ALWAYS },
+    });
+
+    // Hourly drift of the served model against its own training data (the baseline a run
+    // promotes with its model), model quality from labels under churn-labels/, and retraining on
+    // drift at most once a day. Until the first run deploys a model there is no baseline, and the
+    // detector's failure alarm says so.
+    this.monitor = new DriftMonitor(this, 'DriftMonitor', {
+      endpoint: this.endpoint,
+      monitorName: 'churn-monitor',
+      baseline: DriftBaseline.fromDataLake(this.dataLake, this.pipeline.currentBaselineKey!),
+      features: [{ featureName: 'monthly_charges' }, { featureName: 'tenure_months' }, { featureName: 'support_calls' }],
+      quality: {
+        groundTruth: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-labels/'),
+        alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.75 } }],
+      },
+      retrain: { stateMachine: this.pipeline.stateMachine, cooldown: Duration.hours(24) },
+    });
+    // DriftMonitor names its state machines' log groups and keeps them with plain Retain, which a
+    // failed first create leaves behind to block the retry; kept on delete only, until it does so itself.
+    for (const child of this.monitor.node.findAll()) {
+      if (child instanceof logs.LogGroup) child.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+    }
+    this.dashboard = new MlopsDashboard(this, 'Dashboard', {
+      dashboardName: 'churn',
+      endpoint: this.endpoint,
+      pipeline: this.pipeline,
+      trainingMetricNames: ['validation:auc', 'train:auc'],
+      driftMonitor: this.monitor,
     });
 
     this.uploadSampleData();
@@ -170,6 +212,8 @@ export class MlopsReferenceStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn, description: 'The training pipeline' });
     new CfnOutput(this, 'FailureTopicArn', { value: this.pipeline.failureTopic.topicArn, description: 'Failed runs are published here' });
     new CfnOutput(this, 'ModelPackageGroupName', { value: this.registry.modelPackageGroupName, description: 'The model registry' });
+    new CfnOutput(this, 'DriftAlarmTopicArn', { value: this.monitor.notificationTopic.topicArn, description: 'The drift and model-quality alarms notify this topic' });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of the model' });
     new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName, description: `Exists once a model is promoted (parameter ${modelVersion.parameterKey})` });
   }
 }
