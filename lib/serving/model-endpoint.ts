@@ -14,10 +14,11 @@ import { renderDeployment, RenderedDeployment } from './private/endpoint-deploym
 import { hasInstanceStorage } from './private/endpoint-instances';
 import { createExecutionRole, grantLocation, renderNetwork, RenderedNetwork } from './private/endpoint-role';
 import { addVariantScaling } from './private/endpoint-scaling';
-import { recordServedEndpoint, versionOfSource } from './private/served-endpoints';
 import { guardrailExclusion, serverlessMemory, validateEndpointProps, VariantPlan } from './private/endpoint-validation';
+import { recordServedEndpoint, versionOfSource } from './private/served-endpoints';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
+import { requireUniqueName } from '../core/private/unique-names';
 
 /**
  * Options of an endpoint metric.
@@ -237,6 +238,7 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
       model: bind(variant.model ?? props.model),
     }));
     validateEndpointProps(this, props, name, plans);
+    requireUniqueName(this, "'endpointName'", (c) => (c instanceof ModelEndpoint ? c.endpointName : undefined));
     this.variantNames = plans.map((p) => p.name);
     this.defaultVariantName = this.variantNames[0];
     this.warnAboutIdleGpus(plans);

@@ -2,8 +2,9 @@
  * Mistakes in wiring the serving stage, stopped at synth with the fix, and the values other
  * constructs read from an endpoint.
  */
+import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { templateOf, testStack } from '../helpers/app';
+import { templateOf, testApp, testStack } from '../helpers/app';
 import { MlInstanceType } from '../../lib/core/instance-type';
 import { SageMakerImage } from '../../lib/core/sagemaker-image';
 import { DataLake } from '../../lib/lake/data-lake';
@@ -77,3 +78,31 @@ describe('ModelEndpoint.dataCaptureLocation', () => {
 function servingModel(lake: DataLake): ModelSource {
   return ModelSource.fromArtifact(SageMakerImage.xgboost(), lake.artifactsBucket, 'churn/model.tar.gz');
 }
+
+describe('two endpoints with one name', () => {
+  function endpointIn(stack: Stack, name: string): void {
+    const lake = new DataLake(stack, 'Lake');
+    new ModelEndpoint(stack, 'Endpoint', { endpointName: name, model: servingModel(lake), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }] });
+  }
+
+  test('fail at synth in one account and region, naming both', () => {
+    const app = testApp();
+    endpointIn(new Stack(app, 'A', { env: { account: '123456789012', region: 'us-east-1' } }), 'churn');
+    endpointIn(new Stack(app, 'B', { env: { account: '123456789012', region: 'us-east-1' } }), 'churn');
+    expect(() => app.synth()).toThrow(/'endpointName' 'churn' is also the name of B\/Endpoint, in the same account and region; give each one its own name/);
+  });
+
+  test('fail when a stack may deploy anywhere (environment-agnostic)', () => {
+    const app = testApp();
+    endpointIn(new Stack(app, 'A'), 'churn');
+    endpointIn(new Stack(app, 'B', { env: { account: '123456789012', region: 'us-east-1' } }), 'churn');
+    expect(() => app.synth()).toThrow(/is also the name of/);
+  });
+
+  test('are fine in two regions', () => {
+    const app = testApp();
+    endpointIn(new Stack(app, 'A', { env: { account: '123456789012', region: 'us-east-1' } }), 'churn');
+    endpointIn(new Stack(app, 'B', { env: { account: '123456789012', region: 'eu-west-1' } }), 'churn');
+    expect(() => app.synth()).not.toThrow();
+  });
+});
