@@ -95,7 +95,7 @@ export class MlopsReferenceStack extends Stack {
       gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
       // The drift baseline of each run's train split, named by the features the endpoint receives.
       baseline: {
-        schema: FeatureSchema.of(CHURN_FEATURES.map((name) => ({ name, type: FeatureType.NUMERIC })),
+        schema: FeatureSchema.of(CHURN_FEATURES.map((name) => ({ name, featureType: FeatureType.NUMERIC })),
           { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
       },
       // Models that pass the gate are registered approved and rolled out by the run.

@@ -24,8 +24,8 @@ export enum TrainingDataLayout {
 export interface FeatureDefinition {
   /** The column's name: the `Feature` dimension of its drift metrics. */
   readonly name: string;
-  /** How its values are read. */
-  readonly type: FeatureType;
+  /** How its values are read (`type` in the baseline JSON). */
+  readonly featureType: FeatureType;
 }
 
 /** Columns of a schema besides the features. */
@@ -110,7 +110,7 @@ export class FeatureSchema {
       if (options.prediction !== undefined) problems.push('\'prediction\' needs TrainingDataLayout.HEADER_ROW: a header-less split has no place to name a prediction column');
     }
     if (problems.length > 0) throwUnscoped('FeatureSchemaInvalid', `Invalid FeatureSchema: ${problems.join('; ')}`);
-    return new FeatureSchema(features.map((f) => ({ name: f.name, type: f.type })), options.label, options.prediction, layout);
+    return new FeatureSchema(features.map((f) => ({ name: f.name, featureType: f.featureType })), options.label, options.prediction, layout);
   }
 
   /** The features, in the endpoint's order; undefined when inferred from the header. */
@@ -137,7 +137,7 @@ export class FeatureSchema {
    */
   public _renderEvent(): Record<string, unknown> {
     const schema = this.features ? {
-      features: this.features.map((f) => ({ name: f.name, type: f.type })),
+      features: this.features.map((f) => ({ name: f.name, type: f.featureType })),
       ...(this.label !== undefined ? { label: this.label } : {}),
       ...(this.prediction !== undefined ? { prediction: this.prediction } : {}),
     } : undefined;

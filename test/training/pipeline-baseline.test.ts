@@ -27,7 +27,7 @@ import { DataLake } from '../../lib/lake/data-lake';
 
 /** The reference stack's features, in the order its endpoint receives them (the sample CSV's header without the label). */
 const FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_years', 'age'];
-const CHURN_SCHEMA = FeatureSchema.of(FEATURES.map((name) => ({ name, type: FeatureType.NUMERIC })),
+const CHURN_SCHEMA = FeatureSchema.of(FEATURES.map((name) => ({ name, featureType: FeatureType.NUMERIC })),
   { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER });
 const EXECUTION = 'run-2026-12-01';
 const PACKAGE = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
@@ -39,7 +39,7 @@ describe('FeatureSchema', () => {
       label: 'label',
       columns: ['label', ...FEATURES],
     });
-    const mixed = FeatureSchema.of([{ name: 'plan', type: FeatureType.CATEGORICAL }, { name: 'tenure', type: FeatureType.NUMERIC }], { prediction: 'score' });
+    const mixed = FeatureSchema.of([{ name: 'plan', featureType: FeatureType.CATEGORICAL }, { name: 'tenure', featureType: FeatureType.NUMERIC }], { prediction: 'score' });
     expect(mixed._renderEvent()).toEqual({
       schema: { features: [{ name: 'plan', type: 'categorical' }, { name: 'tenure', type: 'numeric' }], prediction: 'score' },
       prediction: 'score',
@@ -55,15 +55,15 @@ describe('FeatureSchema', () => {
 
   test('fails on an empty list, repeated or blank names, and a label that is also a feature', () => {
     expect(() => FeatureSchema.of([])).toThrow(/'features' is empty/);
-    expect(() => FeatureSchema.of([{ name: 'a', type: FeatureType.NUMERIC }, { name: 'a', type: FeatureType.CATEGORICAL }]))
+    expect(() => FeatureSchema.of([{ name: 'a', featureType: FeatureType.NUMERIC }, { name: 'a', featureType: FeatureType.CATEGORICAL }]))
       .toThrow(/feature names repeat \('a'\)/);
-    expect(() => FeatureSchema.of([{ name: ' a', type: FeatureType.NUMERIC }])).toThrow(/without surrounding spaces \(got ' a'\)/);
-    expect(() => FeatureSchema.of([{ name: 'label', type: FeatureType.NUMERIC }], { label: 'label' }))
+    expect(() => FeatureSchema.of([{ name: ' a', featureType: FeatureType.NUMERIC }])).toThrow(/without surrounding spaces \(got ' a'\)/);
+    expect(() => FeatureSchema.of([{ name: 'label', featureType: FeatureType.NUMERIC }], { label: 'label' }))
       .toThrow(/the label column 'label' is also a feature/);
   });
 
   test('fails on a header-less layout without a label, or with a prediction column', () => {
-    const f = [{ name: 'x', type: FeatureType.NUMERIC }];
+    const f = [{ name: 'x', featureType: FeatureType.NUMERIC }];
     expect(() => FeatureSchema.of(f, { layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }))
       .toThrow(/'label' is required with TrainingDataLayout.LABEL_FIRST_NO_HEADER/);
     expect(() => FeatureSchema.of(f, { label: 'y', prediction: 'p', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }))
