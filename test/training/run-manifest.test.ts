@@ -458,6 +458,39 @@ describe('buildManifest for a registered run', () => {
   });
 });
 
+describe('buildManifest drift baseline', () => {
+  const base = { outcome: { status: 'REGISTERED' }, training: trainingDescription() };
+  const baseline = {
+    uri: 's3://lake-artifacts/churn/runs/exec-1/baseline/baseline.json', rows: 1200, features: 6, problems: { columnCount: 2, nonNumeric: 0 },
+  };
+
+  test('records the baseline of the training split: URI, rows, features and the rows it skipped', () => {
+    const problems: string[] = [];
+    const manifest: any = buildManifest(event([], { ...base, baseline }), [], problems);
+    expect(manifest.baseline).toEqual({ uri: baseline.uri, rows: 1200, features: 6, skipped: { columnCount: 2, nonNumeric: 0 }, currentUri: undefined });
+    expect(problems).toEqual([]);
+  });
+
+  test('records where the monitor reads it once the run\'s model serves', () => {
+    const current = { ...baseline, current: { uri: 's3://lake-artifacts/churn/baseline/current.json' } };
+    const manifest: any = buildManifest(event([], { ...base, baseline: current }), [], []);
+    expect(manifest.baseline.currentUri).toBe('s3://lake-artifacts/churn/baseline/current.json');
+  });
+
+  test('has no baseline when the pipeline computes none or the run failed before it', () => {
+    const manifest: any = buildManifest(event([], base), [], []);
+    expect(manifest.baseline).toBeUndefined();
+    expect('baseline' in JSON.parse(JSON.stringify(manifest))).toBe(false);
+  });
+
+  test('a baseline field without a URI is a problem, not a crash', () => {
+    const problems: string[] = [];
+    const manifest: any = buildManifest(event([], { ...base, baseline: { rows: 3 } }), [], problems);
+    expect(manifest.baseline).toBeUndefined();
+    expect(problems).toEqual(['run field \'baseline\' has no uri: {"rows":3}']);
+  });
+});
+
 describe('buildManifest rerun request', () => {
   test('holds exactly the CreateTrainingJob fields present in the description, unchanged', () => {
     const description = trainingDescription();
