@@ -4,10 +4,10 @@
  *
  * moto 5.2.1 skips resource types it does not model (here AWS::S3::BucketPolicy and AWS::Glue::Database)
  * and applies only the name, encryption and tags of an AWS::S3::Bucket. So versioning, public access
- * block and EventBridge notifications are asserted in the template that CloudFormation received, and
- * on the buckets only where moto reports them (see test/helpers/moto.ts).
+ * block and EventBridge notifications are asserted in the template that CloudFormation received (what
+ * moto's S3 reports about them proves nothing; see test/helpers/moto.ts).
  */
-import { GetBucketEncryptionCommand, GetBucketNotificationConfigurationCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeployedStack, deployToMoto, describeDeployedStack, MOTO_ACCOUNT, MOTO_REGION, MotoServer, motoS3Client, queryMoto, StackResource, startMoto } from '../helpers/moto';
 
 const TIMEOUT = 240_000;
@@ -50,16 +50,6 @@ function bucketProperties(name: string): any {
   const found = Object.values(template.Resources).find((r) => r.Type === 'AWS::S3::Bucket' && r.Properties?.BucketName === name);
   if (!found) throw new Error(`no bucket named ${name} in the deployed template`);
   return found.Properties;
-}
-
-/** The answer of an S3 call, or undefined when S3 says the configuration is absent. */
-async function unlessAbsent<T>(call: Promise<T>, absentCode: string): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof S3ServiceException && error.name === absentCode) return undefined;
-    throw error;
-  }
 }
 
 describe('DataLake deployed with the CDK CLI to moto', () => {
@@ -107,25 +97,16 @@ describe('DataLake deployed with the CDK CLI to moto', () => {
     expect({ sse: head.ServerSideEncryption, key: head.SSEKMSKeyId }).toEqual({ sse: 'aws:kms', key: keyArn });
   }, TIMEOUT);
 
-  // moto's CloudFormation drops these bucket properties (moto 5.2.1): the deployed template must hold
-  // them, and the bucket must show them whenever moto reports a configuration at all.
-  test.each(BUCKETS)('%s: versioning Enabled and all public access blocked', async (Bucket) => {
+  // moto's CloudFormation (5.2.1) does not apply these bucket properties, so what moto's S3 reports
+  // proves nothing about them: the template that moto deployed must hold them (only an account shows
+  // them applied; see the README's "what only an account proves").
+  test.each(BUCKETS)('%s: the deployed template enables versioning and blocks all public access', (Bucket) => {
     const props = bucketProperties(Bucket);
     expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    const allBlocked = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
-    expect(props.PublicAccessBlockConfiguration).toEqual(allBlocked);
-
-    const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket }));
-    if (versioning.Status !== undefined) expect(versioning.Status).toBe('Enabled');
-    const block = await unlessAbsent(s3.send(new GetPublicAccessBlockCommand({ Bucket })), 'NoSuchPublicAccessBlockConfiguration');
-    if (block) expect(block.PublicAccessBlockConfiguration).toEqual(allBlocked);
+    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
   }, TIMEOUT);
 
-  test.each(ZONES)('the %s bucket sends its events to EventBridge', async (zone) => {
-    const Bucket = `${PREFIX}-${zone}`;
-    expect(bucketProperties(Bucket).NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
-    const notifications = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket }));
-    const reported = notifications.EventBridgeConfiguration ?? notifications.TopicConfigurations ?? notifications.QueueConfigurations ?? notifications.LambdaFunctionConfigurations;
-    if (reported) expect(notifications.EventBridgeConfiguration).toBeDefined();
+  test.each(ZONES)('the deployed template sends the %s bucket\'s events to EventBridge', (zone) => {
+    expect(bucketProperties(`${PREFIX}-${zone}`).NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
   }, TIMEOUT);
 });
