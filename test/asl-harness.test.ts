@@ -249,6 +249,12 @@ describe('runStateMachine on the synthesized definition', () => {
     expect(run.error).toBe('Harness.HandlerBug');
     expect(run.cause).toMatch(/^Handler for 'Score' threw TypeError/);
   });
+
+  test('a failed expectation in a handler is reported, not caught by the machine\'s Catch', async () => {
+    const run = await runStateMachine(definition, INPUT, handlers({ 'lambda:invoke': (input) => { expect(input.body).toBe('never this'); return {}; } }));
+    expect(run.error).toBe('Harness.AssertionFailed');
+    expect(run.cause).toMatch(/^An expectation in the handler for 'Score' failed: /);
+  });
 });
 
 describe('runStateMachine timebox', () => {

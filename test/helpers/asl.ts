@@ -224,6 +224,8 @@ export async function runStateMachine(definition: AslDefinition, input: unknown,
         if (JS_BUG_ERRORS.has(e.name)) {
           throw new HarnessError('Harness.HandlerBug', `Handler for '${stateName}' threw ${e.name}: ${e.message}`);
         }
+        // A failed expect() inside a handler must fail the test, not be caught by the machine's Catch.
+        if ('matcherResult' in e) throw new HarnessError('Harness.AssertionFailed', `An expectation in the handler for '${stateName}' failed: ${e.message}`);
         throw e; // the interpreter matches Retry/Catch on e.name and uses e.message as the Cause
       } finally {
         cancels.delete(cancel);
