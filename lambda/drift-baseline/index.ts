@@ -1,7 +1,7 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { buildBaseline, BaselineOptions } from '../drift-core/baseline';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { buildBaseline, BaselineOptions, parseBaseline } from '../drift-core/baseline';
 import { lines } from '../drift-core/lines';
-import { putJson, S3Location } from '../drift-core/s3';
+import { getText, putJson, S3Location } from '../drift-core/s3';
 import { FeatureSchema } from '../drift-core/types';
 import { isMissing, splitCsvLine, toNumber } from '../drift-core/values';
 
@@ -23,12 +23,41 @@ export interface BaselineEvent {
   readonly maxCategories?: number;
 }
 
+/** Makes a run's baseline the served model's: the pipeline's step after a deployment. */
+export interface PromoteEvent {
+  readonly promote: { readonly from: S3Location; readonly to: S3Location };
+}
+
+/**
+ * Copies a baseline to the key the drift monitor reads, after checking that it is one. A GET and
+ * a PUT rather than CopyObject: CopySource must be URL-encoded, and execution names (part of the
+ * run's key) may hold '+' and other characters that S3 would decode otherwise. The PUT carries no
+ * encryption headers, so the object takes the bucket's default encryption (the lake's key).
+ */
+export async function promote(event: PromoteEvent): Promise<{ currentUri: string; sourceUri: string }> {
+  const { from, to } = event.promote ?? ({} as PromoteEvent['promote']);
+  if (!from?.bucket || !from.key || !to?.bucket || !to.key) {
+    throw new Error('"promote" needs "from": {"bucket", "key"} and "to": {"bucket", "key"}');
+  }
+  const sourceUri = `s3://${from.bucket}/${from.key}`;
+  const text = await getText(s3, from);
+  parseBaseline(text, sourceUri);
+  await s3.send(new PutObjectCommand({ Bucket: to.bucket, Key: to.key, Body: text, ContentType: 'application/json' }));
+  return { currentUri: `s3://${to.bucket}/${to.key}`, sourceUri };
+}
+
+/** A `BaselineEvent` computes a baseline; a `PromoteEvent` makes one the served model's. */
+export async function handler(event: BaselineEvent | PromoteEvent): Promise<unknown> {
+  if ('promote' in (event ?? {})) return promote(event as PromoteEvent);
+  return compute(event as BaselineEvent);
+}
+
 /**
  * Computes the drift baseline of a training CSV with the detector's own code and writes it to S3.
  * The CSV is streamed twice (two GETs: types and quantiles first, then the fixed bins), so memory
  * stays bounded; time grows with the file (see bench/RESULTS.md for the rate).
  */
-export async function handler(event: BaselineEvent): Promise<{ baselineUri: string; rows: number; features: number; problems: { columnCount: number; nonNumeric: number } }> {
+async function compute(event: BaselineEvent): Promise<{ baselineUri: string; rows: number; features: number; problems: { columnCount: number; nonNumeric: number } }> {
   if (!event?.train?.bucket || !event.train.key || !event.output?.bucket || !event.output.key) {
     throw new Error('the event needs "train": {"bucket", "key"} and "output": {"bucket", "key"}');
   }

@@ -114,21 +114,22 @@ export class TrainingPipeline extends Construct {
     this.evaluationRole = props.evaluation ? this.createJobRole('EvaluationRole', 'ProcessingJobs') : undefined;
     this.grantDataAccess(props);
     this.manifestFunction = this.createManifestFunction(props, key);
-    if (baseline) {
-      const fn = createBaselineFunction(this, 'Baseline', {
-        lake: this.lake, runsPrefix: this.runsPrefix, inputPrefix: this.inputPrefix, preprocessed: props.preprocessing !== undefined,
-        baseline, encryptionKey: key, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, vpc: props.vpc, vpcSubnets: props.vpcSubnets,
-      });
-      this.baselineStep = { options: baseline, function: fn };
-      this.baselineFunction = fn.function;
-    }
     const slots = new RunSlots(this, 'RunSlots', { encryptionKey: key, maxConcurrentRuns: props.maxConcurrentRuns ?? 1 });
     this.runTable = slots.table;
 
     const approvalStatus = props.approvalStatus
       ?? (props.deployment?.mode === PromotionMode.ALWAYS ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL);
     const deployment = props.deployment && this.planDeployment(props.deployment, approvalStatus);
-    this.currentBaselineKey = this.baselineStep && deployment?.inRun ? `${this.pipelineName}/baseline/current.json` : undefined;
+    this.currentBaselineKey = baseline && deployment?.inRun ? `${this.pipelineName}/baseline/current.json` : undefined;
+    if (baseline) {
+      const fn = createBaselineFunction(this, 'Baseline', {
+        lake: this.lake, runsPrefix: this.runsPrefix, inputPrefix: this.inputPrefix, preprocessed: props.preprocessing !== undefined,
+        baseline, encryptionKey: key, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, vpc: props.vpc, vpcSubnets: props.vpcSubnets,
+        currentKey: this.currentBaselineKey,
+      });
+      this.baselineStep = { options: baseline, function: fn };
+      this.baselineFunction = fn.function;
+    }
     const definition = new PipelineStates(this, {
       approvalStatus,
       deployment: deployment?.inRun,
@@ -388,10 +389,7 @@ export class TrainingPipeline extends Construct {
       acknowledgeWildcards(role, { resources: [`${this.baselineStep.function.function.functionArn}:*`] },
         'Step Functions may invoke any version of the baseline function it owns.');
     }
-    if (this.currentBaselineKey) {
-      acknowledgeWildcards(role, { resources: [this.lake.artifactsBucket.arnForObjects(`${this.runsPrefix}*/baseline/baseline.json`)] },
-        `The served model's baseline is copied from its run's baseline.json under ${this.runsPrefix}<run>/; the wildcard is the execution name.`);
-    }
+
     acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
     acknowledgeInlinePolicy(role);
   }

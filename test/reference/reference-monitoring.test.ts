@@ -44,7 +44,7 @@ describe('the reference stack\'s baseline and drift monitor', () => {
 
   test('the monitor reads the served model\'s baseline, the key the run promotes it to', () => {
     expect(stack.pipeline.currentBaselineKey).toBe('churn/baseline/current.json');
-    expect(definition.States.PromoteBaseline.Parameters.Key).toBe('churn/baseline/current.json');
+    expect(definition.States.PromoteBaseline.Parameters.promote.to.key).toBe('churn/baseline/current.json');
     const withBaseline = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.BASELINE_KEY);
     expect(withBaseline.length).toBeGreaterThan(0);
     const artifacts = Object.keys(resources).find((id) => id.startsWith('DataLakeArtifactsBucket') && resources[id].Type === 'AWS::S3::Bucket');

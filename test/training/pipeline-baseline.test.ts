@@ -151,7 +151,8 @@ describe('the baseline step in the template', () => {
       ['s3:GetObject', s3(curated, 'churn/runs/r1/validation/validation.csv')],
       ['s3:GetObject', s3(curated, 'churn/runs/r1/test/test.csv')],
       ['s3:GetObject', s3(artifacts, 'churn/runs/r1/model/model.tar.gz')],
-      ['s3:PutObject', s3(artifacts, 'churn/baseline/current.json')],
+      ['s3:PutObject', s3(artifacts, 'churn/baseline/other.json')],
+      ['s3:GetObject', s3(artifacts, 'churn/baseline/current.json')],
       ['s3:PutObject', s3(artifacts, 'churn/runs/r1/manifest.json')],
       ['s3:PutObject', s3(curated, 'churn/runs/r1/train/train.csv')],
       ['s3:DeleteObject', s3(artifacts, 'churn/runs/r1/baseline/baseline.json')],
@@ -161,12 +162,19 @@ describe('the baseline step in the template', () => {
     expect(await decide(role, 's3:ListBucket', `arn:aws:s3:::${curated}`, { context: { 's3:prefix': 'churn/runs/r1/' } })).toBe('ImplicitlyDenied');
   });
 
-  test('the state machine copies run baselines to the current key only (simulated)', async () => {
-    const role = roleOf(template, 'PipelineStateMachineRole');
-    expect(await decide(role, 's3:GetObject', `arn:aws:s3:::${artifacts}/churn/runs/r1/baseline/baseline.json`)).toBe('Allowed');
-    expect(await decide(role, 's3:PutObject', `arn:aws:s3:::${artifacts}/churn/baseline/current.json`)).toBe('Allowed');
-    expect(await decide(role, 's3:PutObject', `arn:aws:s3:::${artifacts}/churn/baseline/other.json`)).toBe('ImplicitlyDenied');
-    expect(await decide(role, 's3:PutObject', `arn:aws:s3:::${artifacts}/churn/runs/r1/baseline/baseline.json`)).toBe('ImplicitlyDenied');
+  test('with an in-run deployment, the function may also copy run baselines to the current key, and the state machine may not (simulated)', async () => {
+    const fn = roleOf(template, 'PipelineBaselineRole');
+    expect(await decide(fn, 's3:GetObject', `arn:aws:s3:::${artifacts}/churn/runs/r1/baseline/baseline.json`)).toBe('Allowed');
+    expect(await decide(fn, 's3:PutObject', `arn:aws:s3:::${artifacts}/churn/baseline/current.json`)).toBe('Allowed');
+    const machine = roleOf(template, 'PipelineStateMachineRole');
+    expect(await decide(machine, 's3:PutObject', `arn:aws:s3:::${artifacts}/churn/baseline/current.json`)).toBe('ImplicitlyDenied');
+    // Without a deployment in the run, nothing may write the current key.
+    const { stack } = pipelineStack((lake) => fullPipelineProps(lake));
+    const alone = roleOf(templateOf(stack), 'PipelineBaselineRole');
+    const aloneArtifacts = definitionFromTemplate(templateOf(stack), Object.keys(templateOf(stack).findResources('AWS::StepFunctions::StateMachine')).find((k) => k.startsWith('PipelineStateMachine')))
+      .States.ComputeBaseline.Parameters.output.bucket;
+    expect(await decide(alone, 's3:PutObject', `arn:aws:s3:::${aloneArtifacts}/churn/baseline/current.json`)).toBe('ImplicitlyDenied');
+    expect(await decide(alone, 's3:PutObject', `arn:aws:s3:::${aloneArtifacts}/churn/runs/r1/baseline/baseline.json`)).toBe('Allowed');
   });
 
   test('registers the baseline as the version\'s drift-check baseline and in its metadata', () => {
@@ -183,12 +191,15 @@ describe('the baseline step in the template', () => {
       Or: [{ Variable: '$.deployment.outcome', StringEquals: 'DEPLOYED' }, { Variable: '$.deployment.outcome', StringEquals: 'UNCHANGED' }],
       Next: 'PromoteBaseline',
     }]);
+    // The baseline function copies it: S3's CopySource would need URL-encoding that no intrinsic does.
     expect(definition.States.PromoteBaseline).toMatchObject({
-      Resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
-      Parameters: { 'Bucket': artifacts, 'Key': 'churn/baseline/current.json', 'CopySource.$': `States.Format('${artifacts}/{}', $.plan.baselineKey)` },
+      Resource: definition.States.ComputeBaseline.Resource,
+      Parameters: { promote: { from: { 'bucket': artifacts, 'key.$': '$.plan.baselineKey' }, to: { bucket: artifacts, key: 'churn/baseline/current.json' } } },
+      ResultSelector: { 'uri.$': '$.currentUri' },
       ResultPath: '$.baseline.current',
-      Retry: [{ ErrorEquals: ['S3.S3Exception', 'S3.SdkClientException'], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2 }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PromoteBaselineFailed' }],
     });
+    expect(definition.States.PromoteBaseline.Retry).toContainEqual({ ErrorEquals: ['Lambda.TooManyRequestsException'], IntervalSeconds: 10, MaxAttempts: 6, BackoffRate: 2 });
   });
 
   test('passes every cdk-nag pack with the baseline step and the deploy stage', () => {
@@ -290,7 +301,8 @@ beforeEach(() => {
   s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
     const body = objects.get(`${input.Bucket}/${input.Key}`);
     if (body === undefined) throw namedError('NoSuchKey', `no ${input.Key}`);
-    return { Body: Readable.from([Buffer.from(body)]) };
+    // The SDK's body: a stream with transformToString.
+    return { Body: Object.assign(Readable.from([Buffer.from(body)]), { transformToString: async () => body }) };
   });
   s3.on(PutObjectCommand).callsFake((input: { Bucket: string; Key: string; Body: string }) => {
     objects.set(`${input.Bucket}/${input.Key}`, String(input.Body));
@@ -303,7 +315,6 @@ afterAll(() => s3.restore());
 interface World {
   manifests: any[];
   registered: any[];
-  copies: any[];
   published: any[];
 }
 
@@ -328,14 +339,6 @@ function runHandlers(definition: AslDefinition, world: World, fake?: FakeServing
       world.registered.push(input);
       return { ModelPackageArn: PACKAGE };
     },
-    'aws-sdk:s3:copyObject': (input) => {
-      world.copies.push(input);
-      const [bucket, ...key] = String(input.CopySource).split('/');
-      const body = objects.get(`${bucket}/${key.join('/')}`);
-      if (body === undefined) throw namedError('S3.NoSuchKeyException', 'The specified key does not exist.');
-      objects.set(`${input.Bucket}/${input.Key}`, body);
-      return { CopyObjectResult: { ETag: '"e"' } };
-    },
     'sns:publish': (input) => {
       world.published.push(typeof input.Message === 'string' ? JSON.parse(input.Message) : input.Message);
       return { MessageId: 'm-1' };
@@ -349,7 +352,7 @@ function runHandlers(definition: AslDefinition, world: World, fake?: FakeServing
 }
 
 async function runPipeline(definition: AslDefinition, fake?: FakeServingAccount, tweak: (h: TaskHandlers) => void = () => {}): Promise<RunResult & { world: World }> {
-  const world: World = { manifests: [], registered: [], copies: [], published: [] };
+  const world: World = { manifests: [], registered: [], published: [] };
   const handlers = runHandlers(definition, world, fake);
   tweak(handlers);
   const result = await runStateMachine(definition, { trigger: 'manual' }, handlers, { executionName: EXECUTION, stateMachineName: 'churn' });
@@ -382,7 +385,7 @@ describe('a run with the baseline step (ASL interpreter, real drift-baseline han
     expect(registration.CustomerMetadataProperties['drift-baseline'].length).toBeLessThanOrEqual(256);
 
     // Deployed: the served model's baseline is now the monitor's.
-    expect(result.world.copies).toEqual([{ Bucket: artifacts, Key: 'churn/baseline/current.json', CopySource: `${artifacts}/${baselineKey}` }]);
+    expect(result.visited).toEqual(expect.arrayContaining(['Deployed', 'RunModelServes', 'PromoteBaseline']));
     expect(objects.get(`${artifacts}/churn/baseline/current.json`)).toBe(objects.get(`${artifacts}/${baselineKey}`));
     expect(result.world.manifests[0]).toMatchObject({
       outcome: 'REGISTERED',
@@ -390,10 +393,19 @@ describe('a run with the baseline step (ASL interpreter, real drift-baseline han
     });
   });
 
-  test('a model that already serves keeps its baseline current; a run with nothing newer copies nothing', async () => {
+  test('a model that already serves (UNCHANGED) gets its baseline made current too', async () => {
     const unchanged = await runPipeline(definition, new FakeServingAccount({ parameterKey, served: PACKAGE }));
     expect(unchanged.status).toBe('SUCCEEDED');
-    expect(unchanged.world.copies).toHaveLength(1);
+    expect(unchanged.visited).toContain('PromoteBaseline');
+    expect(objects.has(`${artifacts}/churn/baseline/current.json`)).toBe(true);
+  });
+
+  test('an execution name with \'+\' (which S3 decodes as a space in a CopySource) promotes its own baseline', async () => {
+    const fake = new FakeServingAccount({ parameterKey, served: 'none' });
+    const world: World = { manifests: [], registered: [], published: [] };
+    const result = await runStateMachine(definition, { trigger: 'manual' }, runHandlers(definition, world, fake), { executionName: 'retrain+1', stateMachineName: 'churn' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(objects.get(`${artifacts}/churn/baseline/current.json`)).toBe(objects.get(`${artifacts}/churn/runs/retrain+1/baseline/baseline.json`));
   });
 
   test('a split the schema does not fit fails the run before training, with a notification and the manifest', async () => {
@@ -413,15 +425,15 @@ describe('a run with the baseline step (ASL interpreter, real drift-baseline han
       cause: expect.stringMatching(/2 rows have another number of columns than its header \(or the schema's columns\) names and only 0 fit; make the baseline's FeatureSchema/),
     })]);
     expect(result.world.manifests[0]).toMatchObject({ outcome: 'FAILED', failure: { step: 'ComputeBaseline' } });
-    expect(result.world.copies).toEqual([]);
+    expect(result.visited).not.toContain('PromoteBaseline');
   });
 
   test('a failed copy fails the run after the deploy, so someone learns the monitor has an old baseline', async () => {
-    const result = await runPipeline(definition, new FakeServingAccount({ parameterKey, served: 'none' }), (h) => {
-      h['aws-sdk:s3:copyObject'] = () => { throw namedError('S3.S3Exception', 'Access Denied'); };
-    });
+    s3.on(PutObjectCommand, { Key: 'churn/baseline/current.json' }).rejects(namedError('AccessDenied', 'Access Denied'));
+    const result = await runPipeline(definition, new FakeServingAccount({ parameterKey, served: 'none' }));
     expect(result.status).toBe('FAILED');
-    expect(result.world.published).toEqual([expect.objectContaining({ step: 'PromoteBaseline', error: 'S3.S3Exception' })]);
+    expect(result.world.published).toEqual([expect.objectContaining({ step: 'PromoteBaseline', cause: expect.stringContaining('Access Denied') })]);
+    expect(objects.has(`${artifacts}/churn/baseline/current.json`)).toBe(false);
     expect(result.world.manifests[0]).toMatchObject({ outcome: 'FAILED', deployment: { outcome: 'DEPLOYED' } });
   });
 });
@@ -439,6 +451,13 @@ describe('the drift-baseline handler on splits', () => {
     const out = await baselineHandler({ train: { bucket: 'curated', key: 'train.csv' }, output: { bucket: 'artifacts', key: 'b.json' }, label: 'label' });
     expect(out).toEqual({ baselineUri: 's3://artifacts/b.json', rows: 120, features: 6, problems: { columnCount: 0, nonNumeric: 0 } });
     expect(JSON.parse(objects.get('artifacts/b.json')!).features.map((f: any) => f.name)).toEqual(FEATURES);
+  });
+
+  test('promoting checks the source is a baseline before it becomes current', async () => {
+    objects.set('artifacts/runs/r1/baseline/baseline.json', '{"format":"something-else"}');
+    await expect(baselineHandler({ promote: { from: { bucket: 'artifacts', key: 'runs/r1/baseline/baseline.json' }, to: { bucket: 'artifacts', key: 'current.json' } } }))
+      .rejects.toThrow(/s3:\/\/artifacts\/runs\/r1\/baseline\/baseline.json/);
+    expect(objects.has('artifacts/current.json')).toBe(false);
   });
 
   test('column names with commas are quoted in the header it reads', async () => {

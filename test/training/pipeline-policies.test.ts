@@ -42,7 +42,7 @@ const POLICY: Array<[RegExp, object[]]> = [
     retry(['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'], 2, 6, 2),
     retry(['Lambda.TooManyRequestsException'], 10, 6, 2),
   ]],
-  [/^arn:aws:states:::aws-sdk:s3:(getObject|copyObject)$/, [retry(['S3.S3Exception', 'S3.SdkClientException'], 1, 4, 2)]],
+  [/^arn:aws:states:::aws-sdk:s3:getObject$/, [retry(['S3.S3Exception', 'S3.SdkClientException'], 1, 4, 2)]],
   [/^arn:aws:states:::aws-sdk:sfn:describeExecution$/, [retry(['Sfn.SfnException', 'Sfn.SdkClientException'], 1, 5, 2)]],
 ];
 

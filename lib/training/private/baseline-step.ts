@@ -67,6 +67,8 @@ export interface BaselineFunctionProps {
   readonly logRetention: logs.RetentionDays;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /** With an in-run deployment: the key the function copies the served model's baseline to. */
+  readonly currentKey?: string;
 }
 
 /**
@@ -94,9 +96,10 @@ export function createBaselineFunction(scope: Construct, id: string, props: Base
   fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [output] }));
   // One PutObject of a small JSON (no multipart upload), so no kms:Decrypt is needed for writing.
   props.lake.encryptionKey.grant(fn, 'kms:GenerateDataKey');
+  if (props.currentKey) grantPromotion(fn, props.lake, props.runsPrefix, props.currentKey);
   const wildcards = [source.arnForObjects(paths.train), output].filter((arn) => arn.includes('*') || Token.isUnresolved(arn));
   acknowledgeWildcards(fn.role, { actions: ['s3:GetObject*'], resources: wildcards },
-    `The function reads one object of the training split (${paths.train}) and writes one baseline (${paths.output}); the wildcard is the run's execution name.`);
+    `The function reads one object of the training split (${paths.train}) and writes (and, to promote it, reads) one baseline (${paths.output}); the wildcard is the run's execution name.`);
   return fn;
 }
 
@@ -139,34 +142,36 @@ export function baselineState(scope: Construct, props: BaselineStateProps): task
 
 /**
  * After a deployment: when the run's model now serves, its baseline becomes the one at
- * `currentKey`, which the drift monitor reads. A copy inside the artifacts zone; without
- * encryption headers S3 encrypts the copy with the destination bucket's default (the lake's key,
- * DataLake's zone buckets default to SSE-KMS with it), which is what CopyObject documents.
+ * `currentKey`, which the drift monitor reads. The baseline function copies it (GET, check, PUT):
+ * S3's CopyObject needs a URL-encoded CopySource, which no intrinsic function makes, and
+ * execution names may hold '+', which S3 would decode as a space.
  */
-export function promoteBaselineState(scope: Construct, lake: IDataLake, runsPrefix: string, currentKey: string): tasks.CallAwsService {
-  const bucket = lake.artifactsBucket;
-  const copy = new tasks.CallAwsService(scope, 'PromoteBaseline', {
+export function promoteBaselineState(scope: Construct, fn: PipelineFunction, lake: IDataLake, currentKey: string): tasks.LambdaInvoke {
+  const bucket = lake.artifactsBucket.bucketName;
+  const task = new tasks.LambdaInvoke(scope, 'PromoteBaseline', {
     comment: `Copies the served model's baseline to ${currentKey} for the drift monitor`,
-    service: 's3',
-    action: 'copyObject',
-    iamAction: 's3:GetObject',
-    iamResources: [bucket.arnForObjects(`${runsPrefix}*/baseline/baseline.json`)],
-    additionalIamStatements: [
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(currentKey)] }),
-      // Decrypt the source, encrypt the copy.
-      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.encryptionKey.keyArn] }),
-    ],
-    parameters: {
-      Bucket: bucket.bucketName,
-      Key: currentKey,
-      CopySource: sfn.JsonPath.format(`${bucket.bucketName}/{}`, sfn.JsonPath.stringAt('$.plan.baselineKey')),
-    },
-    // Static: CopyObject's VersionId exists only in versioned buckets, and a missing path would fail the state.
-    resultSelector: { uri: `s3://${bucket.bucketName}/${currentKey}` },
+    lambdaFunction: fn.function,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject({
+      promote: {
+        from: { bucket, key: sfn.JsonPath.stringAt('$.plan.baselineKey') },
+        to: { bucket, key: currentKey },
+      },
+    }),
+    resultSelector: { 'uri.$': '$.currentUri' },
     resultPath: '$.baseline.current',
+    taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
   });
-  addRetries(copy, 's3Sdk');
-  return copy;
+  addRetries(task, 'lambda');
+  return task;
+}
+
+/** Lets the baseline function copy run baselines to the current key, and nothing else beyond its own step. */
+export function grantPromotion(fn: PipelineFunction, lake: IDataLake, runsPrefix: string, currentKey: string): void {
+  const bucket = lake.artifactsBucket;
+  fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${runsPrefix}*/baseline/baseline.json`)] }));
+  fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(currentKey)] }));
+  lake.encryptionKey.grant(fn, 'kms:Decrypt');
 }
 
 /** Whether the deployment left the run's model serving: DEPLOYED, or UNCHANGED (it already served). */
