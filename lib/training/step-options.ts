@@ -217,7 +217,9 @@ export interface BaselineStepOptions {
    * Compute the baseline. A run whose baseline fails (e.g. a header-less split without a schema
    * that names its columns) fails before training starts.
    *
-   * @default - true when the pipeline has a preprocessing step (the split it reads is the run's own)
+   * @default - true when the pipeline has a preprocessing step (the split it reads is the run's own),
+   * except for a SageMaker built-in algorithm without a `schema`: its CSV has no header row to name
+   * the features (synth warns)
    */
   readonly enabled?: boolean;
 

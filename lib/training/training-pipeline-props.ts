@@ -48,7 +48,7 @@ export interface TrainingPipelineProps {
   /**
    * The drift baseline of the training split, computed before training (see `BaselineStepOptions`).
    *
-   * @default - on when there is a preprocessing step, with `FeatureSchema.infer()`
+   * @default - on when there is a preprocessing step, with `FeatureSchema.infer()` (see `BaselineStepOptions.enabled`)
    */
   readonly baseline?: BaselineStepOptions;
 

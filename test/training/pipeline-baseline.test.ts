@@ -7,7 +7,7 @@
 import { Readable } from 'stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { templateOf } from '../helpers/app';
@@ -226,6 +226,30 @@ describe('when the pipeline has a baseline step', () => {
     // No deployment in the run: nothing writes a current baseline.
     expect(pipeline.currentBaselineKey).toBeUndefined();
     expect(states.PromoteBaseline).toBeUndefined();
+  });
+
+  test('an inferred schema warns at synth that a header-less split fails the run; a given schema does not', () => {
+    const inferred = pipelineStack((lake) => fullPipelineProps(lake));
+    expect(Annotations.fromStack(inferred.stack).findWarning('*', Match.stringLikeRegexp('baselineSchemaInferred'))).toHaveLength(1);
+    const given = pipelineStack((lake) => fullPipelineProps(lake, { baseline: { schema: CHURN_SCHEMA } }));
+    expect(Annotations.fromStack(given.stack).findWarning('*', Match.stringLikeRegexp('baselineSchema'))).toEqual([]);
+  });
+
+  test('a built-in algorithm without a schema computes no baseline by default (its CSV has no header), and says so', () => {
+    const xgboost = (lake: DataLake, baseline?: TrainingPipelineProps['baseline']) => fullPipelineProps(lake, {
+      evaluation: undefined,
+      training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE },
+      gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
+      baseline,
+    });
+    const off = pipelineStack((lake) => xgboost(lake));
+    expect(off.pipeline.baselineFunction).toBeUndefined();
+    expect(Annotations.fromStack(off.stack).findWarning('*', Match.stringLikeRegexp('baselineNeedsSchema'))).toHaveLength(1);
+    const on = pipelineStack((lake) => xgboost(lake, { schema: CHURN_SCHEMA }));
+    expect(on.pipeline.baselineFunction).toBeDefined();
+    expect(Annotations.fromStack(on.stack).findWarning('*', Match.stringLikeRegexp('baseline'))).toEqual([]);
+    const disabled = pipelineStack((lake) => xgboost(lake, { enabled: false }));
+    expect(Annotations.fromStack(disabled.stack).findWarning('*', Match.stringLikeRegexp('baseline'))).toEqual([]);
   });
 
   test('off by default without preprocessing, and off when disabled', () => {

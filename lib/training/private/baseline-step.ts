@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -30,10 +30,29 @@ export interface ResolvedBaseline {
   readonly timeout: Duration;
 }
 
+/**
+ * Whether the pipeline computes baselines by default: with preprocessing (the split is the run's
+ * own), except for a built-in algorithm without a schema, whose CSV has no header row to name the
+ * features, so an inferred schema would fail every run.
+ */
+export function baselineByDefault(props: TrainingPipelineProps): boolean {
+  return props.preprocessing !== undefined && (props.baseline?.schema !== undefined || !props.training.image.reportsOwnMetrics);
+}
+
 /** Whether the pipeline computes baselines, with its defaults filled in; checks the options. */
 export function resolveBaseline(scope: Construct, props: TrainingPipelineProps): ResolvedBaseline | undefined {
   const options: BaselineStepOptions = props.baseline ?? {};
-  if (!(options.enabled ?? props.preprocessing !== undefined)) return undefined;
+  if (options.enabled === undefined && props.preprocessing !== undefined && !baselineByDefault(props)) {
+    Annotations.of(scope).addWarningV2('cdk-mlops:baselineNeedsSchema',
+      "No drift baseline is computed: a built-in algorithm's CSV has no header row to name the features; give 'baseline.schema', "
+      + "e.g. FeatureSchema.of([{ name: 'tenure', featureType: FeatureType.NUMERIC }], { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }), or 'baseline.enabled: false'");
+  }
+  if (!(options.enabled ?? baselineByDefault(props))) return undefined;
+  if (options.schema === undefined) {
+    Annotations.of(scope).addWarningV2('cdk-mlops:baselineSchemaInferred',
+      "The drift baseline takes feature names from the train split's header row; a split without one (label first, as SageMaker's built-in algorithms and "
+      + "the example preprocess.py write it) fails the run before training: give 'baseline.schema' with TrainingDataLayout.LABEL_FIRST_NO_HEADER, or 'baseline.enabled: false'");
+  }
   const v = new PropsValidator(scope, 'TrainingPipelineInvalidProps');
   const file = options.trainingFileName ?? 'train.csv';
   v.checkResolved([file], () => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(file),

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { baselineByDefault } from './baseline-step';
 import { RETRY_POLICIES, RetryPolicy } from './retry-policies';
 import { defaultMaxWait } from './sagemaker-job';
 import { ProcessingStepOptions, TrainingStepOptions } from '../step-options';
@@ -57,7 +58,7 @@ export function longestRun(props: TrainingPipelineProps): Duration {
     if (step) parts.push(processingTaskTimeout(step), job);
   }
   parts.push(trainingTaskTimeout(props.training), job);
-  if (props.baseline?.enabled ?? props.preprocessing !== undefined) {
+  if (props.baseline?.enabled ?? baselineByDefault(props)) {
     // One timed-out attempt (not retried) plus the waits of the retried throttling and service errors, which fail fast.
     parts.push(props.baseline?.timeout ?? Duration.minutes(15), Duration.minutes(5), retryWait('lambda'));
   }
