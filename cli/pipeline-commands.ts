@@ -68,7 +68,7 @@ export function pipelineCommands(mlops: Command, ctx: Context): void {
   awsCommand<CommonOptions & { pipeline?: string }>(mlops, ctx, 'status <execution>',
     'a run\'s steps, training job, result and run manifest, once',
     async (c, options, execution) => {
-      const run = await snapshot(c, await resolveExecution(c, execution, options.pipeline));
+      const run = await snapshot(c, await resolveExecution(c, execution, options.pipeline), io.now());
       io.out(options.json ? json(runJson(run)) : render(run, paint(io.rich), io.now(), false) + '\n');
       return exitFor(run.status);
     })

@@ -27,6 +27,8 @@ export interface TrainingProgress {
   readonly metrics: { name: string; value: number; at?: Date }[];
   readonly failureReason?: string;
   readonly billableSeconds?: number;
+  /** Why CloudWatch's live metrics could not be read (the error's name). */
+  readonly metricsUnavailable?: string;
 }
 
 export interface RunProgress {
@@ -183,6 +185,7 @@ export function render(run: RunProgress, p: Paint, now: number, live: boolean): 
     if (t.metrics.length) {
       lines.push(`  metrics: ${t.metrics.map((m) => `${m.name}=${Number.isInteger(m.value) ? m.value : m.value.toPrecision(4)}`).join('  ')}`);
     }
+    if (t.metricsUnavailable) lines.push(p.dim(`  live metrics from CloudWatch unavailable (${t.metricsUnavailable})`));
     if (t.failureReason) lines.push(`  failure: ${t.failureReason}`);
   }
   if (done) {

@@ -59,7 +59,7 @@ export function registryCommands(mlops: Command, ctx: Context): void {
   decide('approve', 'Approved', 'a registry-driven promotion deploys an approved version newer than the served one');
   decide('reject', 'Rejected', 'a rejected version is never promoted');
 
-  awsCommand<DecideOptions & { to?: string; promotion?: string; parameter?: string; wait: boolean; interval: number }>(mlops, ctx, 'rollback <endpoint>',
+  awsCommand<DecideOptions & { to?: string; promotion?: string; parameter?: string; stack?: string; wait: boolean; interval: number }>(mlops, ctx, 'rollback <endpoint>',
     'serve an older approved model version again, through the serving stack\'s ModelPromotion',
     async (c, options, endpoint) => {
       const plan = await planRollback(c, endpoint, options);
@@ -81,6 +81,7 @@ export function registryCommands(mlops: Command, ctx: Context): void {
     .option('--to <version>', 'the version to serve: a number or a model package ARN (default: the newest approved version older than the served one)')
     .option('--promotion <stack-or-state-machine>', 'the ModelPromotion state machine (default: the one in the endpoint\'s stack)')
     .option('--parameter <name>', 'the stack parameter of the served version, when the stack has several')
+    .option('--stack <name>', 'the serving stack (default: the endpoint\'s aws:cloudformation:stack-name tag)')
     .option('--yes', 'do not ask for confirmation (for scripts)')
     .option('--no-wait', 'start the promotion and return')
     .option('--interval <seconds>', 'seconds between polls', seconds, 5);
@@ -110,11 +111,8 @@ export interface RollbackPlan {
  * promotions move forward only, and a hand-made UpdateStack would bypass its serialization,
  * rollout checks and failure notifications).
  */
-export async function planRollback(c: Clients, endpoint: string, options: { to?: string; promotion?: string; parameter?: string }): Promise<RollbackPlan> {
-  const described = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-  const tags = (await c.sagemaker.send(new ListTagsCommand({ ResourceArn: described.EndpointArn! }))).Tags ?? [];
-  const stackName = tags.find((t) => t.Key === 'aws:cloudformation:stack-name')?.Value;
-  if (!stackName) throw new UserError(`endpoint ${endpoint} was not created by CloudFormation (no aws:cloudformation:stack-name tag): mlops rollback works on endpoints of a ModelEndpoint served by a ModelVersionParameter.`);
+export async function planRollback(c: Clients, endpoint: string, options: { to?: string; promotion?: string; parameter?: string; stack?: string }): Promise<RollbackPlan> {
+  const stackName = options.stack ?? await servingStack(c, endpoint);
   const stack = (await c.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0];
   const versions = (stack.Parameters ?? []).filter((p) => (options.parameter ? p.ParameterKey === options.parameter : PACKAGE_ARN.test(p.ParameterValue ?? '')));
   if (versions.length !== 1) {
@@ -142,6 +140,18 @@ export async function planRollback(c: Clients, endpoint: string, options: { to?:
     target = older[0].ModelPackageArn!;
   }
   return { endpoint, stackName, parameter: versions[0].ParameterKey!, current, target, promotion: await promotionMachine(c, stackName, options.promotion) };
+}
+
+/** The stack that created the endpoint, from the stack-level tag CloudFormation adds to the resources it tags. */
+async function servingStack(c: Clients, endpoint: string): Promise<string> {
+  const described = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+  const tags = (await c.sagemaker.send(new ListTagsCommand({ ResourceArn: described.EndpointArn! }))).Tags ?? [];
+  const stackName = tags.find((t) => t.Key === 'aws:cloudformation:stack-name')?.Value;
+  if (!stackName) {
+    throw new UserError(`endpoint ${endpoint} has no aws:cloudformation:stack-name tag: name its serving stack with --stack `
+      + '(mlops rollback works on endpoints served by a ModelVersionParameter).');
+  }
+  return stackName;
 }
 
 async function promotionMachine(c: Clients, stackName: string, given?: string): Promise<string> {

@@ -1,3 +1,4 @@
+import { GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, HistoryEvent } from '@aws-sdk/client-sfn';
 import { Clients } from './aws';
@@ -6,6 +7,38 @@ import { Io } from './io';
 import { FINISHED, progressOf, render, RunProgress, TrainingProgress, trainingOf } from './progress';
 
 const TRAINING_DONE = ['Completed', 'Failed', 'Stopped'];
+/** SageMaker publishes the algorithm's metrics (its MetricDefinitions) here, per host, while the job runs. */
+const TRAINING_NAMESPACE = '/aws/sagemaker/TrainingJobs';
+/** Instance metrics share the namespace and the Host dimension; the display shows the algorithm's. */
+const INSTANCE_METRICS = new Set(['CPUUtilization', 'MemoryUtilization', 'DiskUtilization', 'GPUUtilization', 'GPUMemoryUtilization', 'CPUReservation', 'MemoryReservation', 'GPUReservation']);
+
+/**
+ * The latest value of each algorithm metric of the job's first host, from CloudWatch: during
+ * training DescribeTrainingJob's FinalMetricDataList may lag or stay empty. A failure here (no
+ * cloudwatch:ListMetrics, throttling) leaves the metrics SageMaker reported and says why.
+ */
+async function liveMetrics(c: Clients, training: TrainingProgress, since: Date, now: number): Promise<TrainingProgress> {
+  const Dimensions = [{ Name: 'Host', Value: `${training.jobName}/algo-1` }];
+  try {
+    const listed = await c.cloudwatch.send(new ListMetricsCommand({ Namespace: TRAINING_NAMESPACE, Dimensions }));
+    const metrics = (listed?.Metrics ?? []).filter((m) => m.MetricName && !INSTANCE_METRICS.has(m.MetricName)).slice(0, 500);
+    if (!metrics.length) return training;
+    const data = await c.cloudwatch.send(new GetMetricDataCommand({
+      StartTime: since, EndTime: new Date(now), ScanBy: 'TimestampDescending',
+      MetricDataQueries: metrics.map((m, i) => ({ Id: `m${i}`, MetricStat: { Metric: m, Period: 60, Stat: 'Average' }, ReturnData: true })),
+    }));
+    const merged = new Map(training.metrics.map((m) => [m.name, m]));
+    for (const r of data?.MetricDataResults ?? []) {
+      const name = metrics[Number(r.Id!.slice(1))].MetricName!;
+      if (!r.Values?.length || !r.Timestamps?.length) continue;
+      const known = merged.get(name);
+      if (!known?.at || known.at < r.Timestamps[0]) merged.set(name, { name, value: r.Values[0], at: r.Timestamps[0] });
+    }
+    return { ...training, metrics: [...merged.values()] };
+  } catch (error) {
+    return { ...training, metricsUnavailable: (error as Error).name || 'Error' };
+  }
+}
 
 /** The whole history, oldest first (1000 events a page). */
 async function history(c: Clients, executionArn: string): Promise<HistoryEvent[]> {
@@ -20,7 +53,7 @@ async function history(c: Clients, executionArn: string): Promise<HistoryEvent[]
 }
 
 /** One look at a run: the execution, its history and its training job. */
-export async function snapshot(c: Clients, executionArn: string, previous?: TrainingProgress): Promise<RunProgress> {
+export async function snapshot(c: Clients, executionArn: string, now: number, previous?: TrainingProgress): Promise<RunProgress> {
   const execution = await c.sfn.send(new DescribeExecutionCommand({ executionArn }));
   const run = progressOf(execution, await history(c, executionArn));
   let training: TrainingProgress | undefined;
@@ -30,7 +63,9 @@ export async function snapshot(c: Clients, executionArn: string, previous?: Trai
       training = previous;
     } else {
       try {
-        training = trainingOf(await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: run.trainingJobName })));
+        const job = await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: run.trainingJobName }));
+        training = trainingOf(job);
+        if (training.status === 'InProgress') training = await liveMetrics(c, training, job.TrainingStartTime ?? job.CreationTime ?? run.startedAt ?? new Date(0), now);
       } catch (error) {
         // Scheduled, not yet created (or the caller may not read SageMaker): the steps still show.
         if ((error as Error).name !== 'ResourceNotFound' && (error as Error).name !== 'ValidationException') throw error;
@@ -59,7 +94,7 @@ export async function watch(c: Clients, io: Io, executionArn: string, options: {
   let run: RunProgress | undefined;
   try {
     for (;;) {
-      run = await snapshot(c, executionArn, run?.training);
+      run = await snapshot(c, executionArn, io.now(), run?.training);
       display?.update(render(run, p, io.now(), io.rich));
       if (FINISHED.includes(run.status) || detached) break;
       await Promise.race([io.sleep(options.intervalMs), new Promise<void>((resolve) => { wake = resolve; })]);

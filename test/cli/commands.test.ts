@@ -74,6 +74,17 @@ describe('mlops run', () => {
     });
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: started });
     pipelineRun();
+    // and the algorithm's metrics in CloudWatch, newer than DescribeTrainingJob's
+    const host = [{ Name: 'Host', Value: `${JOB}/algo-1` }];
+    cloudwatch.on(ListMetricsCommand, { Namespace: '/aws/sagemaker/TrainingJobs', Dimensions: host }).resolves({ Metrics: [
+      { Namespace: '/aws/sagemaker/TrainingJobs', MetricName: 'train:loss', Dimensions: host },
+      { Namespace: '/aws/sagemaker/TrainingJobs', MetricName: 'GPUUtilization', Dimensions: host },
+      { Namespace: '/aws/sagemaker/TrainingJobs', MetricName: 'validation:auc', Dimensions: host },
+    ] });
+    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [
+      { Id: 'm0', Values: [0.42], Timestamps: [new Date(started.getTime() + 120_000)] },
+      { Id: 'm1', Values: [0.79], Timestamps: [new Date(started.getTime() + 60_000)] },
+    ] });
     // WHEN
     const code = await mlops(io, 'run', 'ChurnStack', '--interval', '7');
     // THEN it started the pipeline's machine (not the promotion) with the default input
@@ -86,7 +97,13 @@ describe('mlops run', () => {
     expect(io.frames[0]).toMatch(/Train\s+RUNNING/);
     expect(io.frames[0]).toContain(`training job ${JOB}  InProgress / Training`);
     expect(io.frames[0]).toMatch(/Starting\s+1m00s\s+Preparing the instances for training/);
-    expect(io.frames[0]).toContain('metrics: validation:auc=0.8100');
+    // CloudWatch's newer loss joins; its older AUC does not replace SageMaker's; instance metrics stay out
+    expect(io.frames[0]).toContain('metrics: validation:auc=0.8100  train:loss=0.4200');
+    const metricQuery = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(metricQuery.MetricDataQueries!.map((q) => q.MetricStat!.Metric!.MetricName)).toEqual(['train:loss', 'validation:auc']);
+    expect(metricQuery.MetricDataQueries![0].MetricStat).toMatchObject({ Period: 60, Stat: 'Average' });
+    // described once more after it completed, CloudWatch not asked again
+    expect(cloudwatch.commandCalls(ListMetricsCommand)).toHaveLength(1);
     expect(io.frames[0]).not.toContain('run manifest');
     // the last frame: durations, final metrics, the manifest's location
     const last = io.frames[io.frames.length - 1];
@@ -95,7 +112,7 @@ describe('mlops run', () => {
     expect(last).toMatch(/Train\s+SUCCEEDED\s+3m09s/);
     expect(last).toMatch(/RegisterModel\s+SUCCEEDED\s+2s/);
     expect(last).toMatch(/Training\s+1m58s/);
-    expect(last).toContain('metrics: validation:auc=0.8734');
+    expect(last).toContain('metrics: validation:auc=0.8734\n');
     expect(last).toContain('run manifest: s3://artifacts-bucket/churn/runs/run-1/manifest.json');
     expect(io.stderr).toBe(`started ${EXECUTION}\n`);
   });
@@ -169,6 +186,14 @@ describe('mlops watch and status', () => {
     expect(await mlops(io, 'watch', 'run-1', '--pipeline', MACHINE)).toBe(0);
     expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn: EXECUTION });
     expect(io.sleeps).toEqual([5000]);
+  });
+
+  test('without access to CloudWatch the watch goes on with SageMaker\'s metrics and says why', async () => {
+    pipelineRun();
+    cloudwatch.on(ListMetricsCommand).rejects(awsError('AccessDenied', 'not authorized to perform: cloudwatch:ListMetrics'));
+    expect(await mlops(io, 'watch', EXECUTION)).toBe(0);
+    expect(io.frames[0]).toContain('metrics: validation:auc=0.8100\n  live metrics from CloudWatch unavailable (AccessDenied)');
+    expect(io.frames[1]).toContain('run-1  SUCCEEDED');
   });
 
   test('watch without an ARN or --pipeline says what to pass', async () => {
@@ -355,6 +380,16 @@ describe('mlops rollback', () => {
     expect(io.questions).toEqual(['Roll churn back from version 5 to version 2 (stack Serving, parameter ModelVersionChurnModels)? CloudFormation rolls the endpoint out blue/green. [y/N] ']);
     expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input!)).toEqual({ modelPackageArn: PACKAGE(2), rollback: true });
     expect(io.frames[io.frames.length - 1]).toMatch(/UpdateServingStack\s+SUCCEEDED/);
+  });
+
+  test('--stack names the serving stack when the endpoint has no CloudFormation tag', async () => {
+    sagemaker.on(ListTagsCommand).resolves({ Tags: [] });
+    expect(await mlops(io, 'rollback', 'churn', '--yes', '--no-wait')).toBe(1);
+    expect(io.stderr).toBe('mlops: endpoint churn has no aws:cloudformation:stack-name tag: name its serving stack with --stack (mlops rollback works on endpoints served by a ModelVersionParameter).\n');
+    io = new FakeIo();
+    expect(await mlops(io, 'rollback', 'churn', '--stack', 'Serving', '--yes', '--no-wait')).toBe(0);
+    expect(cloudformation.commandCalls(DescribeStacksCommand)[0].args[0].input).toEqual({ StackName: 'Serving' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
   test('an endpoint serving nothing yet has nothing to roll back', async () => {
