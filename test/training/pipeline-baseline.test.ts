@@ -269,6 +269,10 @@ describe('when the pipeline has a baseline step', () => {
     expect(states.PlanRun.Parameters.baselineTrainKey).toBe('training-data/train/part-0.csv');
     expect(states.ComputeBaseline.Parameters.train.bucket).toMatch(/^lakerawbucket/i);
     expect(states.ComputeBaseline.Parameters.maxCategories).toBe(20);
+    const fresh = pipelineStack((lake) => fullPipelineProps(lake, {
+      preprocessing: undefined, evaluation: undefined, gate: undefined, baseline: { enabled: true, trainingFileName: 'part-0.csv' },
+    }));
+    expect(nagFindings(fresh.stack.node.root as any)).toEqual([]);
   });
 
   test('deploying only by approval, no current baseline is written by the run', () => {

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -92,8 +92,8 @@ export interface BaselineFunctionProps {
 
 /**
  * The function that computes baselines (the bundled `drift-baseline` handler). It reads the train
- * split object of a run and writes that run's baseline.json, nothing else: no listing beyond the
- * split's own key, no other zone.
+ * split object of a run and writes that run's baseline.json; with an in-run deployment it also
+ * copies a run's baseline to the current key. Nothing else: no listing beyond the split's own key.
  */
 export function createBaselineFunction(scope: Construct, id: string, props: BaselineFunctionProps): PipelineFunction {
   const fn = new PipelineFunction(scope, id, {
@@ -116,7 +116,7 @@ export function createBaselineFunction(scope: Construct, id: string, props: Base
   // One PutObject of a small JSON (no multipart upload), so no kms:Decrypt is needed for writing.
   props.lake.encryptionKey.grant(fn, 'kms:GenerateDataKey');
   if (props.currentKey) grantPromotion(fn, props.lake, props.runsPrefix, props.currentKey);
-  const wildcards = [source.arnForObjects(paths.train), output].filter((arn) => arn.includes('*') || Token.isUnresolved(arn));
+  const wildcards = [...(paths.train.includes('*') ? [source.arnForObjects(paths.train)] : []), output];
   acknowledgeWildcards(fn.role, { actions: ['s3:GetObject*'], resources: wildcards },
     `The function reads one object of the training split (${paths.train}) and writes (and, to promote it, reads) one baseline (${paths.output}); the wildcard is the run's execution name.`);
   return fn;
