@@ -63,6 +63,9 @@ export function explain(error: unknown, options: AwsOptions = {}): string {
   if (name === 'ValidationError' && /does not exist/.test(message)) {
     return `${message}\nCheck the stack name and the region (--region, AWS_REGION): \`aws cloudformation list-stacks\` lists them.`;
   }
+  if (name === 'ValidationException' && /Could not find|not found/i.test(message)) {
+    return `${message}\nCheck the name and the region (--region, AWS_REGION).`;
+  }
   if (name === 'ExecutionDoesNotExist' || name === 'StateMachineDoesNotExist' || name === 'ResourceNotFound') {
     return `${message}\nCheck the name or ARN, and the region (--region, AWS_REGION).`;
   }

@@ -12,8 +12,10 @@ export interface LiveDisplay {
 export interface Io {
   out(text: string): void;
   err(text: string): void;
-  /** True when colours and a redrawn display make sense (stdout is a terminal and NO_COLOR is unset). */
-  readonly rich: boolean;
+  /** Colours: stdout is a terminal and NO_COLOR (https://no-color.org) is unset. */
+  readonly color: boolean;
+  /** The live display redraws in place (stdout is a terminal); else it prints each new line once. */
+  readonly redraw: boolean;
   /** True when the user can answer a prompt (stdin is a terminal). */
   readonly interactive: boolean;
   live(): LiveDisplay;

@@ -7,16 +7,18 @@ import { createLogUpdate } from 'log-update';
 import { appendOnlyDisplay, Io } from './io';
 import { program } from './program';
 
-/** Colours and a redrawn display only on a terminal, and never with NO_COLOR set (https://no-color.org). */
-const rich = !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+/** A redrawn display only on a terminal that can move the cursor; colours also only without NO_COLOR (https://no-color.org). */
+const redraw = !!process.stdout.isTTY && process.env.TERM !== 'dumb';
+const color = redraw && !process.env.NO_COLOR;
 
 const io: Io = {
   out: (text) => { process.stdout.write(text); },
   err: (text) => { process.stderr.write(text); },
-  rich,
+  color,
+  redraw,
   interactive: !!process.stdin.isTTY,
   live() {
-    if (!rich) return appendOnlyDisplay((text) => process.stdout.write(text));
+    if (!redraw) return appendOnlyDisplay((text) => process.stdout.write(text));
     const update = createLogUpdate(process.stdout, { showCursor: false });
     return { update: (block) => update(block), done: () => update.done() };
   },

@@ -69,7 +69,7 @@ export function pipelineCommands(mlops: Command, ctx: Context): void {
     'a run\'s steps, training job, result and run manifest, once',
     async (c, options, execution) => {
       const run = await snapshot(c, await resolveExecution(c, execution, options.pipeline), io.now());
-      io.out(options.json ? json(runJson(run)) : render(run, paint(io.rich), io.now(), false) + '\n');
+      io.out(options.json ? json(runJson(run)) : render(run, paint(io.color), io.now(), false) + '\n');
       return exitFor(run.status);
     })
     .option('--pipeline <stack-or-state-machine>', 'the pipeline, when <execution> is a name rather than an ARN');
@@ -90,11 +90,11 @@ export function pipelineCommands(mlops: Command, ctx: Context): void {
         io.out(`no runs${options.pipeline ? ` of ${options.pipeline}` : ''}${options.status ? ` with status ${options.status}` : ''}\n`);
         return;
       }
-      const p = paint(io.rich);
+      const p = paint(io.color);
       io.out(table(['run', 'pipeline', 'status', 'started', 'duration'], runs.map((r) => [
         r.name ?? '', r.stateMachineArn?.split(':').pop() ?? '', p.status(r.status ?? ''), time(r.startDate),
         duration((r.stopDate?.getTime() ?? io.now()) - (r.startDate?.getTime() ?? io.now())),
-      ]), io.rich));
+      ]), io.color));
     })
     .option('--pipeline <stack-or-state-machine>', 'only this pipeline\'s runs (default: every state machine of the region)')
     .option('--status <status>', 'only runs with this status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE)')

@@ -35,7 +35,7 @@ export function program(io: Io, exit: (code: number) => void, makeClients = clie
   withAws<CommonOptions & { variant?: string; since: number }>(drift, ctx, async (c, options, endpoint) => {
     if (!endpoint) { drift.help({ error: true }); return; }
     const rows = await driftRows(c, endpoint, { sinceMs: options.since * 3_600_000, now: io.now(), variant: options.variant });
-    io.out(options.json ? json(rows) : driftTable(rows, io.rich, io.now()));
+    io.out(options.json ? json(rows) : driftTable(rows, io.color, io.now()));
   })
     .option('--variant <name>', 'only this production variant')
     .option('--since <hours>', 'look back this many hours for the latest points', Number, 24 * 14);

@@ -86,7 +86,7 @@ export interface WatchResult {
  * execution is not stopped (`aws stepfunctions stop-execution` does that).
  */
 export async function watch(c: Clients, io: Io, executionArn: string, options: { intervalMs: number; json: boolean }): Promise<WatchResult> {
-  const p = paint(io.rich);
+  const p = paint(io.color);
   const display = options.json ? undefined : io.live();
   let detached = false;
   let wake: (() => void) | undefined;
@@ -95,7 +95,7 @@ export async function watch(c: Clients, io: Io, executionArn: string, options: {
   try {
     for (;;) {
       run = await snapshot(c, executionArn, io.now(), run?.training);
-      display?.update(render(run, p, io.now(), io.rich));
+      display?.update(render(run, p, io.now(), io.redraw));
       if (FINISHED.includes(run.status) || detached) break;
       await Promise.race([io.sleep(options.intervalMs), new Promise<void>((resolve) => { wake = resolve; })]);
       if (detached) break;

@@ -11,7 +11,8 @@ export class FakeIo implements Io {
   public sleeps: number[] = [];
   public clock = Date.parse('2026-12-01T10:00:00Z');
   public interactive = false;
-  public rich = false;
+  public color = false;
+  public redraw = false;
   /** Called on each sleep, e.g. to press Ctrl-C. */
   public onSleep?: (n: number) => void;
   private interrupt?: () => void;

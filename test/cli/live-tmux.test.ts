@@ -12,7 +12,6 @@ import { ROOT } from '../helpers/app';
 const CLI = path.join(ROOT, 'assets', 'cli', 'mlops.js');
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:ChurnPipeline:run-7';
 const SOCKET = `mlops-cli-test-${process.pid}`;
-const SESSION = 'mlops';
 const calls: string[] = [];
 let server: http.Server;
 let polls = 0;
@@ -54,11 +53,11 @@ function tmux(...args: string[]): string {
 }
 
 /** Waits (bounded) until the pane shows `text`; returns the pane. */
-async function paneShows(text: string, timeoutMs = 30_000): Promise<string> {
+async function paneShows(session: string, text: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let pane = '';
   while (Date.now() < deadline) {
-    pane = tmux('capture-pane', '-p', '-t', SESSION);
+    pane = tmux('capture-pane', '-p', '-t', session);
     if (pane.includes(text)) return pane;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -83,29 +82,48 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-test('watch redraws one block in place, shows the training job, and Ctrl-C detaches without stopping the run', async () => {
+/** `mlops watch` in a new tmux session of 160x40, against the stand-in; the pane stays after the CLI exits. */
+function startWatch(session: string, extraEnv: string[] = []): void {
   const { port } = server.address() as AddressInfo;
   const env = [
     `AWS_ENDPOINT_URL=http://127.0.0.1:${port}`, 'AWS_ACCESS_KEY_ID=testing', 'AWS_SECRET_ACCESS_KEY=testing', 'AWS_REGION=us-east-1',
     'AWS_CONFIG_FILE=/dev/null', 'AWS_SHARED_CREDENTIALS_FILE=/dev/null', 'AWS_EC2_METADATA_DISABLED=true', 'NODE_NO_WARNINGS=1', 'TERM=xterm-256color',
+    ...extraEnv,
   ];
   // `; sleep 30` keeps the pane (and what the CLI printed last) after it exits.
   const command = `env -u NO_COLOR ${env.join(' ')} ${process.execPath} ${CLI} watch ${EXECUTION} --interval 1; echo "exit=$?"; sleep 30`;
-  tmux('new-session', '-d', '-s', SESSION, '-x', '160', '-y', '40', command);
+  tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', command);
+}
 
-  await paneShows('train:loss=0.2800');
+test('watch redraws one block in place, shows the training job, and Ctrl-C detaches without stopping the run', async () => {
+  polls = 0;
+  startWatch('colour');
+  await paneShows('colour', 'train:loss=0.2800');
   // Three polls drawn, one block on the screen: redrawn in place, not appended.
-  const pane = tmux('capture-pane', '-p', '-t', SESSION);
+  const pane = tmux('capture-pane', '-p', '-t', 'colour');
   expect(pane.match(/training job churn-train-77/g)).toHaveLength(1);
   expect(pane).toMatch(/run-7 {2}RUNNING {2}2m\d\ds/);
   expect(pane).toMatch(/Train\s+RUNNING\s+\d+m\d\ds/);
   expect(pane).toMatch(/Starting\s+1m00s\s+Preparing the instances for training/);
   // Colours on a terminal.
-  expect(tmux('capture-pane', '-p', '-e', '-t', SESSION)).toContain('\u001b[');
+  expect(tmux('capture-pane', '-p', '-e', '-t', 'colour')).toContain('\u001b[');
 
-  tmux('send-keys', '-t', SESSION, 'C-c');
-  const after = await paneShows('exit=');
+  tmux('send-keys', '-t', 'colour', 'C-c');
+  const after = await paneShows('colour', 'exit=');
   expect(after).toContain(`detached: run-7 goes on (RUNNING). Re-attach with: mlops watch ${EXECUTION}`);
   expect(after).toContain('exit=0');
   expect(calls).not.toContain('AWSStepFunctions.StopExecution');
+  tmux('kill-session', '-t', 'colour');
+});
+
+test('NO_COLOR keeps the redrawn display and drops the colours', async () => {
+  polls = 0;
+  startWatch('plain', ['NO_COLOR=1']);
+  await paneShows('plain', 'train:loss=0.2800');
+  const pane = tmux('capture-pane', '-p', '-e', '-t', 'plain');
+  expect(pane.match(/training job churn-train-77/g)).toHaveLength(1);
+  expect(pane).not.toContain('\u001b[');
+  tmux('send-keys', '-t', 'plain', 'C-c');
+  expect(await paneShows('plain', 'exit=')).toContain('exit=0');
+  tmux('kill-session', '-t', 'plain');
 });
