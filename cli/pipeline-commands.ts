@@ -45,7 +45,7 @@ export function pipelineCommands(mlops: Command, ctx: Context): void {
         if (options.json) io.out(json({ executionArn: started.executionArn, startDate: started.startDate }));
         return;
       }
-      const { run, detached } = await watch(c, io, started.executionArn!, { intervalMs: options.interval * 1000, json: !!options.json });
+      const { run, detached } = await watch(c, io, started.executionArn!, { intervalMs: options.interval * 1000, json: !!options.json, justStarted: true });
       if (options.json) io.out(json({ ...runJson(run), detached }));
       return exitFor(run.status);
     })

@@ -74,7 +74,7 @@ export function registryCommands(mlops: Command, ctx: Context): void {
         if (options.json) io.out(json({ ...plan, executionArn: started.executionArn }));
         return;
       }
-      const { run, detached } = await watch(c, io, started.executionArn!, { intervalMs: options.interval * 1000, json: !!options.json });
+      const { run, detached } = await watch(c, io, started.executionArn!, { intervalMs: options.interval * 1000, json: !!options.json, justStarted: true });
       if (options.json) io.out(json({ ...plan, promotionRun: runJson(run), detached }));
       return run.status === 'SUCCEEDED' || run.status === 'RUNNING' ? 0 : 3;
     })

@@ -85,7 +85,10 @@ export interface WatchResult {
  * Polls a run until it finishes or the user presses Ctrl-C, which only stops watching: the
  * execution is not stopped (`aws stepfunctions stop-execution` does that).
  */
-export async function watch(c: Clients, io: Io, executionArn: string, options: { intervalMs: number; json: boolean }): Promise<WatchResult> {
+/** Looks at a just-started execution this often, at most, before DescribeExecution knows it. */
+export const NEW_EXECUTION_ATTEMPTS = 5;
+
+export async function watch(c: Clients, io: Io, executionArn: string, options: { intervalMs: number; json: boolean; justStarted?: boolean }): Promise<WatchResult> {
   const p = paint(io.color);
   const display = options.json ? undefined : io.live();
   let detached = false;
@@ -93,8 +96,16 @@ export async function watch(c: Clients, io: Io, executionArn: string, options: {
   const release = io.onInterrupt(() => { detached = true; wake?.(); });
   let run: RunProgress | undefined;
   try {
-    for (;;) {
-      run = await snapshot(c, executionArn, io.now(), run?.training);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        run = await snapshot(c, executionArn, io.now(), run?.training);
+      } catch (error) {
+        // DescribeExecution is eventually consistent: right after StartExecution it may not know the execution yet.
+        const unknownYet = options.justStarted && !run && (error as Error).name === 'ExecutionDoesNotExist' && attempt < NEW_EXECUTION_ATTEMPTS;
+        if (!unknownYet) throw error;
+        await io.sleep(Math.min(options.intervalMs, 2_000));
+        continue;
+      }
       display?.update(render(run, p, io.now(), io.redraw));
       if (FINISHED.includes(run.status) || detached) break;
       await Promise.race([io.sleep(options.intervalMs), new Promise<void>((resolve) => { wake = resolve; })]);

@@ -117,6 +117,24 @@ describe('mlops run', () => {
     expect(io.stderr).toBe(`started ${EXECUTION}\n`);
   });
 
+  test('a just-started execution that DescribeExecution does not know yet is asked for again, a few times', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: started });
+    pipelineRun();
+    sfn.on(DescribeExecutionCommand).rejectsOnce(awsError('ExecutionDoesNotExist', 'Execution Does Not Exist'))
+      .resolves({ executionArn: EXECUTION, name: 'run-1', status: 'SUCCEEDED', startDate: started, stopDate: started } as any);
+    expect(await mlops(io, 'run', MACHINE)).toBe(0);
+    expect(io.sleeps).toEqual([2000]);
+    // watch (no start) and a run that keeps not existing fail with the advice
+    io = new FakeIo();
+    sfn.on(DescribeExecutionCommand).rejects(awsError('ExecutionDoesNotExist', 'Execution Does Not Exist'));
+    expect(await mlops(io, 'watch', EXECUTION)).toBe(1);
+    expect(io.sleeps).toEqual([]);
+    expect(io.stderr).toBe('mlops: Execution Does Not Exist\nCheck the name or ARN, and the region (--region, AWS_REGION).\n');
+    io = new FakeIo();
+    expect(await mlops(io, 'run', MACHINE)).toBe(1);
+    expect(io.sleeps).toEqual([2000, 2000, 2000, 2000]);
+  });
+
   test('--input sends the file; --json prints the run as JSON once, without a live display', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlops-cli-input-'));
     try {
