@@ -70,13 +70,16 @@ async function compute(event: BaselineEvent): Promise<{ baselineUri: string; row
     const response = await s3.send(new GetObjectCommand({ Bucket: event.train.bucket, Key: event.train.key }));
     if (!response.Body) throw new Error(`${source} has no body`);
     if (columns) yield columns.map(csvField).join(',');
-    let first = !columns;
+    let first = true;
     for await (const line of lines(response.Body as AsyncIterable<Uint8Array>)) {
       if (first && line.trim().length > 0) {
         first = false;
-        if (looksLikeData(line)) {
+        if (!columns && looksLikeData(line)) {
           throw new Error(`the first line of ${source} is all numbers, so it is data, not a header row: `
             + 'give the baseline a FeatureSchema that names the columns (TrainingDataLayout.LABEL_FIRST_NO_HEADER for label-first splits without a header)');
+        }
+        if (columns && sameNames(line, columns)) {
+          throw new Error(`the first line of ${source} names the columns, but the schema says the split has no header row: use TrainingDataLayout.HEADER_ROW`);
         }
       }
       yield line;
@@ -109,4 +112,10 @@ function csvField(name: string): string {
 function looksLikeData(line: string): boolean {
   const fields = splitCsvLine(line.endsWith('\r') ? line.slice(0, -1) : line);
   return fields.some((f) => !isMissing(f.trim())) && fields.every((f) => isMissing(f.trim()) || toNumber(f.trim()) !== undefined);
+}
+
+/** Whether a line is a header row naming exactly these columns. */
+function sameNames(line: string, columns: string[]): boolean {
+  const fields = splitCsvLine(line.endsWith('\r') ? line.slice(0, -1) : line).map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
+  return fields.length === columns.length && fields.every((f, i) => f === columns[i]);
 }

@@ -488,6 +488,12 @@ describe('the drift-baseline handler on splits', () => {
     expect(objects.has('artifacts/current.json')).toBe(false);
   });
 
+  test('a split with a header row, read as header-less, fails with the fix', async () => {
+    objects.set('curated/train.csv', `${['label', ...FEATURES].join(',')}\r\n${trainSplit(10)}`);
+    await expect(baselineHandler({ ...CHURN_SCHEMA._renderEvent(), train: { bucket: 'curated', key: 'train.csv' }, output: { bucket: 'artifacts', key: 'b.json' } }))
+      .rejects.toThrow(/names the columns, but the schema says the split has no header row: use TrainingDataLayout.HEADER_ROW/);
+  });
+
   test('column names with commas are quoted in the header it reads', async () => {
     objects.set('curated/train.csv', '1,2.5\n0,3.5\n');
     await baselineHandler({ train: { bucket: 'curated', key: 'train.csv' }, output: { bucket: 'artifacts', key: 'b.json' }, columns: ['y', 'a,b'], label: 'y' });
