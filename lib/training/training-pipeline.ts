@@ -31,8 +31,10 @@ const RUNS = 'runs';
 
 /**
  * A Standard Step Functions workflow that turns data in the lake into a registered model:
- * preprocess (processing job) -> train (GPU capable, spot with checkpoints) -> evaluate ->
- * metric gate -> register in the model registry -> optional post-registration states.
+ * preprocess (processing job) -> drift baseline of the train split -> train (GPU capable, spot
+ * with checkpoints) -> evaluate -> metric gate -> register in the model registry (with its
+ * baseline) -> optional deployment (which makes the model's baseline the drift monitor's) ->
+ * optional post-registration states.
  *
  * Job names derive from the execution, every run writes its outputs under its own prefix and a
  * run manifest to `<artifacts>/<pipelineName>/runs/<execution>/manifest.json`; failures notify
