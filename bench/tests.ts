@@ -48,11 +48,24 @@ function runJest(files: string[]): { wallMs: number; files: FileResult[]; passed
   };
 }
 
+/** The files git would commit, or outside a git checkout every file but the ignored outputs. */
+function sourceFiles(): string[] {
+  try {
+    return execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\0').filter(Boolean);
+  } catch {
+    const skip = new Set(['node_modules', 'build', 'dist', 'assets', 'cdk.out', '.jsii', 'tsconfig.json', '.git']);
+    const walk = (dir: string): string[] => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+      .filter((e) => !skip.has(e.name))
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    return walk('');
+  }
+}
+
 function timeBuild(): number {
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-build-'));
   try {
-    const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
-    for (const file of tracked) {
+    for (const file of sourceFiles()) {
       if (!fs.existsSync(path.join(ROOT, file))) continue;
       fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
       fs.copyFileSync(path.join(ROOT, file), path.join(copy, file));
