@@ -12,7 +12,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { templateOf } from '../helpers/app';
 import { AslDefinition, definitionFromTemplate, namedError, runStateMachine, RunResult, TaskHandlers } from '../helpers/asl';
-import { decide, rolesOf, SimulatedRole } from '../helpers/iam';
+import { decide, resourcePoliciesOf, rolesOf, SimulatedRole } from '../helpers/iam';
+import { fakeGetAtt } from '../helpers/template-values';
 import { nagFindings } from '../helpers/nag';
 import { FakeRunTable, fullPipelineProps, pipelineStack } from '../helpers/pipeline';
 import { servingPipelineStack } from '../helpers/serving';
@@ -160,6 +161,15 @@ describe('the baseline step in the template', () => {
       expect([action, arn, await decide(role, action, arn)]).toEqual([action, arn, 'ImplicitlyDenied']);
     }
     expect(await decide(role, 's3:ListBucket', `arn:aws:s3:::${curated}`, { context: { 's3:prefix': 'churn/runs/r1/' } })).toBe('ImplicitlyDenied');
+    // The lake's key: decrypt the split, make data keys for the baseline; nothing else with it.
+    const t = template.toJSON() as any;
+    const lakeKey = fakeGetAtt(Object.keys(t.Resources).find((id) => id.startsWith('LakeKey') && t.Resources[id].Type === 'AWS::KMS::Key')!, 'Arn', t);
+    // KMS needs the key policy too (it lets the account's IAM policies decide).
+    const withKeyPolicy = { resourcePolicies: resourcePoliciesOf(t) };
+    expect(await decide(role, 'kms:Decrypt', lakeKey, withKeyPolicy)).toBe('Allowed');
+    expect(await decide(role, 'kms:GenerateDataKey', lakeKey, withKeyPolicy)).toBe('Allowed');
+    expect(await decide(role, 'kms:Encrypt', lakeKey, withKeyPolicy)).toBe('ImplicitlyDenied');
+    expect(await decide(role, 'kms:CreateGrant', lakeKey, withKeyPolicy)).toBe('ImplicitlyDenied');
   });
 
   test('with an in-run deployment, the function may also copy run baselines to the current key, and the state machine may not (simulated)', async () => {
