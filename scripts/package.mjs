@@ -25,6 +25,23 @@ if (!existsSync(join(project, '.jsii'))) {
   process.exit(1);
 }
 
+// Compiled files whose source is gone (a renamed module) would ship in the tarball: refuse them.
+function staleCompiled(dir = join(project, 'build'), rel = '') {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return staleCompiled(join(dir, entry.name), path);
+    const source = path.replace(/\.d\.ts$|\.js$/, '.ts');
+    return /\.(js|d\.ts)$/.test(path) && !existsSync(join(project, 'lib', source)) ? [`build/${path}`] : [];
+  });
+}
+const stale = staleCompiled();
+if (stale.length) {
+  console.error(`build/ holds ${stale.length} compiled file(s) without a source in lib/ (${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', ...' : ''}): `
+    + 'rebuild with `rm -rf build && npm run build` before packaging.');
+  process.exit(1);
+}
+
 function sh(command, argv, options = {}) {
   const r = spawnSync(command, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' }, ...options });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}` };
@@ -33,7 +50,8 @@ const has = (command) => sh('sh', ['-c', `command -v ${command}`]).ok;
 /** The first error line of a tool's output, without colour codes. */
 const firstError = (text) => {
   const lines = text.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.replace(/^#STDOUT> /, '').trim());
-  return (lines.find((l) => /ERROR|error/.test(l) && /resolv|Could not|Unable|not found/i.test(l)) ?? lines.filter(Boolean).pop() ?? '').slice(0, 300);
+  const line = lines.find((l) => /ERROR|error/.test(l) && /resolv|Could not|Unable|not found/i.test(l)) ?? lines.filter(Boolean).pop() ?? '';
+  return line.replace(/\s*\(?https?:\/\/\S+/g, '').slice(0, 240);
 };
 const report = [];
 

@@ -4,7 +4,7 @@
  * jsii (~20 s), pacmak's npm pack and code generation, and the wheel.
  */
 import { spawnSync } from 'child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { ROOT } from './helpers/app';
@@ -79,14 +79,33 @@ test('the Python package names every public type of the .jsii assembly, under it
 });
 
 test('npm pack holds only what a user needs: compiled code, bundled assets, the assembly and docs', () => {
-  const out = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], ROOT, 60_000);
+  // The copy has the sources (lib/) and gets one file of each other kind the repository holds.
+  const decoys = ['test/x.test.ts', 'test/fixtures/data.csv', 'lambda/drift-detect/index.ts', 'cli/mlops.ts', 'bin/app.ts', 'examples/x.ts',
+    'bench/run.ts', 'scripts/x.mjs', 'reports/x.md', 'docs/ARCHITECTURE.md', '.scratch/notes.md', '.ci/run', 'rosetta/default.ts-fixture', 'coverage/lcov.info'];
+  for (const decoy of decoys) {
+    mkdirSync(path.dirname(path.join(project, decoy)), { recursive: true });
+    writeFileSync(path.join(project, decoy), 'decoy\n');
+  }
+  const out = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], project, 60_000);
   const [pack] = JSON.parse(out.slice(out.indexOf('[')));
   const files: string[] = pack.files.map((f: { path: string }) => f.path);
   expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'API.md', '.jsii', 'build/index.js', 'build/index.d.ts', 'assets/cli/mlops.js']));
   expect(files.filter((f) => /^assets\/lambda\/[^/]+\/index\.js$/.test(f)).length).toBeGreaterThan(0);
-  const unwanted = files.filter((f) => /^(test|lib|lambda|cli|bin|examples|bench|scripts|reports|docs|rosetta|\.scratch|\.ci)\//.test(f)
+  const unwanted = files.filter((f) => /^(test|lib|lambda|cli|bin|examples|bench|scripts|reports|docs|rosetta|coverage|\.scratch|\.ci)\//.test(f)
     || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) || /\.test\./.test(f) || /\.map$/.test(f));
   expect(unwanted).toEqual([]);
   // The size a user downloads (reported to the issue): well under a few MB.
   expect(pack.size).toBeLessThan(3 * 1024 * 1024);
+});
+
+test('a compiled file without its source in lib/ stops the packaging, naming the file and the fix', () => {
+  writeFileSync(path.join(project, 'build', 'renamed-module.js'), 'exports.x = 1;\n');
+  try {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--project', project, '--outdir', path.join(project, 'dist-stale')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('build/ holds 1 compiled file(s) without a source in lib/ (build/renamed-module.js): rebuild with `rm -rf build && npm run build` before packaging.');
+    expect(existsSync(path.join(project, 'dist-stale'))).toBe(false);
+  } finally {
+    rmSync(path.join(project, 'build', 'renamed-module.js'));
+  }
 });
