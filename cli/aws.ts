@@ -66,6 +66,9 @@ export function explain(error: unknown, options: AwsOptions = {}): string {
   if (name === 'ValidationException' && /Could not find|not found/i.test(message)) {
     return `${message}\nCheck the name and the region (--region, AWS_REGION).`;
   }
+  if (name === 'ExecutionAlreadyExists') {
+    return `${message}\nAn execution name is taken for 90 days after its run ended: pass another --name, or leave it out for a new one.`;
+  }
   if (name === 'ExecutionDoesNotExist' || name === 'StateMachineDoesNotExist' || name === 'ResourceNotFound') {
     return `${message}\nCheck the name or ARN, and the region (--region, AWS_REGION).`;
   }

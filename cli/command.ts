@@ -50,6 +50,12 @@ export function seconds(value: string): number {
   return n;
 }
 
+export function hours(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected hours (more than 0), got '${value}'`);
+  return n;
+}
+
 export function count(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, got '${value}'`);

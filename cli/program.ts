@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { version } from '../package.json';
 import { clients } from './aws';
-import { Context, withAws, CommonOptions } from './command';
+import { CommonOptions, Context, hours, withAws } from './command';
 import { driftRows, driftTable } from './drift-metrics';
 import { localDriftCommands } from './drift-local';
 import { json } from './format';
@@ -38,7 +38,7 @@ export function program(io: Io, exit: (code: number) => void, makeClients = clie
     io.out(options.json ? json(rows) : driftTable(rows, io.color, io.now()));
   })
     .option('--variant <name>', 'only this production variant')
-    .option('--since <hours>', 'look back this many hours for the latest points', Number, 24 * 14);
+    .option('--since <hours>', 'look back this many hours for the latest points', hours, 24 * 14);
   localDriftCommands(drift);
   return mlops;
 }

@@ -157,6 +157,12 @@ describe('mlops run', () => {
     }
   });
 
+  test('a taken execution name: AWS\'s message and what to do', async () => {
+    sfn.on(StartExecutionCommand).rejects(awsError('ExecutionAlreadyExists', 'Execution Already Exists: run-1'));
+    expect(await mlops(io, 'run', MACHINE, '--name', 'run-1')).toBe(1);
+    expect(io.stderr).toBe('mlops: Execution Already Exists: run-1\nAn execution name is taken for 90 days after its run ended: pass another --name, or leave it out for a new one.\n');
+  });
+
   test('fails with the file named when --input is not JSON, before starting anything', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlops-cli-input-'));
     try {
