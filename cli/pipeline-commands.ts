@@ -78,7 +78,7 @@ export function pipelineCommands(mlops: Command, ctx: Context): void {
     'recent runs, newest first',
     async (c, options) => {
       const machines = options.pipeline ? [await resolvePipeline(c, options.pipeline)] : await allStateMachines(c);
-      const lists = await Promise.all(machines.map((arn) => recentExecutions(c, arn, options.limit, options.status)));
+      const lists = await inBatches(machines, LIST_CONCURRENCY, (arn) => recentExecutions(c, arn, options.limit, options.status));
       const runs = lists.flat().sort((a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0)).slice(0, options.limit);
       if (options.json) {
         io.out(json(runs.map((r) => ({
@@ -99,6 +99,15 @@ export function pipelineCommands(mlops: Command, ctx: Context): void {
     .option('--pipeline <stack-or-state-machine>', 'only this pipeline\'s runs (default: every state machine of the region)')
     .option('--status <status>', 'only runs with this status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE)')
     .option('--limit <n>', 'how many runs', count, 20);
+}
+
+/** ListExecutions calls in flight at once: Step Functions' API quotas are per account and shared with everything else. */
+const LIST_CONCURRENCY = 5;
+
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...await Promise.all(items.slice(i, i + size).map(fn)));
+  return results;
 }
 
 async function allStateMachines(c: Clients): Promise<string[]> {

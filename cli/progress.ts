@@ -43,6 +43,12 @@ export interface RunProgress {
   readonly training?: TrainingProgress;
   /** `s3://<artifacts>/<pipeline>/runs/<execution>/manifest.json`, from the PlanRun state's output. */
   readonly manifestUri?: string;
+  /** The pipeline's own outcome (`$.outcome.status`): a run whose model the gate rejected still SUCCEEDED. */
+  readonly outcome?: string;
+  /** The step the outcome names (where a run failed). */
+  readonly outcomeStep?: string;
+  /** The model version the run registered (`$.registration.ModelPackageArn`). */
+  readonly modelPackageArn?: string;
   readonly error?: string;
   readonly cause?: string;
   readonly output?: unknown;
@@ -74,7 +80,9 @@ export function progressOf(execution: DescribeExecutionCommandOutput, events: Hi
   const byEvent = new Map<number, StepProgress>();
   const open = new Map<string, StepProgress>();
   let trainingJobName: string | undefined;
-  let manifestUri = manifestFrom(parse(execution.output)) ;
+  const finalOutput = parse(execution.output);
+  let manifestUri = manifestFrom(finalOutput);
+  let modelPackageArn: string | undefined = finalOutput?.registration?.ModelPackageArn;
   for (const event of events) {
     const type = event.type ?? '';
     const at = event.timestamp ?? new Date(0);
@@ -106,7 +114,9 @@ export function progressOf(execution: DescribeExecutionCommandOutput, events: Hi
         exited.status = exited.error ? 'CAUGHT' : 'SUCCEEDED';
         open.delete(name);
       }
-      manifestUri = manifestFrom(parse(event.stateExitedEventDetails?.output)) ?? manifestUri;
+      const output = parse(event.stateExitedEventDetails?.output);
+      manifestUri = manifestFrom(output) ?? manifestUri;
+      modelPackageArn = output?.registration?.ModelPackageArn ?? modelPackageArn;
     } else if (type === 'TaskScheduled') {
       const details = event.taskScheduledEventDetails;
       if (step && step.error) { step.retries++; step.error = undefined; step.status = 'RUNNING'; }
@@ -140,9 +150,12 @@ export function progressOf(execution: DescribeExecutionCommandOutput, events: Hi
     steps,
     trainingJobName,
     manifestUri,
+    outcome: typeof finalOutput?.outcome?.status === 'string' ? finalOutput.outcome.status : undefined,
+    outcomeStep: typeof finalOutput?.outcome?.step === 'string' ? finalOutput.outcome.step : undefined,
+    modelPackageArn,
     error: execution.error,
     cause: execution.cause,
-    output: parse(execution.output),
+    output: finalOutput,
   };
 }
 
@@ -190,6 +203,8 @@ export function render(run: RunProgress, p: Paint, now: number, live: boolean): 
   }
   if (done) {
     lines.push('');
+    if (run.outcome) lines.push(`outcome: ${run.outcome === 'REJECTED' ? p.warn(run.outcome) : p.status(run.outcome)}${run.outcomeStep ? ` (${run.outcomeStep})` : ''}`);
+    if (run.modelPackageArn) lines.push(`model package: ${run.modelPackageArn}`);
     if (run.error || run.cause) lines.push(`error: ${[run.error, run.cause].filter(Boolean).join(': ')}`);
     lines.push(`run manifest: ${run.manifestUri ?? '(none: the run stopped before it planned its outputs)'}`);
   }

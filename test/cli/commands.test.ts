@@ -11,7 +11,7 @@ import * as path from 'path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_ATTEMPTS } from '../../cli/aws';
 import { FakeIo, mlops } from './fake-io';
-import { EXECUTION, History, MACHINE, PLAN } from './history';
+import { EXECUTION, History, MACHINE, PLAN, REGISTERED } from './history';
 
 const sfn = mockClient(SFNClient);
 const sagemaker = mockClient(SageMakerClient);
@@ -36,7 +36,7 @@ function pipelineRun() {
   ];
   const second = new History().enter('PlanRun', 0, 'Pass').exit('PlanRun', 0, PLAN, 'Pass').enter('Train', 1)
     .scheduled('Train', 1, 'sagemaker', 'createTrainingJob.sync', { TrainingJobName: JOB }).succeeded('Train', 190).exit('Train', 190)
-    .enter('RegisterModel', 191).exit('RegisterModel', 193);
+    .enter('RegisterModel', 191).exit('RegisterModel', 193, { ...PLAN, registration: { ModelPackageArn: REGISTERED } });
   h.push(second);
   sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION })
     .resolvesOnce({ executionArn: EXECUTION, name: 'run-1', status: 'RUNNING', startDate: started, stateMachineArn: MACHINE, input: '{}' } as any)
@@ -113,7 +113,7 @@ describe('mlops run', () => {
     expect(last).toMatch(/RegisterModel\s+SUCCEEDED\s+2s/);
     expect(last).toMatch(/Training\s+1m58s/);
     expect(last).toContain('metrics: validation:auc=0.8734\n');
-    expect(last).toContain('run manifest: s3://artifacts-bucket/churn/runs/run-1/manifest.json');
+    expect(last).toContain(`model package: ${REGISTERED}\nrun manifest: s3://artifacts-bucket/churn/runs/run-1/manifest.json`);
     expect(io.stderr).toBe(`started ${EXECUTION}\n`);
   });
 
@@ -205,6 +205,15 @@ describe('mlops run', () => {
 });
 
 describe('mlops watch and status', () => {
+  test('a run whose model the gate rejected succeeded, and says the outcome', async () => {
+    const output = { ...PLAN, outcome: { status: 'REJECTED' } };
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, name: 'run-1', status: 'SUCCEEDED', startDate: started, stopDate: started, output: JSON.stringify(output) } as any);
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: new History().enter('MetricGate', 0, 'Choice').exit('MetricGate', 0, output, 'Choice').events });
+    expect(await mlops(io, 'status', EXECUTION)).toBe(0);
+    expect(io.stdout).toContain('\noutcome: REJECTED\nrun manifest: ');
+    expect(io.stdout).not.toContain('model package:');
+  });
+
   test('watch takes an execution name with --pipeline, and polls every 5 s by default', async () => {
     pipelineRun();
     expect(await mlops(io, 'watch', 'run-1', '--pipeline', MACHINE)).toBe(0);

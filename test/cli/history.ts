@@ -36,6 +36,7 @@ export class History {
 
 export const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:ChurnPipeline';
 export const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:ChurnPipeline:run-1';
+export const REGISTERED = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-models/7';
 export const PLAN = {
   plan: {
     modelUri: 's3://artifacts-bucket/churn/runs/run-1/model/',
