@@ -95,8 +95,8 @@ export function benchScale(): void {
   const fit = (limit: number, start: number, each: number) => (each > 0 ? String(Math.floor((limit - start) / each)) : 'no limit (none per model)');
   const quotaRows = [
     ['resources', QUOTAS.resources, perResources.toFixed(1), fit(QUOTAS.resources, base.resources, perResources)],
-    ['template bytes, as synthesized (1-space indent)', '1 MB (S3)', `${(perBytes / 1024).toFixed(1)} KB`, fit(QUOTAS.templateBytes, base.bytes, perBytes)],
-    ['template bytes, without indentation', '1 MB (S3)', `${(perCompact / 1024).toFixed(1)} KB`, fit(QUOTAS.templateBytes, base.compactBytes, perCompact)],
+    ['template bytes, as synthesized (cdk.json context)', '1 MB (S3)', `${(perBytes / 1024).toFixed(1)} KB`, fit(QUOTAS.templateBytes, base.bytes, perBytes)],
+    ['template bytes, compact JSON', '1 MB (S3)', `${(perCompact / 1024).toFixed(1)} KB`, fit(QUOTAS.templateBytes, base.compactBytes, perCompact)],
     ['parameters', QUOTAS.parameters, perModel(largest, 'parameters').toFixed(1), fit(QUOTAS.parameters, base.parameters, perModel(largest, 'parameters'))],
     ['outputs', QUOTAS.outputs, perModel(largest, 'outputs').toFixed(1), fit(QUOTAS.outputs, base.outputs, perModel(largest, 'outputs'))],
   ];
