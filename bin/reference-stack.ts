@@ -117,11 +117,6 @@ export class MlopsReferenceStack extends Stack {
       },
       retrain: { stateMachine: this.pipeline.stateMachine, cooldown: Duration.hours(24) },
     });
-    // DriftMonitor names its state machines' log groups and keeps them with plain Retain, which a
-    // failed first create leaves behind to block the retry; kept on delete only, until it does so itself.
-    for (const child of this.monitor.node.findAll()) {
-      if (child instanceof logs.LogGroup) child.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
-    }
     this.dashboard = new MlopsDashboard(this, 'Dashboard', {
       dashboardName: 'churn',
       endpoint: this.endpoint,

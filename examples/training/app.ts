@@ -8,7 +8,9 @@
 import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import { DataLake, MlInstanceType, ModelApprovalStatus, SageMakerImage, TrainingPipeline } from '../../lib';
+import {
+  DataLake, FeatureSchema, FeatureType, MlInstanceType, ModelApprovalStatus, SageMakerImage, TrainingDataLayout, TrainingPipeline,
+} from '../../lib';
 
 const scripts = path.join(__dirname, 'scripts');
 const app = new App();
@@ -31,6 +33,13 @@ new TrainingPipeline(stack, 'Churn', {
     ],
   },
   evaluation: { script: path.join(scripts, 'evaluate.py') },
+  // preprocess.py writes label-first splits without a header: name the features, in the order the model gets them.
+  baseline: {
+    schema: FeatureSchema.of(
+      ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_years', 'age'].map((name) => ({ name, featureType: FeatureType.NUMERIC })),
+      { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER },
+    ),
+  },
   gate: { metricName: 'auc', threshold: 0.85 },
   approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
   schedule: events.Schedule.rate(Duration.days(7)),

@@ -11,17 +11,18 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { createBaselineFunction, ResolvedBaseline, resolveBaseline } from './private/baseline-step';
+import { PipelineFunction } from './private/pipeline-function';
 import { resolveGate } from './private/pipeline-gate';
 import { NOTIFIED_ERRORS, PipelineStates } from './private/pipeline-states';
 import { validatePipelineProps, validateRunTimeout } from './private/pipeline-validation';
 import { RunBackstop } from './private/run-backstop';
-import { PipelineFunction } from './private/pipeline-function';
 import { RunSlots } from './private/run-slots';
-import { stateMachineLogGroup } from './private/state-machine-logs';
 import { TrainingPipelineProps } from './training-pipeline-props';
 import { allowLogsToUseKey } from '../core/private/log-key';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
+import { stateMachineLogGroup } from '../core/private/state-machine-logs';
+import { requireUniqueName } from '../core/private/unique-names';
 import { DataZone, IDataLake } from '../lake/data-lake';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from '../registry/model-registry';
 import { ModelDeploymentOptions, ModelPromotion, PromotionMode } from '../serving/model-promotion';
@@ -89,6 +90,8 @@ export class TrainingPipeline extends Construct {
     this.lake = props.dataLake;
     const gate = resolveGate(props);
     validatePipelineProps(this, props, this.pipelineName, gate);
+    // The state machine and the jobs are named after it, and both names are unique per account and region.
+    requireUniqueName(this, "'pipelineName'", (c) => (c instanceof TrainingPipeline ? c.pipelineName : undefined));
     const baseline = resolveBaseline(this, props);
 
     this.registry = props.registry ?? new ModelRegistry(this, 'Registry', {
@@ -235,6 +238,7 @@ export class TrainingPipeline extends Construct {
       cloudFormationRole: options.cloudFormationRole ?? bootstrapDeployRole(this, options.modelVersion.servingStack),
       pollInterval: options.pollInterval ?? Duration.minutes(1),
       rolloutTimeout: options.rolloutTimeout ?? Duration.hours(2),
+      stackBusyTimeout: options.stackBusyTimeout,
     } : undefined;
     return { inRun, byApproval: mode === PromotionMode.NEVER || !approved };
   }

@@ -3,8 +3,9 @@
  * property, the value and the fix (or, for a choice that may be deliberate, a warning).
  */
 import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { templateOf, testStack } from '../helpers/app';
+import { templateOf, testApp, testStack } from '../helpers/app';
 import { AUC_METRIC, fullPipelineProps, pipelineStack, SCRIPTS } from '../helpers/pipeline';
 import {
   DataLake, MetricSource, MlInstanceType, ModelRegistry, ModelVersionParameter, PromotionMode, SageMakerImage, TrainingPipeline,
@@ -96,5 +97,16 @@ describe('deploying every model without a gate', () => {
     new TrainingPipeline(stack, 'Pipeline', { ...fullPipelineProps(lake), registry, deployment: { modelVersion, mode: PromotionMode.ALWAYS } });
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('no \'gate\''))).toEqual([]);
     expect(templateOf(stack).toJSON().Resources).toBeDefined();
+  });
+});
+
+describe('two pipelines with one name', () => {
+  test('fail at synth in one account and region, naming both', () => {
+    const app = testApp();
+    for (const id of ['A', 'B']) {
+      const stack = new Stack(app, id, { env: { account: '123456789012', region: 'us-east-1' } });
+      new TrainingPipeline(stack, 'Pipeline', fullPipelineProps(new DataLake(stack, 'Lake')));
+    }
+    expect(() => app.synth()).toThrow(/'pipelineName' 'churn' is also the name of B\/Pipeline, in the same account and region; give each one its own name/);
   });
 });

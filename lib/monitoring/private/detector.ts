@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,10 +10,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DriftFunction } from './drift-function';
 import { DRIFT_NAMESPACE, QUALITY_NAMESPACE } from './metric-names';
-import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
 import { DriftBaseline } from '../drift-baseline';
 import { ModelQualityOptions } from '../drift-monitor-props';
 import { ProblemType } from '../drift-statistics';
+import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
+import { stateMachineLogGroup } from '../../core/private/state-machine-logs';
 import { InferenceDataLocation } from '../../serving/inference-data-location';
 
 export interface DetectorProps {
@@ -114,12 +115,7 @@ export class Detector extends Construct {
     }
 
     const name = `${props.monitorName}-drift`;
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${name}`,
-      encryptionKey: props.encryptionKey,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = stateMachineLogGroup(this, 'Logs', { name: name, encryptionKey: props.encryptionKey, retention: props.logRetention });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: name,
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { alarmArn, alarmArnPattern } from './alarm-topic';
 import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
 import { grantPublish } from '../../core/private/publish';
+import { stateMachineLogGroup } from '../../core/private/state-machine-logs';
 
 export interface RetrainGateProps {
   readonly monitorName: string;
@@ -67,12 +68,7 @@ export class RetrainGate extends Construct {
     }]);
 
     const definition = this.definition(props, machineName);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${machineName}`,
-      encryptionKey: props.encryptionKey,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const logGroup = stateMachineLogGroup(this, 'Logs', { name: machineName, encryptionKey: props.encryptionKey, retention: props.logRetention });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: machineName,
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -10,7 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { addRetries } from './retry-policies';
 import { CONDITION_FAILED, RunSlots } from './run-slots';
-import { stateMachineLogGroup } from './state-machine-logs';
+import { stateMachineLogGroup } from '../../core/private/state-machine-logs';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
 import { grantPublish } from '../../core/private/publish';
 

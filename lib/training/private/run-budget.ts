@@ -5,6 +5,7 @@ import { RETRY_POLICIES, RetryPolicy } from './retry-policies';
 import { defaultMaxWait } from './sagemaker-job';
 import { ProcessingStepOptions, TrainingStepOptions } from '../step-options';
 import type { TrainingPipelineProps } from '../training-pipeline-props';
+import { deployBudget } from '../../serving/private/deploy-states';
 
 /** How much longer than its job's own limit a `.sync` task waits: SageMaker stops the job first, then reports. */
 const TASK_MARGIN = Duration.hours(1);
@@ -62,6 +63,7 @@ export function longestRun(props: TrainingPipelineProps): Duration {
     // One timed-out attempt (not retried) plus the waits of the retried throttling and service errors, which fail fast.
     parts.push(props.baseline?.timeout ?? Duration.minutes(15), Duration.minutes(5), retryWait('lambda'));
   }
-  if (props.deployment) parts.push(props.deployment.rolloutTimeout ?? Duration.hours(2));
+  // The busy-stack wait, the rollout (twice, with a cancelled one's rollback), polls and read retries.
+  if (props.deployment) parts.push(deployBudget(props.deployment));
   return Duration.seconds(parts.reduce((sum, d) => sum + d.toSeconds(), 0));
 }
