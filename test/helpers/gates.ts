@@ -12,6 +12,13 @@ import { ROOT } from './app';
 
 export const SLOW = 240_000;
 
+/**
+ * Where the gates keep what a later run can reuse (tsc's build info, eslint's results per file):
+ * both tools redo whatever changed, so a cached run reports what a fresh one would. A clean clone
+ * starts without it.
+ */
+export const CACHE = path.join(ROOT, 'node_modules', '.cache', 'cdk-mlops');
+
 /** The reference app and every example with an app.ts. */
 export const APPS = [
   'bin/app.ts',
