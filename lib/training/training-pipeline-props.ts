@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -187,6 +187,15 @@ export interface TrainingPipelineProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to what the pipeline keeps (its keys, log groups and the registry it creates)
+   * when the stack is deleted. `RemovalPolicy.DESTROY` suits a sandbox whose lake is destroyed too:
+   * every one of them goes, and no retained key is left protecting nothing.
+   *
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE - kept on delete, not after a failed create
+   */
+  readonly removalPolicy?: RemovalPolicy;
 
   /**
    * Run the jobs in this VPC.

@@ -96,6 +96,7 @@ export class TrainingPipeline extends Construct {
 
     this.registry = props.registry ?? new ModelRegistry(this, 'Registry', {
       description: `Models trained by pipeline ${this.pipelineName}`,
+      removalPolicy: props.removalPolicy,
     });
 
     const key = new kms.Key(this, 'Key', {
@@ -189,6 +190,7 @@ export class TrainingPipeline extends Construct {
       eventsRole,
       notifiedErrors: NOTIFIED_ERRORS,
     });
+    if (props.removalPolicy) this.applyRemovalPolicyToKept(props.removalPolicy);
   }
 
   /** The state machine's ARN from its name, for what must exist before it (or would depend on it in a cycle). */
@@ -223,6 +225,13 @@ export class TrainingPipeline extends Construct {
         resources: ['*'],
         conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
       }));
+    }
+  }
+
+  /** One policy for every key and log group the pipeline made (its promotion's too), so none outlives what it protects. */
+  private applyRemovalPolicyToKept(policy: RemovalPolicy): void {
+    for (const child of this.node.findAll()) {
+      if (child instanceof kms.Key || child instanceof logs.LogGroup) child.applyRemovalPolicy(policy);
     }
   }
 

@@ -3,7 +3,7 @@
  * property, the value and the fix (or, for a choice that may be deliberate, a warning).
  */
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { templateOf, testApp, testStack } from '../helpers/app';
 import { AUC_METRIC, fullPipelineProps, pipelineStack, SCRIPTS } from '../helpers/pipeline';
@@ -108,5 +108,34 @@ describe('two pipelines with one name', () => {
       new TrainingPipeline(stack, 'Pipeline', fullPipelineProps(new DataLake(stack, 'Lake')));
     }
     expect(() => app.synth()).toThrow(/'pipelineName' 'churn' is also the name of B\/Pipeline, in the same account and region; give each one its own name/);
+  });
+});
+
+describe('removalPolicy of what the pipeline keeps', () => {
+  function deletionPolicies(stack: Stack): Record<string, string[]> {
+    const byType: Record<string, string[]> = {};
+    for (const resource of Object.values(templateOf(stack).toJSON().Resources) as any[]) {
+      if (['AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::SageMaker::ModelPackageGroup'].includes(resource.Type)) {
+        (byType[resource.Type] ??= []).push(resource.DeletionPolicy ?? 'Delete');
+      }
+    }
+    return byType;
+  }
+
+  test('keeps keys, log groups and the registry except after a failed create, by default', () => {
+    const { stack } = pipelineStack((lake) => fullPipelineProps(lake, {}));
+    const policies = deletionPolicies(stack);
+    // The lake's key is the DataLake's (also kept); every other one is the pipeline's.
+    expect(new Set(Object.values(policies).flat())).toEqual(new Set(['RetainExceptOnCreate']));
+    expect(policies['AWS::SageMaker::ModelPackageGroup']).toEqual(['RetainExceptOnCreate']);
+  });
+
+  test('DESTROY reaches every key, log group and the registry the pipeline made', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake', { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+    new TrainingPipeline(stack, 'Pipeline', { ...fullPipelineProps(lake), removalPolicy: RemovalPolicy.DESTROY });
+    const policies = deletionPolicies(stack);
+    expect(policies['AWS::Logs::LogGroup'].length).toBeGreaterThan(2);
+    expect(new Set(Object.values(policies).flat())).toEqual(new Set(['Delete']));
   });
 });
