@@ -15,6 +15,7 @@ const TOP = STAGES.length;
 /** Private files that another stage may use, with the reason. */
 const SHARED_PRIVATE: Record<string, string> = {
   'serving/private/deploy-states.ts': 'a training run that deploys its model drives the same rollout as ModelPromotion',
+  'serving/private/served-endpoints.ts': 'a pipeline that deploys checks that the endpoints serving its models read where it writes them',
 };
 
 function sourceFiles(dir: string): string[] {

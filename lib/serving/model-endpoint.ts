@@ -275,7 +275,7 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
     keepWhenReplaced(config);
     for (const source of boundModels.keys()) {
       const version = versionOfSource(source);
-      if (version) recordServedEndpoint(version, { endpointName: name, endpointConfig: config });
+      if (version) recordServedEndpoint(version.parameter, { endpointName: name, endpointConfig: config, modelDataLocation: version.modelDataLocation });
     }
 
     const autoscaled = plans.filter((p) => p.props.autoScaling);

@@ -100,7 +100,7 @@ export class ModelVersionParameter extends Construct {
   public modelSource(options: ModelPackageSourceOptions = {}): ModelSource {
     const source = ModelSource.fromModelPackageArn(this.modelPackageArn, options);
     // A ModelEndpoint that serves this source registers itself, so promotions check what it serves.
-    recordVersionSource(source, this);
+    recordVersionSource(source, this, options.modelDataLocation);
     return source;
   }
 

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -26,7 +26,9 @@ import { requireUniqueName } from '../core/private/unique-names';
 import { DataZone, IDataLake } from '../lake/data-lake';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from '../registry/model-registry';
 import { ModelDeploymentOptions, ModelPromotion, PromotionMode } from '../serving/model-promotion';
+import type { ModelVersionParameter } from '../serving/model-version-parameter';
 import { acknowledgePromotionRole, bootstrapDeployRole, grantPromotion } from '../serving/private/deploy-states';
+import { servedEndpoints } from '../serving/private/served-endpoints';
 
 const RUNS = 'runs';
 
@@ -92,6 +94,7 @@ export class TrainingPipeline extends Construct {
     validatePipelineProps(this, props, this.pipelineName, gate);
     // The state machine and the jobs are named after it, and both names are unique per account and region.
     requireUniqueName(this, "'pipelineName'", (c) => (c instanceof TrainingPipeline ? c.pipelineName : undefined));
+    if (props.deployment) this.requireEndpointsReadModels(props.deployment.modelVersion);
     const baseline = resolveBaseline(this, props);
 
     this.registry = props.registry ?? new ModelRegistry(this, 'Registry', {
@@ -226,6 +229,26 @@ export class TrainingPipeline extends Construct {
         conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
       }));
     }
+  }
+
+  /**
+   * Once the app is built: every endpoint that serves the deployed version and names where it
+   * reads models must read this pipeline's runs, or the first promotion fails with AccessDenied.
+   */
+  private requireEndpointsReadModels(modelVersion: ModelVersionParameter): void {
+    this.node.addValidation({
+      validate: () => {
+        const stack = Stack.of(this);
+        const models = { bucket: stack.resolve(this.lake.artifactsBucket.bucketName), prefix: this.runsPrefix };
+        return servedEndpoints(modelVersion).flatMap(({ endpointName, modelDataLocation: location }) => {
+          if (!location || Token.isUnresolved(location.keyPrefix)) return [];
+          const sameBucket = JSON.stringify(stack.resolve(location.bucket.bucketName)) === JSON.stringify(models.bucket);
+          if (sameBucket && models.prefix.startsWith(location.keyPrefix)) return [];
+          return [`the endpoint '${stack.resolve(endpointName)}' reads models under '${location.keyPrefix}'${sameBucket ? '' : ' of another bucket'}, but pipeline '${this.pipelineName}' `
+            + `registers them under '${models.prefix}' of the lake's artifacts zone; use InferenceDataLocation.fromDataLake(lake, '${models.prefix}', DataZone.ARTIFACTS) as its modelDataLocation`];
+        });
+      },
+    });
   }
 
   /** One policy for every key and log group the pipeline made (its promotion's too), so none outlives what it protects. */

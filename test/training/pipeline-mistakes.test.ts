@@ -8,7 +8,8 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { templateOf, testApp, testStack } from '../helpers/app';
 import { AUC_METRIC, fullPipelineProps, pipelineStack, SCRIPTS } from '../helpers/pipeline';
 import {
-  DataLake, MetricSource, MlInstanceType, ModelRegistry, ModelVersionParameter, PromotionMode, SageMakerImage, TrainingPipeline,
+  DataLake, DataZone, InferenceDataLocation, MetricSource, MlInstanceType, ModelEndpoint, ModelRegistry, ModelVersionParameter, PromotionMode,
+  SageMakerImage, TrainingPipeline,
 } from '../../lib';
 
 const GPU_TRAINING = SageMakerImage.pytorchTraining('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker');
@@ -137,5 +138,32 @@ describe('removalPolicy of what the pipeline keeps', () => {
     const policies = deletionPolicies(stack);
     expect(policies['AWS::Logs::LogGroup'].length).toBeGreaterThan(2);
     expect(new Set(Object.values(policies).flat())).toEqual(new Set(['Delete']));
+  });
+});
+
+describe('a pipeline that deploys to an endpoint reading models elsewhere', () => {
+  function app(endpointPrefix: string) {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+    const modelVersion = new ModelVersionParameter(stack, 'Version', { registry });
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      endpointName: 'churn',
+      model: modelVersion.modelSource({ modelDataLocation: InferenceDataLocation.fromDataLake(lake, endpointPrefix, DataZone.ARTIFACTS) }),
+      variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }],
+    });
+    modelVersion.serveOnlyWhenPromoted(endpoint);
+    new TrainingPipeline(stack, 'Pipeline', { ...fullPipelineProps(lake), registry, deployment: { modelVersion, mode: PromotionMode.ALWAYS } });
+    return stack;
+  }
+
+  test('fails at synth, naming both prefixes and the fix', () => {
+    expect(() => templateOf(app('fraud/runs/'))).toThrow(
+      "the endpoint 'churn' reads models under 'fraud/runs/', but pipeline 'churn' registers them under 'churn/runs/' of the lake's artifacts zone; "
+      + "use InferenceDataLocation.fromDataLake(lake, 'churn/runs/', DataZone.ARTIFACTS) as its modelDataLocation");
+  });
+
+  test.each(['churn/runs/', 'churn/'])('synthesizes when the endpoint reads %s', (prefix) => {
+    expect(() => templateOf(app(prefix))).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
+import type { InferenceDataLocation } from '../inference-data-location';
 import type { ModelSource } from '../model-source';
 import type { ModelVersionParameter } from '../model-version-parameter';
 
@@ -8,18 +9,20 @@ export interface ServedEndpoint {
   readonly endpointName: string;
   /** The endpoint configuration the template names; its physical id is what the endpoint must run on. */
   readonly endpointConfig: CfnResource;
+  /** Where the endpoint may read registered model artifacts, when its model source says. */
+  readonly modelDataLocation?: InferenceDataLocation;
 }
 
 // Private links, kept out of the public API: which sources a parameter made, and which endpoints serve them.
-const sources = new WeakMap<ModelSource, ModelVersionParameter>();
+const sources = new WeakMap<ModelSource, { parameter: ModelVersionParameter; modelDataLocation?: InferenceDataLocation }>();
 const endpoints = new WeakMap<ModelVersionParameter, ServedEndpoint[]>();
 
-export function recordVersionSource(source: ModelSource, parameter: ModelVersionParameter): void {
-  sources.set(source, parameter);
+export function recordVersionSource(source: ModelSource, parameter: ModelVersionParameter, modelDataLocation?: InferenceDataLocation): void {
+  sources.set(source, { parameter, modelDataLocation });
 }
 
-/** The parameter whose value `source` serves, when `source` came from `ModelVersionParameter.modelSource()`. */
-export function versionOfSource(source: ModelSource): ModelVersionParameter | undefined {
+/** The parameter whose value `source` serves (and where it reads models), when `source` came from `ModelVersionParameter.modelSource()`. */
+export function versionOfSource(source: ModelSource): { parameter: ModelVersionParameter; modelDataLocation?: InferenceDataLocation } | undefined {
   return sources.get(source);
 }
 
