@@ -75,7 +75,7 @@ export class ModelVersionParameter extends Construct {
     // 'none' would fail its first deploy, because 'none' is no model package.
     this.node.addValidation({
       validate: () => servedEndpoints(this)
-        .filter(({ endpointConfig }) => endpointConfig.cfnOptions.condition !== this.hasModel)
+        .filter(({ endpointConfig }) => !endpointConfig.cfnOptions.condition || !impliesModel.has(endpointConfig.cfnOptions.condition))
         .map(({ endpointConfig }) => `the endpoint at ${endpointConfig.node.scope?.node.path} serves ModelVersionParameter '${Stack.of(this).resolve(this.parameterKey)}' but is not left out while it is '${ModelVersionParameter.NONE}'; `
           + `call serveOnlyWhenPromoted(endpoint) on the parameter, so the endpoint is created with the first promoted version`),
     });
@@ -136,10 +136,24 @@ function pascalCase(name: string): string {
   return name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }
 
+/** Conditions that hold only when a version is promoted: `hasModel`, or `hasModel` AND a user's own condition. */
+const impliesModel = new WeakSet<CfnCondition>();
+
 class ConditionAspect implements IAspect {
-  constructor(private readonly condition: CfnCondition) {}
+  constructor(private readonly condition: CfnCondition) {
+    impliesModel.add(condition);
+  }
 
   public visit(node: IConstruct): void {
-    if (node instanceof CfnResource && !node.cfnOptions.condition) node.cfnOptions.condition = this.condition;
+    if (!(node instanceof CfnResource)) return;
+    const own = node.cfnOptions.condition;
+    if (!own) {
+      node.cfnOptions.condition = this.condition;
+    } else if (!impliesModel.has(own)) {
+      // A resource with a condition of its own is created when both hold.
+      const both = new CfnCondition(node, 'WhenPromoted', { expression: Fn.conditionAnd(own, this.condition) });
+      impliesModel.add(both);
+      node.cfnOptions.condition = both;
+    }
   }
 }

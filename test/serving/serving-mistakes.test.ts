@@ -2,7 +2,7 @@
  * Mistakes in wiring the serving stage, stopped at synth with the fix, and the values other
  * constructs read from an endpoint.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { templateOf, testApp, testStack } from '../helpers/app';
 import { MlInstanceType } from '../../lib/core/instance-type';
@@ -104,5 +104,24 @@ describe('two endpoints with one name', () => {
     endpointIn(new Stack(app, 'A', { env: { account: '123456789012', region: 'us-east-1' } }), 'churn');
     endpointIn(new Stack(app, 'B', { env: { account: '123456789012', region: 'eu-west-1' } }), 'churn');
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('serveOnlyWhenPromoted and a condition of your own', () => {
+  test('a resource with its own condition is created only when both hold', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const modelVersion = new ModelVersionParameter(stack, 'Version', { registry: new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' }) });
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', { endpointName: 'churn', model: servingModel(lake), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }] });
+    const production = new CfnCondition(stack, 'IsProduction', { expression: Fn.conditionEquals(Aws.ACCOUNT_ID, '123456789012') });
+    (endpoint.node.defaultChild as CfnResource).cfnOptions.condition = production;
+    modelVersion.serveOnlyWhenPromoted(endpoint);
+    const template = templateOf(stack).toJSON();
+    const [endpointResource] = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::SageMaker::Endpoint') as any[];
+    const merged = template.Conditions[endpointResource.Condition];
+    expect(merged).toEqual({ 'Fn::And': [{ Condition: 'IsProduction' }, { Condition: expect.stringMatching(/^VersionHasModel/) }] });
+    // The other resources get the parameter's condition alone.
+    const [config] = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::SageMaker::EndpointConfig') as any[];
+    expect(config.Condition).toMatch(/^VersionHasModel/);
   });
 });
