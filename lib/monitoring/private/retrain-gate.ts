@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,7 +10,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { alarmArn, alarmArnPattern } from './alarm-topic';
-import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
+import { coordinationTable } from '../../core/private/coordination-table';
+import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
 import { grantPublish } from '../../core/private/publish';
 import { stateMachineLogGroup } from '../../core/private/state-machine-logs';
 
@@ -53,19 +54,7 @@ export class RetrainGate extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const machineName = `${props.monitorName}-retrain-gate`;
-    this.table = new dynamodb.Table(this, 'Cooldown', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Holds one lock item, which the next alarm recreates: nothing a user stored.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledgeFindings(this.table, [{
-      rules: ['NIST.800.53.R5-DynamoDBInBackupPlan', 'HIPAA.Security-DynamoDBInBackupPlan', 'PCI.DSS.321-DynamoDBInBackupPlan'],
-      reason: 'The table holds only the retraining cooldown lock, which the next alarm recreates; there is nothing to restore from a backup.',
-    }]);
+    this.table = coordinationTable(this, 'Cooldown', props.encryptionKey, 'the retraining cooldown lock');
 
     const definition = this.definition(props, machineName);
     const logGroup = stateMachineLogGroup(this, 'Logs', { name: machineName, encryptionKey: props.encryptionKey, retention: props.logRetention });

@@ -1,4 +1,3 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { addRetries } from './retry-policies';
-import { acknowledgeFindings } from '../../core/private/nag';
+import { coordinationTable } from '../../core/private/coordination-table';
 
 /** The item that counts the runs holding a slot; each holder is an attribute named by its execution ARN. */
 const SLOTS_ITEM = 'slots';
@@ -37,18 +36,7 @@ export class RunSlots extends Construct {
     super(scope, id);
     this.key = props.encryptionKey;
     this.max = props.maxConcurrentRuns;
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledgeFindings(this.table, [{
-      rules: ['NIST.800.53.R5-DynamoDBInBackupPlan', 'HIPAA.Security-DynamoDBInBackupPlan', 'PCI.DSS.321-DynamoDBInBackupPlan'],
-      reason: 'The table holds only run coordination (start claims and slot counts), rebuilt by the next runs; point-in-time recovery covers mistakes.',
-    }]);
+    this.table = coordinationTable(this, 'Table', props.encryptionKey, 'run coordination (start claims and slot counts)');
   }
 
   /**
