@@ -1,9 +1,10 @@
-import { Aws, Stack, Token, ValidationError } from 'aws-cdk-lib';
+import { Aws, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { RegistryKind, regionalAccount } from './private/image-registries';
+import { throwInvalid } from './private/errors';
 
 /**
  * A container image bound to a job: its URI, with pull permissions granted where needed.
@@ -200,8 +201,6 @@ class AssetImage extends SageMakerImage {
   }
 }
 
-type ErrorName = ConstructorParameters<typeof ValidationError>[0];
-
 /** SageMaker pulls images only from ECR in its own region: a repository pinned elsewhere fails at job or endpoint creation. */
 function checkSameRegion(scope: Construct, repository: ecr.IRepository): void {
   const where = repository.env.region;
@@ -210,7 +209,7 @@ function checkSameRegion(scope: Construct, repository: ecr.IRepository): void {
   const problem = Token.isUnresolved(region)
     ? `the stack is environment-agnostic, so it may deploy to a region other than ${where}`
     : `the stack deploys to ${region}`;
-  throw new ValidationError('SageMakerImageRegionMismatch' as ErrorName,
+  throwInvalid(scope, 'SageMakerImageRegionMismatch',
     `'image' is in an ECR repository of ${where} (${repository.repositoryName}), but ${problem} and SageMaker pulls images only from its own region; `
-    + `replicate the repository to the stack's region (ECR replication) and import it there, or give the stack env: { region: '${where}' }`, scope);
+    + `replicate the repository to the stack's region (ECR replication) and import it there, or give the stack env: { region: '${where}' }`);
 }

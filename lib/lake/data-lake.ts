@@ -1,15 +1,13 @@
-import { Aws, Duration, IResource, RemovalPolicy, Resource, Token, ValidationError } from 'aws-cdk-lib';
+import { Aws, Duration, IResource, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PropsValidator } from '../core/private/errors';
+import { PropsValidator, throwInvalid } from '../core/private/errors';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantObjectRead } from '../core/private/s3-grants';
-
-type ErrorName = ConstructorParameters<typeof ValidationError>[0];
 
 /**
  * The zones of the data lake. Each zone is its own bucket, so access can be granted per zone.
@@ -315,9 +313,9 @@ export class DataLake extends DataLakeBase {
   public static fromDataLakeAttributes(scope: Construct, id: string, attrs: DataLakeAttributes): IDataLake {
     // Typed as required, but callers in other languages (or `as any`) can leave it out.
     if (!attrs.encryptionKey) {
-      throw new ValidationError('DataLakeImportInvalid' as ErrorName,
+      throwInvalid(scope, 'DataLakeImportInvalid',
         `'encryptionKey' is missing from the attributes of the imported data lake '${id}': every zone of a DataLake is encrypted with a customer key, `
-        + "which jobs, endpoints and grants need; import it with kms.Key.fromKeyArn(scope, 'LakeKey', '<key ARN>'), or give the buckets to the constructs one by one if they use SSE-S3", scope);
+        + "which jobs, endpoints and grants need; import it with kms.Key.fromKeyArn(scope, 'LakeKey', '<key ARN>'), or give the buckets to the constructs one by one if they use SSE-S3");
     }
     class Import extends DataLakeBase {
       public readonly encryptionKey = attrs.encryptionKey;

@@ -45,3 +45,8 @@ export function checkUnique(v: PropsValidator, prop: string, names: string[]): v
 export function throwUnscoped(errorName: string, message: string): never {
   throw new UnscopedValidationError(errorName as UnscopedErrorName, message);
 }
+
+/** Throws one `ValidationError` attached to `scope`, for a problem found outside a props check. */
+export function throwInvalid(scope: IConstruct, errorName: string, message: string): never {
+  throw new ValidationError(errorName as ErrorName, message, scope);
+}

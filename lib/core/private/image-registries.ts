@@ -1,7 +1,6 @@
-import { Aws, CfnMapping, CfnRule, Fn, Stack, Token, ValidationError } from 'aws-cdk-lib';
+import { Aws, CfnMapping, CfnRule, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-
-type ErrorName = ConstructorParameters<typeof ValidationError>[0];
+import { throwInvalid } from './errors';
 
 /**
  * Region-correct registries for AWS-owned SageMaker container images.
@@ -192,8 +191,8 @@ export function imageRegistryMapping(scope: Construct, id: string, table: Record
   const existing = stack.node.tryFindChild(id);
   if (existing !== undefined) {
     if (existing instanceof CfnMapping) return existing;
-    throw new ValidationError('ImageRegistryMappingIdTaken' as ErrorName,
-      `The stack already has a construct '${id}' that is not a CfnMapping; cannot use it as the image registry mapping`, scope);
+    throwInvalid(scope, 'ImageRegistryMappingIdTaken',
+      `The stack already has a construct '${id}' that is not a CfnMapping; cannot use it as the image registry mapping`);
   }
   const mapping: Record<string, Record<string, string>> = {};
   for (const region of Object.keys(table)) mapping[region] = { account: table[region] };
@@ -210,10 +209,10 @@ export function regionalAccount(scope: Construct, kind: RegistryKind): string {
   const region = Stack.of(scope).region;
   if (!Token.isUnresolved(region)) {
     if (Object.hasOwn(table, region)) return table[region];
-    throw new ValidationError('ImageRegistryUnknownRegion' as ErrorName,
+    throwInvalid(scope, 'ImageRegistryUnknownRegion',
       `No known ECR registry account for ${what} in region '${region}'. `
       + 'Give the image with an explicit ECR repository (image URI) instead; '
-      + `known regions: ${Object.keys(table).join(', ')}`, scope);
+      + `known regions: ${Object.keys(table).join(', ')}`);
   }
   requireListedRegion(scope, `${id}Region`, table, what);
   return imageRegistryMapping(scope, id, table).findInMap(Aws.REGION, 'account');
