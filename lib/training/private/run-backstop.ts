@@ -57,32 +57,9 @@ export class RunBackstop extends Construct {
       resultPath: '$.run',
     });
     addRetries(describe, 'sfnSdk');
-    const notify = new tasks.SnsPublish(this, 'NotifyRunFailed', {
-      topic: props.topic,
-      subject: `Training pipeline ${props.pipelineName} failed`,
-      message: sfn.TaskInput.fromObject({
-        pipeline: props.pipelineName,
-        execution: sfn.JsonPath.stringAt('$.execution'),
-        status: sfn.JsonPath.stringAt('$.run.status'),
-        // DescribeExecution names the error of a failed execution; a Choice checked it is there.
-        error: sfn.JsonPath.stringAt('$.run.details.Error'),
-        note: 'The run ended outside its own failure handling; see the execution history.',
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    addRetries(notify, 'sns');
-    const notifyUnknown = new tasks.SnsPublish(this, 'NotifyRunFailedUnknown', {
-      topic: props.topic,
-      subject: `Training pipeline ${props.pipelineName} failed`,
-      message: sfn.TaskInput.fromObject({
-        pipeline: props.pipelineName,
-        execution: sfn.JsonPath.stringAt('$.execution'),
-        status: sfn.JsonPath.stringAt('$.status'),
-        note: 'The run ended outside its own failure handling; see the execution history.',
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    addRetries(notifyUnknown, 'sns');
+    // DescribeExecution names the error of a failed execution (a Choice checked it is there); otherwise only the status is known.
+    const notify = this.failureNotice('NotifyRunFailed', props, { status: sfn.JsonPath.stringAt('$.run.status'), error: sfn.JsonPath.stringAt('$.run.details.Error') });
+    const notifyUnknown = this.failureNotice('NotifyRunFailedUnknown', props, { status: sfn.JsonPath.stringAt('$.status') });
     const failed = new sfn.Fail(this, 'CleanupFailed', { error: 'RunCleanupFailed', cause: 'The slot of an ended run could not be freed, or its failure not reported' });
     const done = new sfn.Succeed(this, 'Done');
     // A run that freed its slot itself (or never took one) leaves nothing to free.
@@ -140,6 +117,23 @@ export class RunBackstop extends Construct {
         note: 'The run timed out or was stopped; its slot is freed by the cleanup state machine.',
       }))],
     });
+  }
+
+  /** A notice that a run ended outside its own failure handling, retried like every SNS publish. */
+  private failureNotice(id: string, props: RunBackstopProps, fields: Record<string, string>): tasks.SnsPublish {
+    const notice = new tasks.SnsPublish(this, id, {
+      topic: props.topic,
+      subject: `Training pipeline ${props.pipelineName} failed`,
+      message: sfn.TaskInput.fromObject({
+        pipeline: props.pipelineName,
+        execution: sfn.JsonPath.stringAt('$.execution'),
+        ...fields,
+        note: 'The run ended outside its own failure handling; see the execution history.',
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    addRetries(notice, 'sns');
+    return notice;
   }
 }
 
