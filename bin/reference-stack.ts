@@ -99,7 +99,7 @@ export class MlopsReferenceStack extends Stack {
           { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
       },
       // Models that pass the gate are registered approved and rolled out by the run.
-      deployment: { modelVersion, mode: PromotionMode.ALWAYS },
+      deployment: { modelVersion, mode: PromotionMode.AUTOMATIC },
     });
 
     // Hourly drift of the served model against its own training data (the baseline a run

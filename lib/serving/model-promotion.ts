@@ -16,18 +16,39 @@ import { grantPublish } from '../core/private/publish';
 import { ModelApprovalStatus } from '../registry/model-registry';
 
 /**
- * When a training run deploys the model it registered.
+ * How registered models reach the endpoint. Each mode synthesizes a different template, and
+ * each says how to roll back.
+ *
+ * | mode | registered as | what deploys a model | roll back |
+ * | --- | --- | --- | --- |
+ * | `AUTOMATIC` | Approved | the run that registered it, after the gate | `mlops rollback <endpoint>` (the `ModelPromotion` with `"rollback": true`) |
+ * | `MANUAL` | PendingManualApproval | approving it in the registry (a `ModelPromotion`) | the same |
+ * | `REGISTER_ONLY` | as `approvalStatus` says | nothing in the stack: `cdk deploy --parameters <parameter>=<model package ARN>` | `cdk deploy` with the older ARN |
  */
 export enum PromotionMode {
-  /** Every registered model is deployed by its run (models are registered approved). */
-  ALWAYS = 'ALWAYS',
   /**
-   * A run deploys its model when it registers it approved; models registered pending approval
-   * are deployed when a person approves them in the registry.
+   * Every model that passes the gate is registered approved and deployed by the run that
+   * trained it; the run waits for the rollout and fails (and notifies) if it is rolled back.
+   * Approvals in the registry start nothing (the run already deploys). A `ModelPromotion`
+   * without an approval trigger is there for rollbacks: start it with
+   * `{"modelPackageArn": "<older version ARN>", "rollback": true}` (what `mlops rollback` does).
    */
-  WHEN_APPROVED = 'WHEN_APPROVED',
-  /** Runs never deploy; approving a model in the registry deploys it (registry-driven promotion). */
-  NEVER = 'NEVER',
+  AUTOMATIC = 'AUTOMATIC',
+  /**
+   * Models are registered pending approval; approving one in the registry deploys it through a
+   * `ModelPromotion` (only a version newer than the served one: SageMaker also sends events for
+   * versions approved long ago). Roll back by starting the promotion with
+   * `{"modelPackageArn": "<older version ARN>", "rollback": true}` (what `mlops rollback` does).
+   */
+  MANUAL = 'MANUAL',
+  /**
+   * Runs only register models; neither runs nor approvals change what the endpoint serves.
+   * The served version is the stack parameter, set by whoever deploys the stack
+   * (`cdk deploy --parameters <parameter>=<model package ARN>`, e.g. a CD pipeline's
+   * production stage); roll back by deploying with the older ARN. `MlPipeline` only: a
+   * `TrainingPipeline` that only registers has no `deployment`.
+   */
+  REGISTER_ONLY = 'REGISTER_ONLY',
 }
 
 /**
@@ -68,6 +89,18 @@ export interface RolloutOptions {
 }
 
 /**
+ * How an `MlPipeline` promotes the models its runs register.
+ */
+export interface PromotionOptions extends RolloutOptions {
+  /**
+   * How registered models reach the endpoint (see `PromotionMode`).
+   *
+   * @default PromotionMode.AUTOMATIC
+   */
+  readonly mode?: PromotionMode;
+}
+
+/**
  * Deployment of registered models by a `TrainingPipeline`.
  */
 export interface ModelDeploymentOptions extends RolloutOptions {
@@ -75,9 +108,11 @@ export interface ModelDeploymentOptions extends RolloutOptions {
   readonly modelVersion: ModelVersionParameter;
 
   /**
-   * When a run deploys its model.
+   * How registered models reach the endpoint: `AUTOMATIC` (the run deploys) or `MANUAL`
+   * (approval in the registry deploys). `REGISTER_ONLY` is for `MlPipeline`: a pipeline that
+   * only registers leaves `deployment` out.
    *
-   * @default PromotionMode.WHEN_APPROVED
+   * @default PromotionMode.MANUAL
    */
   readonly mode?: PromotionMode;
 }
@@ -102,10 +137,27 @@ export interface ModelPromotionProps extends RolloutOptions {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Approving a version in the registry promotes it. Turn it off where something else deploys
+   * new versions (a training run, with `PromotionMode.AUTOMATIC`) and the promotion is there for
+   * rollbacks started by hand.
+   *
+   * @default true
+   */
+  readonly promoteOnApproval?: boolean;
+
+  /**
+   * The key that encrypts the promotion's logs (and its topic, when it creates one).
+   *
+   * @default - a new customer managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
- * Registry-driven promotion: approving a model version in the registry deploys it. A state
+ * Registry-driven promotion: approving a model version in the registry deploys it (unless
+ * `promoteOnApproval` is off), and starting it by hand rolls back. A state
  * machine, started by the registry's approval events, sets the serving stack's model version
  * and waits for CloudFormation's rollout; a rollback keeps the previous version serving and
  * notifies `failureTopic`.
@@ -126,12 +178,7 @@ export class ModelPromotion extends Construct {
   constructor(scope: Construct, id: string, props: ModelPromotionProps) {
     super(scope, id);
     const target = props.modelVersion;
-    const key = new kms.Key(this, 'Key', {
-      description: `Encrypts logs and notifications of the promotion ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    allowLogsToUseKey(key);
+    const key = props.encryptionKey ?? this.createKey();
     this.failureTopic = props.notificationTopic ?? new sns.Topic(this, 'FailureTopic', { masterKey: key, enforceSSL: true });
 
     const notify = new tasks.SnsPublish(this, 'NotifyFailure', {
@@ -187,6 +234,7 @@ export class ModelPromotion extends Construct {
     grantPromotion(this.stateMachine, cloudFormationRole);
     acknowledgePromotionRole(this.stateMachine.role, target);
 
+    if (props.promoteOnApproval === false) return;
     new events.Rule(this, 'OnApproval', {
       description: `Promotes models approved in ${target.registry.modelPackageGroupName}`,
       eventPattern: approvedVersions(target.registry.approvalEventPattern([ModelApprovalStatus.APPROVED])),
@@ -195,6 +243,17 @@ export class ModelPromotion extends Construct {
         role: acknowledgedRole(this, 'TriggerRole', 'events.amazonaws.com'),
       })],
     });
+  }
+
+  /** A key of its own; a key given is the caller's, who lets CloudWatch Logs use it. */
+  private createKey(): kms.IKey {
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts logs and notifications of the promotion ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    allowLogsToUseKey(key);
+    return key;
   }
 }
 

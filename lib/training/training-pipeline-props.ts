@@ -12,23 +12,11 @@ import { IModelRegistry, ModelApprovalStatus } from '../registry/model-registry'
 import { ModelDeploymentOptions } from '../serving/model-promotion';
 
 /**
- * Properties of a `TrainingPipeline`.
+ * What a `TrainingPipeline` does beyond its data, training step, name, registry and
+ * deployment: the steps around training, triggers, limits and notifications. `MlPipeline`
+ * takes these as its `pipeline` prop and sets the rest itself.
  */
-export interface TrainingPipelineProps {
-  /** The data lake: raw data in, curated data and artifacts out. */
-  readonly dataLake: IDataLake;
-
-  /** The training step. */
-  readonly training: TrainingStepOptions;
-
-  /**
-   * Name of the pipeline: the state machine's name and the start of every job name and S3 prefix.
-   * 1 to 24 lowercase letters, digits and hyphens (job names add a 38-character suffix; SageMaker allows 63).
-   *
-   * @default - derived from the construct path
-   */
-  readonly pipelineName?: string;
-
+export interface TrainingPipelineOptions {
   /**
    * The prefix of the raw zone that holds the training data.
    *
@@ -68,17 +56,11 @@ export interface TrainingPipelineProps {
   readonly gate?: MetricGate;
 
   /**
-   * The registry the models are registered in.
+   * The approval status of models that pass the gate. With `deployment` it follows the mode
+   * (APPROVED for `PromotionMode.AUTOMATIC`, PENDING_MANUAL_APPROVAL for `MANUAL`), and a status
+   * that contradicts the mode fails synth.
    *
-   * @default - a new `ModelRegistry`
-   */
-  readonly registry?: IModelRegistry;
-
-  /**
-   * The approval status of models that pass the gate: `APPROVED` promotes them automatically,
-   * `PENDING_MANUAL_APPROVAL` waits for a person in the registry.
-   *
-   * @default - APPROVED with `deployment.mode: PromotionMode.ALWAYS`, else PENDING_MANUAL_APPROVAL
+   * @default - from the deployment's mode; PENDING_MANUAL_APPROVAL without deployment
    */
   readonly approvalStatus?: ModelApprovalStatus;
 
@@ -165,15 +147,6 @@ export interface TrainingPipelineProps {
   readonly manifestReservedConcurrency?: number;
 
   /**
-   * Deploy registered models to a `ModelEndpoint` that serves a `ModelVersionParameter`:
-   * in the run (it waits for the rollout and fails if CloudFormation rolls it back), or when a
-   * person approves the model in the registry, as `deployment.mode` says.
-   *
-   * @default - models are only registered
-   */
-  readonly deployment?: ModelDeploymentOptions;
-
-  /**
    * States run after a model is registered (and deployed, with `deployment`); they see the
    * run's state with `$.registration.ModelPackageArn`.
    *
@@ -210,4 +183,49 @@ export interface TrainingPipelineProps {
    * @default - private subnets with egress
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/**
+ * Properties of a `TrainingPipeline`.
+ */
+export interface TrainingPipelineProps extends TrainingPipelineOptions {
+  /** The data lake: raw data in, curated data and artifacts out. */
+  readonly dataLake: IDataLake;
+
+  /** The training step. */
+  readonly training: TrainingStepOptions;
+
+  /**
+   * Name of the pipeline: the state machine's name and the start of every job name and S3 prefix.
+   * 1 to 24 lowercase letters, digits and hyphens (job names add a 38-character suffix; SageMaker allows 63).
+   *
+   * @default - derived from the construct path
+   */
+  readonly pipelineName?: string;
+
+  /**
+   * The registry the models are registered in.
+   *
+   * @default - a new `ModelRegistry`
+   */
+  readonly registry?: IModelRegistry;
+
+  /**
+   * Deploy registered models to a `ModelEndpoint` that serves a `ModelVersionParameter`: in
+   * the run (`PromotionMode.AUTOMATIC`: it waits for the rollout and fails if CloudFormation
+   * rolls it back), or when a person approves the model in the registry (`MANUAL`). Either way
+   * the pipeline has a `promotion`, whose state machine rolls back to an older version.
+   *
+   * @default - models are only registered
+   */
+  readonly deployment?: ModelDeploymentOptions;
+
+  /**
+   * The topic that receives a message for every failed run (and failed promotion). The
+   * pipeline lets CloudWatch alarms and EventBridge rules of this account publish to it when it
+   * can change its policy (and its key's); an imported topic must allow them already.
+   *
+   * @default - a new topic encrypted with the pipeline's customer managed key
+   */
+  readonly notificationTopic?: sns.ITopic;
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -25,12 +25,18 @@ import { stateMachineLogGroup } from '../core/private/state-machine-logs';
 import { requireUniqueName } from '../core/private/unique-names';
 import { DataZone, IDataLake } from '../lake/data-lake';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from '../registry/model-registry';
+import { InferenceDataLocation } from '../serving/inference-data-location';
 import { ModelDeploymentOptions, ModelPromotion, PromotionMode } from '../serving/model-promotion';
 import type { ModelVersionParameter } from '../serving/model-version-parameter';
 import { acknowledgePromotionRole, bootstrapDeployRole, grantPromotion } from '../serving/private/deploy-states';
 import { servedEndpoints } from '../serving/private/served-endpoints';
 
 const RUNS = 'runs';
+
+/** The approval status a deployment's mode registers models with: approved only where the run deploys them. */
+function approvalStatusFor(deployment: ModelDeploymentOptions | undefined): ModelApprovalStatus {
+  return deployment?.mode === PromotionMode.AUTOMATIC ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL;
+}
 
 /**
  * A Standard Step Functions workflow that turns data in the lake into a registered model:
@@ -49,10 +55,11 @@ export class TrainingPipeline extends Construct {
   /** The registry that receives the models. */
   public readonly registry: IModelRegistry;
   /**
-   * The topic that receives a message for every failed run (KMS-encrypted). CloudWatch alarms
-   * and EventBridge rules of this account may publish to it too.
+   * The topic that receives a message for every failed run and promotion: `notificationTopic`,
+   * or a new one encrypted with the pipeline's key. CloudWatch alarms and EventBridge rules of
+   * this account may publish to it too.
    */
-  public readonly failureTopic: sns.Topic;
+  public readonly failureTopic: sns.ITopic;
   /** The table that claims run starts and counts the slots of running runs. */
   public readonly runTable: dynamodb.ITable;
   /** The name of the pipeline. */
@@ -63,8 +70,17 @@ export class TrainingPipeline extends Construct {
   public readonly preprocessingRole?: iam.Role;
   /** The role the evaluation job runs as, when there is one. */
   public readonly evaluationRole?: iam.Role;
-  /** The registry-driven promotion, when approvals in the registry deploy models. */
+  /**
+   * The promotion of the served model version, with `deployment`: approvals in the registry
+   * start it in `PromotionMode.MANUAL`; in either mode, starting it with
+   * `{"modelPackageArn": "<older version ARN>", "rollback": true}` rolls back.
+   */
   public readonly promotion?: ModelPromotion;
+  /**
+   * Where the runs write their models (`<pipelineName>/runs/` of the lake's artifacts zone):
+   * the `modelDataLocation` of an endpoint that serves them.
+   */
+  public readonly modelDataLocation: InferenceDataLocation;
   /**
    * The artifacts-zone key of the served model's drift baseline, `<pipelineName>/baseline/current.json`:
    * a run that deploys its model copies its own baseline there once the model serves. Give it to a
@@ -72,7 +88,7 @@ export class TrainingPipeline extends Construct {
    * exists after the first deployment.
    *
    * Undefined when the pipeline computes no baselines or deploys no models in its runs
-   * (`deployment` absent, or deploying only by approval in the registry).
+   * (`deployment` absent, or `PromotionMode.MANUAL`).
    */
   public readonly currentBaselineKey?: string;
   /** The function that computes drift baselines, when the pipeline has a baseline step. */
@@ -90,6 +106,7 @@ export class TrainingPipeline extends Construct {
     this.inputPrefix = props.inputPrefix ?? 'training-data/';
     this.runsPrefix = `${this.pipelineName}/${RUNS}/`;
     this.lake = props.dataLake;
+    this.modelDataLocation = InferenceDataLocation.fromDataLake(this.lake, this.runsPrefix, DataZone.ARTIFACTS);
     const gate = resolveGate(props);
     validatePipelineProps(this, props, this.pipelineName, gate);
     // The state machine and the jobs are named after it, and both names are unique per account and region.
@@ -109,12 +126,12 @@ export class TrainingPipeline extends Construct {
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     allowLogsToUseKey(key);
-    this.failureTopic = new sns.Topic(this, 'FailureTopic', {
+    this.failureTopic = props.notificationTopic ?? new sns.Topic(this, 'FailureTopic', {
       displayName: `Training pipeline ${this.pipelineName} failures`,
       masterKey: key,
       enforceSSL: true,
     });
-    this.allowAlarmsAndRulesToPublish(key);
+    this.allowAlarmsAndRulesToPublish(this.failureTopic.masterKey);
     for (const email of props.notificationEmails ?? []) this.failureTopic.addSubscription(new subscriptions.EmailSubscription(email));
     for (const subscription of props.notificationSubscriptions ?? []) this.failureTopic.addSubscription(subscription);
 
@@ -126,9 +143,8 @@ export class TrainingPipeline extends Construct {
     const slots = new RunSlots(this, 'RunSlots', { encryptionKey: key, maxConcurrentRuns: props.maxConcurrentRuns ?? 1 });
     this.runTable = slots.table;
 
-    const approvalStatus = props.approvalStatus
-      ?? (props.deployment?.mode === PromotionMode.ALWAYS ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL);
-    const deployment = props.deployment && this.planDeployment(props.deployment, approvalStatus);
+    const approvalStatus = props.approvalStatus ?? approvalStatusFor(props.deployment);
+    const deployment = props.deployment && this.planDeployment(props.deployment);
     this.currentBaselineKey = baseline && deployment?.inRun ? `${this.pipelineName}/baseline/current.json` : undefined;
     if (baseline) {
       const fn = createBaselineFunction(this, 'Baseline', {
@@ -176,8 +192,15 @@ export class TrainingPipeline extends Construct {
       grantPromotion(this.stateMachine, deployment.inRun.cloudFormationRole);
       acknowledgePromotionRole(this.stateMachine.role, deployment.inRun.modelVersion);
     }
-    if (deployment?.byApproval) {
-      this.promotion = new ModelPromotion(this, 'Promotion', { ...props.deployment!, notificationTopic: this.failureTopic });
+    if (props.deployment) {
+      this.promotion = new ModelPromotion(this, 'Promotion', {
+        ...props.deployment,
+        notificationTopic: this.failureTopic,
+        encryptionKey: key,
+        logRetention,
+        // In AUTOMATIC mode the run deploys what it registers approved: an approval trigger would race it.
+        promoteOnApproval: deployment?.inRun === undefined,
+      });
     }
     this.acknowledgeStateMachineFindings();
     const eventsRole = new iam.Role(this, 'TriggerRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
@@ -208,7 +231,7 @@ export class TrainingPipeline extends Construct {
    * only, and EventBridge without source conditions, which AWS does not support in a key policy
    * for EventBridge-to-encrypted-topic delivery (the topic policy still limits the rules).
    */
-  private allowAlarmsAndRulesToPublish(key: kms.Key): void {
+  private allowAlarmsAndRulesToPublish(key: kms.IKey | undefined): void {
     const stack = Stack.of(this);
     const sources = {
       'cloudwatch.amazonaws.com': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
@@ -216,18 +239,23 @@ export class TrainingPipeline extends Construct {
     };
     for (const [service, sourceArn] of Object.entries(sources)) {
       const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
-      this.failureTopic.addToResourcePolicy(new iam.PolicyStatement({
+      const published = this.failureTopic.addToResourcePolicy(new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal(service)],
         actions: ['sns:Publish'],
         resources: [this.failureTopic.topicArn],
         conditions: fromThisAccount,
-      }));
-      key.addToResourcePolicy(new iam.PolicyStatement({
+      })).statementAdded;
+      const keyAllowed = !key || key.addToResourcePolicy(new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal(service)],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
         conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
-      }));
+      })).statementAdded;
+      if (!published || !keyAllowed) {
+        Annotations.of(this).addWarningV2('cdk-mlops:notificationTopicPolicy',
+          `The pipeline cannot change the policies of 'notificationTopic'${keyAllowed ? '' : ' or of its KMS key'} (imported): allow ${service} `
+          + `sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey'} from this account, or its alarms and rules will not notify`);
+      }
     }
   }
 
@@ -258,21 +286,16 @@ export class TrainingPipeline extends Construct {
     }
   }
 
-  /**
-   * Where registered models get deployed: in the run when they are registered approved (and the
-   * mode allows it), else by a promotion that approvals in the registry start.
-   */
-  private planDeployment(options: ModelDeploymentOptions, approvalStatus: ModelApprovalStatus) {
-    const mode = options.mode ?? PromotionMode.WHEN_APPROVED;
-    const approved = approvalStatus === ModelApprovalStatus.APPROVED;
-    const inRun = mode !== PromotionMode.NEVER && approved ? {
+  /** The in-run deployment of `PromotionMode.AUTOMATIC`; MANUAL deploys only through the promotion. */
+  private planDeployment(options: ModelDeploymentOptions) {
+    const inRun = (options.mode ?? PromotionMode.MANUAL) === PromotionMode.AUTOMATIC ? {
       modelVersion: options.modelVersion,
       cloudFormationRole: options.cloudFormationRole ?? bootstrapDeployRole(this, options.modelVersion.servingStack),
       pollInterval: options.pollInterval ?? Duration.minutes(1),
       rolloutTimeout: options.rolloutTimeout ?? Duration.hours(2),
       stackBusyTimeout: options.stackBusyTimeout,
     } : undefined;
-    return { inRun, byApproval: mode === PromotionMode.NEVER || !approved };
+    return { inRun };
   }
 
   /** The S3 URI of the run manifest of one execution. */

@@ -40,9 +40,16 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     `'training.metricDefinitions' cannot be given for a SageMaker built-in algorithm, which reports its own metrics (e.g. 'validation:auc'); remove them, or use the image in script mode with 'training.script'`);
   const deployment = props.deployment;
   if (deployment) {
-    v.check(deployment.mode === PromotionMode.ALWAYS && props.approvalStatus !== undefined && props.approvalStatus !== ModelApprovalStatus.APPROVED,
-      `'deployment.mode' (ALWAYS) deploys every registered model, which SageMaker allows only for approved ones, but 'approvalStatus' is ${props.approvalStatus}; `
-      + 'use PromotionMode.WHEN_APPROVED to deploy after manual approval, or drop approvalStatus');
+    const mode = deployment.mode ?? PromotionMode.MANUAL;
+    v.check(mode === PromotionMode.REGISTER_ONLY,
+      `'deployment.mode' (REGISTER_ONLY) deploys nothing from the pipeline or the registry; leave out 'deployment' for a pipeline that only registers `
+      + '(MlPipeline takes REGISTER_ONLY for an endpoint whose version is set by cdk deploy)');
+    v.check(mode === PromotionMode.AUTOMATIC && props.approvalStatus !== undefined && props.approvalStatus !== ModelApprovalStatus.APPROVED,
+      `'approvalStatus' (${props.approvalStatus}) contradicts 'deployment.mode' (AUTOMATIC), which registers every model that passes the gate approved and deploys it in the run; `
+      + 'leave out approvalStatus, or use PromotionMode.MANUAL to deploy only what a person approves');
+    v.check(mode === PromotionMode.MANUAL && props.approvalStatus !== undefined && props.approvalStatus !== ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+      `'approvalStatus' (${props.approvalStatus}) contradicts 'deployment.mode' (MANUAL), which registers models pending approval and deploys those a person approves; `
+      + 'leave out approvalStatus, or use PromotionMode.AUTOMATIC to register approved and deploy in the run');
     const served = deployment.modelVersion.registry.modelPackageGroupName;
     const registry = props.registry?.modelPackageGroupName;
     v.check(registry !== undefined && !Token.isUnresolved(served) && !Token.isUnresolved(registry) && served !== registry,
@@ -71,9 +78,9 @@ export function validatePipelineProps(scope: Construct, props: TrainingPipelineP
     }
   }
   v.throwIfInvalid();
-  if (props.deployment?.mode === PromotionMode.ALWAYS && !gate) {
+  if (props.deployment?.mode === PromotionMode.AUTOMATIC && !gate) {
     Annotations.of(scope).addWarningV2('cdk-mlops:alwaysDeployWithoutGate',
-      `'deployment.mode' is ALWAYS and there is no 'gate': every model a run trains is deployed, however bad; add a gate, e.g. { metricName: 'validation:auc', threshold: 0.8 }`);
+      `'deployment.mode' is AUTOMATIC and there is no 'gate': every model a run trains is deployed, however bad; add a gate, e.g. { metricName: 'validation:auc', threshold: 0.8 }`);
   }
   if (props.training.image.cpuOnly && props.training.instanceType.isGpu) {
     Annotations.of(scope).addWarningV2('cdk-mlops:cpuOnlyImageOnGpu',
