@@ -6,8 +6,8 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import {
-  AutoScalingMetric, CapacitySize, DataLake, DataZone, DeploymentStrategy, DriftBaseline, DriftMonitor, FeatureSchema, FeatureType,
-  InferenceDataLocation, MetricSource, MlInstanceType, MlopsDashboard, ModelEndpoint, ModelRegistry, ModelVersionParameter,
+  AutoScalingMetric, CapacitySize, DataLake, DeploymentStrategy, DriftMonitor, FeatureSchema, FeatureType,
+  InferenceDataLocation, MetricSource, MlInstanceType, MlopsDashboard, MlPipeline, ModelEndpoint, ModelRegistry,
   PromotionMode, QualityMetric, SageMakerImage, TrainingDataLayout, TrainingPipeline,
 } from '../lib';
 import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from '../lib/core/private/nag';
@@ -25,17 +25,20 @@ const INPUT_PREFIX = 'churn/';
 export const CHURN_FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_years', 'age'];
 
 /**
- * The reference MLOps stack: what `npx cdk deploy` puts into an account. New data in the lake
- * starts a pipeline that preprocesses it, trains XGBoost on a spot GPU instance, registers the
- * model when its validation AUC reaches 0.8, and promotes it to an autoscaled GPU endpoint with
- * data capture, rolled out by CloudFormation as a canary with automatic rollback. Every run
- * writes a run manifest. Each capability the library gains is wired in here.
+ * The reference MLOps stack: what `npx cdk deploy` puts into an account, one `MlPipeline`. New
+ * data in the lake starts a pipeline that preprocesses it, trains XGBoost on a spot GPU
+ * instance, registers the model approved when its validation AUC reaches 0.8, and deploys it
+ * in the run (`PromotionMode.AUTOMATIC`) to an autoscaled GPU endpoint with data capture,
+ * rolled out by CloudFormation as a canary with automatic rollback. An hourly drift monitor
+ * compares the capture with the served model's training data and retrains on drift at most
+ * once a day; every failure and alarm notifies one topic. Every run writes a run manifest.
  *
  * The stack uploads a sample data set to the pipeline's input prefix, without the `_SUCCESS`
  * marker, so a first run is one command away (see the README), and its outputs name what the
  * walkthrough uses.
  */
 export class MlopsReferenceStack extends Stack {
+  public readonly ml: MlPipeline;
   public readonly dataLake: DataLake;
   public readonly pipeline: TrainingPipeline;
   public readonly endpoint: ModelEndpoint;
@@ -50,39 +53,18 @@ export class MlopsReferenceStack extends Stack {
     });
     this.dataLake = new DataLake(this, 'DataLake', { glueDatabaseName: 'mlops_curated' });
     // Named, so the served-version parameter keeps its name; a named group outlives `cdk destroy`
-    // and must be deleted or renamed before this stack is deployed again (README).
-    const registry = new ModelRegistry(this, 'Registry', { modelPackageGroupName: 'churn', description: 'Churn models' });
-    this.registry = registry;
+    // and must be deleted or renamed before this stack is deployed again (README). Its own
+    // description: a group's description cannot change without replacing it.
+    this.registry = new ModelRegistry(this, 'Registry', { modelPackageGroupName: 'churn', description: 'Churn models' });
 
-    // The version the endpoint serves: 'none' until the pipeline promotes its first model.
-    const modelVersion = new ModelVersionParameter(this, 'ChurnModelVersion', { registry });
-    this.endpoint = new ModelEndpoint(this, 'Endpoint', {
-      endpointName: 'churn',
-      model: modelVersion.modelSource({
-        modelDataLocation: InferenceDataLocation.fromDataLake(this.dataLake, 'churn/runs/', DataZone.ARTIFACTS),
-      }),
-      variants: [{
-        instanceType: MlInstanceType.ML_G5_XLARGE,
-        initialInstanceCount: 2,
-        autoScaling: { minCapacity: 2, maxCapacity: 6, metric: AutoScalingMetric.invocationsPerInstance(200) },
-      }],
-      dataCapture: { location: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-endpoint/'), samplingPercentage: 20 },
-      deployment: { strategy: DeploymentStrategy.canary({ canarySize: CapacitySize.percent(50), waitInterval: Duration.minutes(10) }) },
-    });
-    modelVersion.serveOnlyWhenPromoted(this.endpoint);
-
-    this.pipeline = new TrainingPipeline(this, 'Pipeline', {
+    // 'Default': the parts keep the logical ids they had when this stack wired them by hand.
+    this.ml = new MlPipeline(this, 'Default', {
+      modelName: 'churn',
       dataLake: this.dataLake,
-      registry,
-      pipelineName: 'churn',
-      inputPrefix: INPUT_PREFIX,
-      // One run per uploaded data set: the uploader writes churn/_SUCCESS last.
-      triggerKeySuffix: '_SUCCESS',
-      preprocessing: { script: path.join(SCRIPTS, 'preprocess.py') },
+      registry: this.registry,
       training: {
         image: SageMakerImage.xgboost('1.7-1'),
         instanceType: MlInstanceType.ML_G5_XLARGE,
-        useSpotInstances: true,
         maxRuntime: Duration.hours(2),
         hyperparameters: {
           objective: 'binary:logistic',
@@ -92,41 +74,46 @@ export class MlopsReferenceStack extends Stack {
           tree_method: 'gpu_hist',
         },
       },
-      gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
-      // The drift baseline of each run's train split, named by the features the endpoint receives.
-      baseline: {
-        schema: FeatureSchema.of(CHURN_FEATURES.map((name) => ({ name, featureType: FeatureType.NUMERIC })),
-          { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
+      pipeline: {
+        inputPrefix: INPUT_PREFIX,
+        // One run per uploaded data set: the uploader writes churn/_SUCCESS last.
+        triggerKeySuffix: '_SUCCESS',
+        preprocessing: { script: path.join(SCRIPTS, 'preprocess.py') },
+        gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
+        // The drift baseline of each run's train split, named by the features the endpoint receives.
+        baseline: {
+          schema: FeatureSchema.of(CHURN_FEATURES.map((name) => ({ name, featureType: FeatureType.NUMERIC })),
+            { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
+        },
       },
       // Models that pass the gate are registered approved and rolled out by the run.
-      deployment: { modelVersion, mode: PromotionMode.AUTOMATIC },
-    });
-
-    // Hourly drift of the served model against its own training data (the baseline a run
-    // promotes with its model), model quality from labels under churn-labels/, and retraining on
-    // drift at most once a day. Until the first run deploys a model there is no baseline, and the
-    // detector's failure alarm says so.
-    this.monitor = new DriftMonitor(this, 'DriftMonitor', {
-      endpoint: this.endpoint,
-      monitorName: 'churn-monitor',
-      baseline: DriftBaseline.fromDataLake(this.dataLake, this.pipeline.currentBaselineKey!),
-      features: [{ featureName: 'monthly_charges' }, { featureName: 'tenure_months' }, { featureName: 'support_calls' }],
+      promotion: { mode: PromotionMode.AUTOMATIC },
+      variants: [{
+        instanceType: MlInstanceType.ML_G5_XLARGE,
+        initialInstanceCount: 2,
+        autoScaling: { minCapacity: 2, maxCapacity: 6, metric: AutoScalingMetric.invocationsPerInstance(200) },
+      }],
+      dataCapture: { location: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-endpoint/'), samplingPercentage: 20 },
+      endpointDeployment: { strategy: DeploymentStrategy.canary({ canarySize: CapacitySize.percent(50), waitInterval: Duration.minutes(10) }) },
+      // Hourly drift of the served model against its own training data (the baseline a run
+      // promotes with its model), model quality from labels under churn-labels/, and retraining
+      // on drift at most once a day. Until the first run deploys a model there is no baseline,
+      // and the detector's failure alarm says so.
+      driftFeatures: [{ featureName: 'monthly_charges' }, { featureName: 'tenure_months' }, { featureName: 'support_calls' }],
       quality: {
         groundTruth: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-labels/'),
         alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.75 } }],
       },
-      retrain: { stateMachine: this.pipeline.stateMachine, cooldown: Duration.hours(24) },
-    });
-    this.dashboard = new MlopsDashboard(this, 'Dashboard', {
-      dashboardName: 'churn',
-      endpoint: this.endpoint,
-      pipeline: this.pipeline,
+      retrainCooldown: Duration.hours(24),
       trainingMetricNames: ['validation:auc', 'train:auc'],
-      driftMonitor: this.monitor,
     });
+    this.pipeline = this.ml.pipeline;
+    this.endpoint = this.ml.endpoint;
+    this.monitor = this.ml.monitor;
+    this.dashboard = this.ml.dashboard;
 
     this.uploadSampleData();
-    this.addOutputs(modelVersion);
+    this.addOutputs();
   }
 
   /**
@@ -202,13 +189,14 @@ export class MlopsReferenceStack extends Stack {
     }]);
   }
 
-  private addOutputs(modelVersion: ModelVersionParameter): void {
+  private addOutputs(): void {
     new CfnOutput(this, 'RawBucketName', { value: this.dataLake.rawBucket.bucketName, description: `Raw zone; the pipeline reads s3://<bucket>/${INPUT_PREFIX} and starts on ${INPUT_PREFIX}_SUCCESS` });
     new CfnOutput(this, 'StateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn, description: 'The training pipeline' });
-    new CfnOutput(this, 'FailureTopicArn', { value: this.pipeline.failureTopic.topicArn, description: 'Failed runs are published here' });
+    new CfnOutput(this, 'FailureTopicArn', { value: this.pipeline.failureTopic.topicArn, description: 'Failed runs, failed promotions and the drift alarms are published here' });
+    new CfnOutput(this, 'PromotionStateMachineArn', { value: this.ml.promotion!.stateMachine.stateMachineArn, description: 'Rolls back: start it with {"modelPackageArn": "<older version ARN>", "rollback": true} (mlops rollback)' });
     new CfnOutput(this, 'ModelPackageGroupName', { value: this.registry.modelPackageGroupName, description: 'The model registry' });
-    new CfnOutput(this, 'DriftAlarmTopicArn', { value: this.monitor.notificationTopic.topicArn, description: 'The drift and model-quality alarms notify this topic' });
+    new CfnOutput(this, 'DriftAlarmTopicArn', { value: this.monitor.notificationTopic.topicArn, description: 'The drift and model-quality alarms notify this topic (the failure topic)' });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of the model' });
-    new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName, description: `Exists once a model is promoted (parameter ${modelVersion.parameterKey})` });
+    new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName, description: `Exists once a model is promoted (parameter ${this.ml.modelVersion.parameterKey})` });
   }
 }

@@ -5,3 +5,5 @@ export * from './registry';
 export * from './serving';
 export * from './training';
 export * from './monitoring';
+export * from './ml-pipeline';
+export * from './ml-pipeline-props';
