@@ -1,0 +1,374 @@
+import { CfnDeletionPolicy, CfnResource, Duration, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { ModelSource } from './model-source';
+import { recordComponent, validateComponentProps } from './private/inference-component-validation';
+import { versionOfSource } from './private/served-endpoints';
+import type { ISharedEndpoint } from './shared-endpoint';
+import { renderMap } from '../core/private/sagemaker-api';
+import { requireUniqueName } from '../core/private/unique-names';
+
+/** The role Application Auto Scaling uses for SageMaker; naming its ARN makes CloudFormation create it when missing. */
+const SERVICE_LINKED_ROLE = 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint';
+
+/**
+ * The compute resources one copy of a component reserves on an instance.
+ */
+export interface ComponentComputeResources {
+  /**
+   * GPUs (or other accelerators) per copy, a whole number.
+   *
+   * @default - none: the model runs on CPU
+   */
+  readonly acceleratorCount?: number;
+
+  /** Host memory a copy needs at least, in whole MiB from 128 MiB, e.g. `Size.gibibytes(8)`. */
+  readonly minMemory: Size;
+
+  /**
+   * Host memory a copy may use at most.
+   *
+   * @default - no limit beyond the instance's
+   */
+  readonly maxMemory?: Size;
+
+  /**
+   * CPU cores (vCPUs) per copy, from 0.25.
+   *
+   * @default - none reserved
+   */
+  readonly cpuCores?: number;
+}
+
+/**
+ * The metric a component's target-tracking policy keeps at a target value, per copy.
+ */
+export class ComponentScalingMetric {
+  /**
+   * Invocations per copy per minute (`SageMakerInferenceComponentInvocationsPerCopy`). Find the
+   * target with a load test.
+   */
+  public static invocationsPerCopy(invocationsPerMinute: number): ComponentScalingMetric {
+    return new ComponentScalingMetric(appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_INVOCATIONS_PER_COPY, invocationsPerMinute);
+  }
+
+  /**
+   * Requests in flight per copy, sampled every 10 seconds
+   * (`SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution`): reacts faster, and
+   * suits models whose requests take long, such as LLMs.
+   */
+  public static concurrentRequestsPerCopy(requests: number): ComponentScalingMetric {
+    return new ComponentScalingMetric(appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_CONCURRENT_REQUESTS_PER_COPY_HIGH_RESOLUTION, requests);
+  }
+
+  /** The predefined metric of Application Auto Scaling. */
+  public readonly predefinedMetric: appscaling.PredefinedMetric;
+  /** The value the policy keeps the metric at. */
+  public readonly targetValue: number;
+
+  private constructor(predefinedMetric: appscaling.PredefinedMetric, targetValue: number) {
+    this.predefinedMetric = predefinedMetric;
+    this.targetValue = targetValue;
+  }
+}
+
+/**
+ * Application Auto Scaling of a component's copy count.
+ */
+export interface ComponentAutoScaling {
+  /**
+   * The fewest copies. 0 scales the component to zero when idle; it needs the endpoint's
+   * `managedInstanceScaling.minInstanceCount` at 0, and a first request after that fails while
+   * SageMaker starts a copy (several minutes: an instance, then the model).
+   *
+   * @default 1
+   */
+  readonly minCopyCount?: number;
+
+  /** The most copies. */
+  readonly maxCopyCount: number;
+
+  /**
+   * The metric that target tracking keeps at its target.
+   *
+   * @default ComponentScalingMetric.invocationsPerCopy(70)
+   */
+  readonly metric?: ComponentScalingMetric;
+
+  /**
+   * How long after a scale-in the next scale-in may start.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly scaleInCooldown?: Duration;
+
+  /**
+   * How long after a scale-out the next scale-out may start (also after a scale-out from zero).
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly scaleOutCooldown?: Duration;
+}
+
+/**
+ * Options of a model served as an inference component of a `SharedEndpoint`.
+ */
+export interface InferenceComponentOptions {
+  /**
+   * The model, e.g. `ModelSource.fromArtifact(...)` or a registry's promoted version from
+   * `ModelVersionParameter.modelSource()` (then the component exists only once a version is promoted).
+   */
+  readonly model: ModelSource;
+
+  /** What one copy reserves on an instance. */
+  readonly computeResources: ComponentComputeResources;
+
+  /**
+   * Copies the component starts with, at least 1 (a component cannot start with zero copies).
+   *
+   * @default - 1, or `autoScaling.minCopyCount` when that is more
+   */
+  readonly initialCopyCount?: number;
+
+  /**
+   * Scale the copy count with the load.
+   *
+   * @default - a fixed copy count
+   */
+  readonly autoScaling?: ComponentAutoScaling;
+
+  /**
+   * Name of the component, which callers pass as `InferenceComponentName` to InvokeEndpoint:
+   * letters, digits and hyphens, at most 63.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly inferenceComponentName?: string;
+
+  /**
+   * How long SageMaker may take to download the model onto an instance.
+   *
+   * @default - SageMaker's default
+   */
+  readonly modelDataDownloadTimeout?: Duration;
+
+  /**
+   * How long a copy's container may take to pass its first health check.
+   *
+   * @default - SageMaker's default
+   */
+  readonly containerStartupHealthCheckTimeout?: Duration;
+}
+
+/**
+ * Properties of an `InferenceComponent`.
+ */
+export interface InferenceComponentProps extends InferenceComponentOptions {
+  /** The endpoint that hosts the component. */
+  readonly endpoint: ISharedEndpoint;
+}
+
+const INVOCATION_NAMESPACE = 'AWS/SageMaker';
+const COMPONENT_NAMESPACE = '/aws/sagemaker/InferenceComponents';
+
+/**
+ * One model on a `SharedEndpoint`, with its own accelerators, memory, copy count and
+ * autoscaling. Callers invoke it through the endpoint with its `InferenceComponentName`.
+ */
+export class InferenceComponent extends Resource {
+  /** The component's name (`InferenceComponentName` of InvokeEndpoint). */
+  public readonly inferenceComponentName: string;
+  /** The component's ARN. */
+  public readonly inferenceComponentArn: string;
+  /** The endpoint that hosts the component. */
+  public readonly endpoint: ISharedEndpoint;
+  /** The scalable target of the copy count, when the component autoscales. */
+  public readonly scalableTarget?: appscaling.ScalableTarget;
+
+  constructor(scope: Construct, id: string, props: InferenceComponentProps) {
+    super(scope, id);
+    const endpoint = props.endpoint;
+    const name = props.inferenceComponentName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
+    this.inferenceComponentName = name;
+    this.endpoint = endpoint;
+    const role = endpoint.role;
+    const model = props.model.bind(this, role);
+    const plan = validateComponentProps(this, props, name, model);
+    recordComponent(endpoint, plan);
+    requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
+
+    const cfnModel = new sagemaker.CfnModel(this, 'Model', {
+      executionRoleArn: role.roleArn,
+      primaryContainer: {
+        image: model.imageUri,
+        modelDataUrl: model.modelDataUrl,
+        modelPackageName: model.modelPackageName,
+        environment: renderMap(model.environment),
+      },
+    });
+    // A rolling update may fall back to the replaced model: keep it (it costs nothing).
+    cfnModel.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    cfnModel.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
+    // SageMaker checks at CreateModel that the role can read the model and pull the image.
+    cfnModel.node.addDependency(role);
+
+    const compute = props.computeResources;
+    const component = new sagemaker.CfnInferenceComponent(this, 'Resource', {
+      inferenceComponentName: name,
+      endpointName: endpoint.endpointName,
+      variantName: endpoint.variantName,
+      specification: {
+        modelName: cfnModel.attrModelName,
+        computeResourceRequirements: {
+          numberOfAcceleratorDevicesRequired: compute.acceleratorCount,
+          minMemoryRequiredInMb: mebibytes(compute.minMemory),
+          maxMemoryRequiredInMb: compute.maxMemory && mebibytes(compute.maxMemory),
+          numberOfCpuCoresRequired: compute.cpuCores,
+        },
+        startupParameters: props.modelDataDownloadTimeout || props.containerStartupHealthCheckTimeout ? {
+          modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeout?.toSeconds(),
+          containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeout?.toSeconds(),
+        } : undefined,
+      },
+      runtimeConfig: { copyCount: plan.initialCopyCount },
+    });
+    // The endpoint must be InService before a component can be placed on it; the name is known at synth.
+    const endpointResource = endpoint.node.tryFindChild('Resource');
+    if (CfnResource.isCfnResource(endpointResource)) component.addDependency(endpointResource);
+
+    this.inferenceComponentArn = Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'inference-component',
+      resourceName: Token.isUnresolved(name) ? name : name.toLowerCase(),
+    });
+
+    if (props.autoScaling) this.scalableTarget = this.addScaling(component, props.autoScaling, plan.minCopyCount);
+
+    // A registry version that is not promoted yet ('none') is no model: the component is left out until one is.
+    versionOfSource(props.model)?.parameter.serveOnlyWhenPromoted(this);
+  }
+
+  /**
+   * Grants invoking this component: `sagemaker:InvokeEndpoint` on the endpoint and on this
+   * component. The service authorization reference lists the inference component as a resource
+   * of InvokeEndpoint, so a request naming another component of the endpoint is not allowed.
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:InvokeEndpoint'],
+      resourceArns: [this.endpoint.endpointArn, this.inferenceComponentArn],
+    });
+  }
+
+  /** A metric of the component in `AWS/SageMaker` (dimension InferenceComponentName; Average unless told). */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(INVOCATION_NAMESPACE, metricName, 'Average', props);
+  }
+
+  /** Requests sent to the component (Sum). */
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(INVOCATION_NAMESPACE, 'Invocations', 'Sum', props);
+  }
+
+  /** Time the model took to respond, in microseconds (Average). */
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(INVOCATION_NAMESPACE, 'ModelLatency', 'Average', props);
+  }
+
+  /** Requests the model answered with a 4XX code (Sum). */
+  public metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(INVOCATION_NAMESPACE, 'Invocation4XXErrors', 'Sum', props);
+  }
+
+  /** Requests the model answered with a 5XX code (Sum). */
+  public metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(INVOCATION_NAMESPACE, 'Invocation5XXErrors', 'Sum', props);
+  }
+
+  /** Requests that failed because the component had no copy to serve them, e.g. while scaled to zero (Sum). */
+  public metricNoCapacityInvocationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(INVOCATION_NAMESPACE, 'NoCapacityInvocationFailures', 'Sum', props);
+  }
+
+  /** GPU utilization of the component's copies, 0-100 (Average of `GPUUtilizationNormalized`, namespace `/aws/sagemaker/InferenceComponents`). */
+  public metricGpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(COMPONENT_NAMESPACE, 'GPUUtilizationNormalized', 'Average', props);
+  }
+
+  /** GPU memory utilization of the component's copies, 0-100 (Average of `GPUMemoryUtilizationNormalized`). */
+  public metricGpuMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(COMPONENT_NAMESPACE, 'GPUMemoryUtilizationNormalized', 'Average', props);
+  }
+
+  /** CPU utilization of the component's copies, 0-100 (Average of `CPUUtilizationNormalized`). */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetric(COMPONENT_NAMESPACE, 'CPUUtilizationNormalized', 'Average', props);
+  }
+
+  private componentMetric(namespace: string, metricName: string, statistic: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      statistic,
+      ...props,
+      namespace,
+      metricName,
+      dimensionsMap: { InferenceComponentName: this.inferenceComponentName, ...props?.dimensionsMap },
+    });
+  }
+
+  /**
+   * Target tracking on the copy count and, when it may reach zero, AWS's scale-out from zero:
+   * target tracking cannot leave zero copies (it divides by the copy count), so a step policy
+   * adds a copy when a request finds none (`NoCapacityInvocationFailures`).
+   */
+  private addScaling(component: CfnResource, scaling: ComponentAutoScaling, minCopyCount: number): appscaling.ScalableTarget {
+    const scope = new Construct(this, 'Scaling');
+    const target = new appscaling.ScalableTarget(scope, 'Target', {
+      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+      resourceId: `inference-component/${this.inferenceComponentName}`,
+      scalableDimension: 'sagemaker:inference-component:DesiredCopyCount',
+      minCapacity: minCopyCount,
+      maxCapacity: scaling.maxCopyCount,
+      role: iam.Role.fromRoleArn(scope, 'ServiceRole',
+        Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: SERVICE_LINKED_ROLE }), { mutable: false }),
+    });
+    // The name is known at synth, so CloudFormation would not otherwise wait for the component.
+    target.node.addDependency(component);
+    const metric = scaling.metric ?? ComponentScalingMetric.invocationsPerCopy(70);
+    const scaleOutCooldown = scaling.scaleOutCooldown ?? Duration.minutes(1);
+    target.scaleToTrackMetric('TargetTracking', {
+      predefinedMetric: metric.predefinedMetric,
+      targetValue: metric.targetValue,
+      scaleInCooldown: scaling.scaleInCooldown ?? Duration.minutes(5),
+      scaleOutCooldown,
+    });
+    if (minCopyCount === 0) {
+      const action = new appscaling.StepScalingAction(scope, 'ScaleOutFromZero', {
+        scalingTarget: target,
+        adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+        metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
+        cooldown: scaleOutCooldown,
+      });
+      action.addAdjustment({ adjustment: 1, lowerBound: 0 });
+      const alarm = new cloudwatch.Alarm(scope, 'NoCapacityAlarm', {
+        alarmDescription: `A request found no copy of inference component ${this.inferenceComponentName}: add one`,
+        metric: this.metricNoCapacityInvocationFailures({ period: Duration.minutes(1) }),
+        // The first failed request starts a copy.
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new cwactions.ApplicationScalingAction(action));
+    }
+    return target;
+  }
+}
+
+function mebibytes(size: Size): number {
+  return size.isUnresolved() ? size.toMebibytes() : size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+}

@@ -1,0 +1,231 @@
+import { CfnDeletionPolicy, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { InferenceComponent, InferenceComponentOptions } from './inference-component';
+import { hasInstanceStorage } from './private/endpoint-instances';
+import { createExecutionRole } from './private/endpoint-role';
+import { validateSharedEndpoint, validateSharedEndpointProps } from './private/shared-endpoint-validation';
+import { MlInstanceType } from '../core/instance-type';
+import { acknowledgeFindings } from '../core/private/nag';
+import { requireUniqueName } from '../core/private/unique-names';
+
+/**
+ * How the endpoint spreads requests over the instances that host a component's copies.
+ */
+export enum RoutingStrategy {
+  /** To the instance with the fewest requests in flight (suits models whose latency varies, such as LLMs). */
+  LEAST_OUTSTANDING_REQUESTS = 'LEAST_OUTSTANDING_REQUESTS',
+  /** To an instance chosen at random. */
+  RANDOM = 'RANDOM',
+}
+
+/**
+ * Managed instance scaling: SageMaker adds instances when component copies do not fit on the
+ * running ones, and removes instances that host no copy.
+ */
+export interface ManagedInstanceScaling {
+  /**
+   * The fewest instances. 0 lets the endpoint scale to zero instances when every component has
+   * scaled to zero copies (a component's `autoScaling.minCopyCount` of 0 needs it).
+   *
+   * @default 1
+   */
+  readonly minInstanceCount?: number;
+
+  /** The most instances. */
+  readonly maxInstanceCount: number;
+}
+
+/**
+ * An endpoint that hosts inference components.
+ */
+export interface ISharedEndpoint extends IResource {
+  /** The endpoint's name. */
+  readonly endpointName: string;
+  /** The endpoint's ARN. */
+  readonly endpointArn: string;
+  /** The name of the production variant that hosts the components. */
+  readonly variantName: string;
+  /** The instance type of the variant. */
+  readonly instanceType: MlInstanceType;
+  /** The number of instances the variant starts with. */
+  readonly initialInstanceCount: number;
+  /** The instance bounds of managed instance scaling, when it is on. */
+  readonly managedInstanceScaling?: ManagedInstanceScaling;
+  /** The execution role the endpoint's components run as (the endpoint configuration's `ExecutionRoleArn`). */
+  readonly role: iam.IRole;
+}
+
+/**
+ * Properties of a `SharedEndpoint`.
+ */
+export interface SharedEndpointProps {
+  /** The instance type every component runs on, e.g. `MlInstanceType.ML_G5_12XLARGE` (4 GPUs). */
+  readonly instanceType: MlInstanceType;
+
+  /**
+   * The number of instances the endpoint starts with.
+   *
+   * @default - 1, or `managedInstanceScaling.minInstanceCount` when that is more
+   */
+  readonly initialInstanceCount?: number;
+
+  /**
+   * Let SageMaker add and remove instances as component copies need them.
+   *
+   * @default - a fixed number of instances (`initialInstanceCount`)
+   */
+  readonly managedInstanceScaling?: ManagedInstanceScaling;
+
+  /**
+   * How requests are routed to the instances of a component.
+   *
+   * @default RoutingStrategy.LEAST_OUTSTANDING_REQUESTS
+   */
+  readonly routingStrategy?: RoutingStrategy;
+
+  /**
+   * Name of the endpoint: letters, digits and hyphens, at most 63.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly endpointName?: string;
+
+  /**
+   * Name of the production variant that hosts the components.
+   *
+   * @default 'AllTraffic'
+   */
+  readonly variantName?: string;
+
+  /**
+   * The execution role every component's model runs as. A role you pass in must be one this
+   * stack can add grants to, or already hold the model, image and log permissions.
+   *
+   * @default - a new role that may read only the components' model artifacts, pull their images and write the endpoint's logs
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * KMS key that encrypts the ML storage (EBS) volumes of the instances. Instance types with NVMe
+   * instance storage (g4dn, g5, g6, g6e, p4d, p5 and the `d` families) encrypt it in hardware and
+   * SageMaker rejects a key for them.
+   *
+   * @default - a new key for EBS-backed instance types; none for instance types with NVMe instance storage
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * A real-time endpoint for inference components: several models share its instances, each
+ * with its own accelerators, memory, copy count and autoscaling (`addComponent`).
+ *
+ * The endpoint configuration's variant names no model; the configuration carries the execution
+ * role the components run as. Problems SageMaker would only report at deploy time (a copy that
+ * needs more GPUs or memory than an instance has, initial copies that cannot all be placed,
+ * scale to zero without its prerequisites) fail the synth.
+ */
+export class SharedEndpoint extends Resource implements ISharedEndpoint {
+  public readonly endpointName: string;
+  public readonly endpointArn: string;
+  public readonly variantName: string;
+  public readonly instanceType: MlInstanceType;
+  public readonly initialInstanceCount: number;
+  public readonly managedInstanceScaling?: ManagedInstanceScaling;
+  public readonly role: iam.IRole;
+  /** The key that encrypts the instances' ML storage volumes, when there is one. */
+  public readonly encryptionKey?: kms.IKey;
+  /** Name of the current endpoint configuration (it changes when the instance settings change). */
+  public readonly endpointConfigName: string;
+
+  constructor(scope: Construct, id: string, props: SharedEndpointProps) {
+    super(scope, id);
+    const name = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
+    this.endpointName = name;
+    this.variantName = props.variantName ?? 'AllTraffic';
+    this.instanceType = props.instanceType;
+    this.managedInstanceScaling = props.managedInstanceScaling;
+    const min = props.managedInstanceScaling?.minInstanceCount ?? 1;
+    this.initialInstanceCount = props.initialInstanceCount ?? (Token.isUnresolved(min) ? 1 : Math.max(1, min));
+    validateSharedEndpointProps(this, props, name, this.variantName, this.initialInstanceCount);
+    requireUniqueName(this, "'endpointName'", (c) => (c instanceof SharedEndpoint ? c.endpointName : undefined));
+    // After every component was added: their copies together must fit the instances.
+    this.node.addValidation({ validate: () => validateSharedEndpoint(this) });
+
+    this.role = props.role ?? createExecutionRole(this, name);
+    this.encryptionKey = props.encryptionKey ?? this.defaultKey(props.instanceType);
+    const scaling = props.managedInstanceScaling;
+    const config = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
+      // The components run as this role; the variant itself names no model.
+      executionRoleArn: this.role.roleArn,
+      kmsKeyId: this.encryptionKey?.keyArn,
+      productionVariants: [{
+        variantName: this.variantName,
+        instanceType: props.instanceType.name,
+        initialInstanceCount: this.initialInstanceCount,
+        managedInstanceScaling: scaling && {
+          status: 'ENABLED',
+          minInstanceCount: min,
+          maxInstanceCount: scaling.maxInstanceCount,
+        },
+        routingConfig: { routingStrategy: props.routingStrategy ?? RoutingStrategy.LEAST_OUTSTANDING_REQUESTS },
+      }],
+    });
+    if (!this.encryptionKey) {
+      acknowledgeFindings(config, [{
+        rules: ['NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured', 'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured', 'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured'],
+        reason: 'The instances have no EBS volume to encrypt: NVMe instance storage is encrypted by the instance hardware (SageMaker rejects a KmsKeyId for it).',
+      }]);
+    }
+    // SageMaker may roll an endpoint back to the replaced configuration: keep it (it costs nothing).
+    config.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    config.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
+    // SageMaker checks the execution role when it creates the configuration.
+    config.node.addDependency(this.role);
+    this.endpointConfigName = config.attrEndpointConfigName;
+
+    new sagemaker.CfnEndpoint(this, 'Resource', {
+      endpointName: name,
+      endpointConfigName: config.attrEndpointConfigName,
+    });
+    this.endpointArn = Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'endpoint',
+      // SageMaker writes resource names in ARNs in lowercase.
+      resourceName: Token.isUnresolved(name) ? name : name.toLowerCase(),
+    });
+  }
+
+  /** Adds a model to the endpoint as an inference component. */
+  public addComponent(id: string, options: InferenceComponentOptions): InferenceComponent {
+    return new InferenceComponent(this, id, { ...options, endpoint: this });
+  }
+
+  /**
+   * A metric of the endpoint's instances in `/aws/sagemaker/Endpoints` (dimensions EndpointName
+   * and VariantName), e.g. `CPUUtilizationNormalized` (0-100).
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      statistic: 'Average',
+      ...props,
+      namespace: '/aws/sagemaker/Endpoints',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName, ...props?.dimensionsMap },
+    });
+  }
+
+  /** Secure by default where SageMaker allows a key: only for EBS-backed instance types. */
+  private defaultKey(type: MlInstanceType): kms.IKey | undefined {
+    if (type.isUnresolved || hasInstanceStorage(type)) return undefined;
+    return new kms.Key(this, 'Key', {
+      description: `Encrypts the ML storage volumes of SageMaker endpoint ${this.endpointName}`,
+      enableKeyRotation: true,
+      // The volumes live and die with the endpoint; nothing needs the key after it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+}
