@@ -8,3 +8,6 @@ export * from './model-promotion';
 export * from './model-source';
 export * from './model-version-parameter';
 export * from './production-variant';
+export * from './model-version-carry-over';
+export * from './inference-component';
+export * from './shared-endpoint';
