@@ -1,7 +1,8 @@
 /**
  * The deploy stage, run from the synthesized definitions in aws-local-stepfunctions: a training
  * run that deploys its model (first deploy creates, second updates, a rollback keeps the previous
- * model and fails, nothing new leaves the stack alone), and the registry-driven promotion.
+ * model and fails, nothing new leaves the stack alone), the registry-driven promotion, and the
+ * rollback path of both deploying modes.
  */
 import { Duration } from 'aws-cdk-lib';
 import { templateOf } from '../helpers/app';
@@ -110,14 +111,40 @@ async function run(definition: AslDefinition, parameterKey: string, serving: Par
   return { ...result, serving: s };
 }
 
-describe('a training run that deploys its model (PromotionMode.ALWAYS)', () => {
-  const { pipeline, promotion, parameterKey } = build(PromotionMode.ALWAYS);
+/** The rollback path of every deploying mode: the promotion started by hand (mlops rollback), in the ASL interpreter. */
+function rollbackTests(promotion: () => AslDefinition, parameterKey: string) {
+  test('a rollback ({"rollback": true} with an older version) sets the older version and waits for the rollout', async () => {
+    const result = await run(promotion(), parameterKey, { served: PACKAGE }, { modelPackageArn: PREVIOUS, rollback: true });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.visited).toEqual(expect.arrayContaining(['PromotionAsked', 'PromoteModelVersion', 'Deployed', 'Promoted']));
+    expect(result.serving.updates).toHaveLength(1);
+    expect(result.serving.updates[0].Parameters).toContainEqual({ ParameterKey: parameterKey, ParameterValue: PREVIOUS });
+  });
 
-  test('the definition is valid, and no registry-driven promotion is made', () => {
+  test('the same older version without "rollback" changes nothing (registry events come for old versions too)', async () => {
+    const result = await run(promotion(), parameterKey, { served: PACKAGE }, { modelPackageArn: PREVIOUS });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.visited).toContain('NotNewer');
+    expect(result.serving.updates).toEqual([]);
+  });
+
+  test('a rollback that CloudFormation rolls back notifies and fails; the served version stays', async () => {
+    const result = await run(promotion(), parameterKey, { served: PACKAGE, rollout: ['UPDATE_ROLLBACK_COMPLETE'] }, { modelPackageArn: PREVIOUS, rollback: true });
+    expect(result.status).toBe('FAILED');
+    expect(result.serving.published).toEqual([expect.objectContaining({ 'model-package': PREVIOUS, 'error': 'RolloutRolledBack' })]);
+  });
+}
+
+describe('a training run that deploys its model (PromotionMode.AUTOMATIC)', () => {
+  const { pipeline, promotion, parameterKey } = build(PromotionMode.AUTOMATIC);
+
+  test('the definitions are valid; models are registered approved; a promotion is there for rollbacks', () => {
     expect(validateAsl(pipeline)).toEqual([]);
-    expect(promotion).toBeUndefined();
+    expect(validateAsl(promotion!)).toEqual([]);
     expect(pipeline.States.RegisterModel.Parameters.ModelApprovalStatus).toBe('Approved');
   });
+
+  rollbackTests(() => promotion!, parameterKey);
 
   test('first deploy: the stack served no model, so the run sets the version and waits for the rollout', async () => {
     const result = await run(pipeline, parameterKey, { served: 'none' });
@@ -216,8 +243,10 @@ describe('a training run that deploys its model (PromotionMode.ALWAYS)', () => {
   });
 });
 
-describe('models pending approval deploy when approved (PromotionMode.WHEN_APPROVED)', () => {
-  const { pipeline, promotion, parameterKey } = build(PromotionMode.WHEN_APPROVED);
+describe('models pending approval deploy when approved (PromotionMode.MANUAL)', () => {
+  const { pipeline, promotion, parameterKey } = build(PromotionMode.MANUAL);
+
+  rollbackTests(() => promotion!, parameterKey);
 
   test('the run registers the model pending approval and does not deploy it', async () => {
     expect(pipeline.States.RegisterModel.Parameters.ModelApprovalStatus).toBe('PendingManualApproval');
@@ -250,7 +279,7 @@ describe('models pending approval deploy when approved (PromotionMode.WHEN_APPRO
 });
 
 describe('a run that deploys into a stack whose endpoint serves the version', () => {
-  const built = build(PromotionMode.ALWAYS, undefined, true);
+  const built = build(PromotionMode.AUTOMATIC, undefined, true);
   const runWith = (fake: FakeServingAccount) => {
     const s: Serving = { served: PREVIOUS, busy: [], rollout: [], updates: [], cancelled: [], published: [], manifests: [] };
     return runStateMachine(built.pipeline, {}, { ...handlers(built.pipeline, built.parameterKey, s), ...fake.handlers() }, { executionName: 'run-1', stateMachineName: 'churn' })
@@ -283,13 +312,5 @@ describe('a run that deploys into a stack whose endpoint serves the version', ()
     }
     expect(states.NewModelVersion.Choices.find((c: any) => c.Next === 'StackBusy').And).toContainEqual({ Variable: '$.deployment.poll.busy', NumericGreaterThanEquals: 5 });
     expect(states.RolloutFinished.Choices.find((c: any) => c.Next === 'CancelRollout').And).toContainEqual({ Variable: '$.deployment.stack.status', StringEquals: 'UPDATE_IN_PROGRESS' });
-  });
-});
-
-describe('PromotionMode.NEVER', () => {
-  test('runs never deploy, even approved models; the registry approval deploys them', () => {
-    const { pipeline, promotion } = build(PromotionMode.NEVER, ModelApprovalStatus.APPROVED);
-    expect(pipeline.States.PromoteModelVersion).toBeUndefined();
-    expect(promotion?.States.PromoteModelVersion).toBeDefined();
   });
 });

@@ -78,7 +78,7 @@ describe('ModelVersionParameter', () => {
   });
 
   test('a stack parameter that starts at none, only accepts model package ARNs, and a condition on it', () => {
-    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.AUTOMATIC));
     const template = templateOf(stack).toJSON();
     const key = stack.resolve(modelVersion.parameterKey);
     expect(template.Parameters[key]).toMatchObject({ Type: 'String', Default: 'none' });
@@ -92,7 +92,7 @@ describe('ModelVersionParameter', () => {
   });
 
   test('serveOnlyWhenPromoted leaves every resource under a construct out until a version is promoted', () => {
-    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.AUTOMATIC));
     const serving = new Construct(stack, 'Serving');
     new CfnResource(serving, 'A', { type: 'AWS::SNS::Topic' });
     new CfnResource(new Construct(serving, 'Nested'), 'B', { type: 'AWS::SQS::Queue' });
@@ -107,8 +107,8 @@ describe('ModelVersionParameter', () => {
 });
 
 describe('TrainingPipeline deployment', () => {
-  test('ALWAYS: the run may update only the serving stack, and pass the CDK deploy role only to CloudFormation', () => {
-    const { stack } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+  test('AUTOMATIC: the run may update only the serving stack, and pass the CDK deploy role only to CloudFormation', () => {
+    const { stack } = servingPipelineStack(deployingProps(PromotionMode.AUTOMATIC));
     const statements = statementsOfRole(stack, 'PipelineStateMachineRole');
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({
@@ -124,14 +124,26 @@ describe('TrainingPipeline deployment', () => {
         Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
       }),
     ]));
-    expect(promotionMachines(stack)).toEqual([]);
   });
 
-  test('WHEN_APPROVED with manual approval: a promotion state machine started by approvals in the registry', () => {
-    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.WHEN_APPROVED));
+  test('AUTOMATIC: models are registered approved, and a promotion for rollbacks that approvals do not start', () => {
+    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.AUTOMATIC));
     const template = templateOf(stack);
     expect(promotionMachines(stack)).toHaveLength(1);
     expect(pipeline.promotion).toBeDefined();
+    expect(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { 'detail-type': ['SageMaker Model Package State Change'] } } })).toEqual({});
+    const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain('\\"ModelApprovalStatus\\":\\"Approved\\"');
+    expect(definition).not.toContain('PendingManualApproval');
+  });
+
+  test('MANUAL: models are registered pending, the run deploys nothing, approvals in the registry start the promotion', () => {
+    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.MANUAL));
+    const template = templateOf(stack);
+    expect(promotionMachines(stack)).toHaveLength(1);
+    expect(pipeline.promotion).toBeDefined();
+    expect(statementsOfRole(stack, 'PipelineStateMachineRole').filter((st) => JSON.stringify(st.Action).includes('cloudformation:UpdateStack'))).toEqual([]);
+    expect(JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'))).toContain('PendingManualApproval');
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'source': ['aws.sagemaker'],
@@ -145,33 +157,48 @@ describe('TrainingPipeline deployment', () => {
     });
   });
 
-  test('WHEN_APPROVED with automatic approval deploys in the run only', () => {
-    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.WHEN_APPROVED, { approvalStatus: ModelApprovalStatus.APPROVED }));
-    expect(promotionMachines(stack)).toEqual([]);
-    expect(pipeline.promotion).toBeUndefined();
+  test('MANUAL is the default mode', () => {
+    const { stack } = servingPipelineStack((lake, registry, modelVersion) => ({ ...deployingProps(PromotionMode.MANUAL)(lake, registry, modelVersion), deployment: { modelVersion } }));
+    expect(JSON.stringify(templateOf(stack).findResources('AWS::StepFunctions::StateMachine'))).toContain('PendingManualApproval');
+    expect(statementsOfRole(stack, 'PipelineStateMachineRole').filter((st) => JSON.stringify(st.Action).includes('cloudformation:UpdateStack'))).toEqual([]);
+  });
+
+  test('the two modes synthesize different templates, and an explicit approval status that agrees with the mode changes nothing', () => {
+    const template = (mode: PromotionMode, extra: Partial<TrainingPipelineProps> = {}) => JSON.stringify(templateOf(servingPipelineStack(deployingProps(mode, extra)).stack).toJSON());
+    const automatic = template(PromotionMode.AUTOMATIC);
+    const manual = template(PromotionMode.MANUAL);
+    expect(automatic).not.toEqual(manual);
+    expect(template(PromotionMode.AUTOMATIC, { approvalStatus: ModelApprovalStatus.APPROVED })).toEqual(automatic);
+    expect(template(PromotionMode.MANUAL, { approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL })).toEqual(manual);
   });
 
   test('an explicit CloudFormation role is used instead of the CDK bootstrap role', () => {
     const { stack } = servingPipelineStack((lake, registry, modelVersion) => ({
-      ...deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion),
-      deployment: { modelVersion, mode: PromotionMode.ALWAYS, cloudFormationRole: iam.Role.fromRoleName(lake, 'Deployer', 'ml-deployer') },
+      ...deployingProps(PromotionMode.AUTOMATIC)(lake, registry, modelVersion),
+      deployment: { modelVersion, mode: PromotionMode.AUTOMATIC, cloudFormationRole: iam.Role.fromRoleName(lake, 'Deployer', 'ml-deployer') },
     }));
     const passRole = statementsOfRole(stack, 'PipelineStateMachineRole').find((s) => s.Action === 'iam:PassRole' && s.Condition?.StringEquals?.['iam:PassedToService'] === 'cloudformation.amazonaws.com');
     expect(JSON.stringify(passRole.Resource)).toContain(':role/ml-deployer');
   });
 
-  test.each([PromotionMode.ALWAYS, PromotionMode.WHEN_APPROVED])('passes every cdk-nag pack (%s)', (mode) => {
+  test.each([PromotionMode.AUTOMATIC, PromotionMode.MANUAL])('passes every cdk-nag pack (%s)', (mode) => {
     const { stack } = servingPipelineStack(deployingProps(mode));
     expect(nagFindings(stack.node.root as App)).toEqual([]);
   });
 
   test.each<[string, (lake: DataLake, registry: ModelRegistry, modelVersion: ModelVersionParameter) => TrainingPipelineProps, RegExp]>([
-    ['fails on ALWAYS with models pending approval', deployingProps(PromotionMode.ALWAYS, { approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL }),
-      /'deployment.mode' \(ALWAYS\) deploys every registered model, which SageMaker allows only for approved ones, but 'approvalStatus' is PendingManualApproval/],
-    ['fails on a deployment without the shared registry', (lake, registry, modelVersion) => ({ ...deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion), registry: undefined }),
+    ['fails on AUTOMATIC with models pending approval', deployingProps(PromotionMode.AUTOMATIC, { approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL }),
+      /'approvalStatus' \(PendingManualApproval\) contradicts 'deployment.mode' \(AUTOMATIC\), which registers every model that passes the gate approved and deploys it in the run; leave out approvalStatus, or use PromotionMode.MANUAL/],
+    ['fails on MANUAL with models registered approved', deployingProps(PromotionMode.MANUAL, { approvalStatus: ModelApprovalStatus.APPROVED }),
+      /'approvalStatus' \(Approved\) contradicts 'deployment.mode' \(MANUAL\), which registers models pending approval and deploys those a person approves; leave out approvalStatus, or use PromotionMode.AUTOMATIC/],
+    ['fails on MANUAL with models registered rejected', deployingProps(PromotionMode.MANUAL, { approvalStatus: ModelApprovalStatus.REJECTED }),
+      /'approvalStatus' \(Rejected\) contradicts 'deployment.mode' \(MANUAL\)/],
+    ['fails on REGISTER_ONLY, which a pipeline expresses by leaving deployment out', deployingProps(PromotionMode.REGISTER_ONLY),
+      /'deployment.mode' \(REGISTER_ONLY\) deploys nothing from the pipeline or the registry; leave out 'deployment'/],
+    ['fails on a deployment without the shared registry', (lake, registry, modelVersion) => ({ ...deployingProps(PromotionMode.AUTOMATIC)(lake, registry, modelVersion), registry: undefined }),
       /'deployment' needs 'registry'/],
     ['fails on a deployment into another registry than the pipeline\'s', (lake, registry, modelVersion) => ({
-      ...deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion),
+      ...deployingProps(PromotionMode.AUTOMATIC)(lake, registry, modelVersion),
       registry: ModelRegistry.fromModelPackageGroupName(lake, 'Other', 'fraud'),
     }), /'deployment.modelVersion' serves registry 'churn' but the pipeline registers into 'fraud'/],
   ])('%s', (_name, props, message) => {
@@ -184,7 +211,7 @@ describe('TrainingPipeline deployment', () => {
     const lake = new DataLake(stack, 'Lake');
     const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
     const modelVersion = new ModelVersionParameter(stack, 'Version', { registry });
-    expect(() => servingPipelineStackIn(stack, deployingProps(PromotionMode.ALWAYS)(lake, registry, modelVersion)))
+    expect(() => servingPipelineStackIn(stack, deployingProps(PromotionMode.AUTOMATIC)(lake, registry, modelVersion)))
       .toThrow(/'cloudFormationRole' is needed: the serving stack Legacy uses a synthesizer without a CloudFormation execution role/);
   });
 });
@@ -197,7 +224,7 @@ function servingPipelineStackIn(stack: Stack, props: TrainingPipelineProps) {
 
 describe('promotion permissions', () => {
   test('a promotion that notifies on the pipeline topic may use that topic\'s key', () => {
-    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.NEVER));
+    const { stack, pipeline } = servingPipelineStack(deployingProps(PromotionMode.MANUAL));
     const topicKey = stack.resolve((pipeline.failureTopic.masterKey!.node.defaultChild as any).logicalId);
     const statements = statementsOfRole(stack, 'PipelinePromotionStateMachineRole');
     expect(statements).toEqual(expect.arrayContaining([
@@ -209,7 +236,7 @@ describe('promotion permissions', () => {
 
 describe('an endpoint that serves the promoted version', () => {
   test('is conditional, while grants on it from elsewhere stay valid (cfn-lint finds no reference to a conditional resource)', () => {
-    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.ALWAYS));
+    const { stack, modelVersion } = servingPipelineStack(deployingProps(PromotionMode.AUTOMATIC));
     const endpoint = new ModelEndpoint(stack, 'Endpoint', {
       endpointName: 'churn',
       model: modelVersion.modelSource(),
