@@ -238,7 +238,7 @@ export class InferenceComponent extends Resource {
     });
     // The endpoint must be InService before a component can be placed on it; the name is known at synth.
     const endpointResource = endpoint.node.tryFindChild('Resource');
-    if (CfnResource.isCfnResource(endpointResource)) component.addDependency(endpointResource);
+    if (endpointResource) component.node.addDependency(endpointResource);
 
     this.inferenceComponentArn = Stack.of(this).formatArn({
       service: 'sagemaker',
