@@ -17,6 +17,8 @@ export interface Invocation {
   readonly logicalId: string;
   readonly durationMs: number;
   readonly error?: string;
+  /** What the function logged (CloudWatch Logs would hold it; its EMF lines become metrics there). */
+  readonly logLines: string[];
 }
 
 export class LocalLambda {
@@ -45,15 +47,25 @@ export class LocalLambda {
     const saved = { ...process.env };
     Object.assign(process.env, fn.env, { AWS_LAMBDA_FUNCTION_NAME: name });
     const started = Date.now();
+    // The function's console goes where Lambda sends it, its log: kept with the invocation, not printed.
+    const logLines: string[] = [];
+    const consoleMethods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+    const savedConsole = consoleMethods.map((m) => console[m]);
+    for (const m of consoleMethods) console[m] = (...args: unknown[]) => { logLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')); };
+    // Embedded-metric lines are written to stdout directly.
+    const savedWrite = process.stdout.write;
+    process.stdout.write = ((chunk: any) => { logLines.push(...String(chunk).split('\n').filter(Boolean)); return true; }) as typeof process.stdout.write;
     try {
       const result = await fn.handler(structuredClone(event), { functionName: name, awsRequestId: `local-${started}`, getRemainingTimeInMillis: () => 900_000 });
-      this.invocations.push({ functionName: name, logicalId: fn.logicalId, durationMs: Date.now() - started });
+      this.invocations.push({ functionName: name, logicalId: fn.logicalId, durationMs: Date.now() - started, logLines });
       return JSON.parse(JSON.stringify(result ?? null));
     } catch (e: any) {
-      this.invocations.push({ functionName: name, logicalId: fn.logicalId, durationMs: Date.now() - started, error: `${e?.name}: ${e?.message}` });
+      this.invocations.push({ functionName: name, logicalId: fn.logicalId, durationMs: Date.now() - started, error: `${e?.name}: ${e?.message}`, logLines });
       // A function error reaches the machine under the error's name (its errorType), as with Lambda.
       throw stepFunctionsError(e?.name ?? 'Error', JSON.stringify({ errorType: e?.name, errorMessage: e?.message }));
     } finally {
+      consoleMethods.forEach((m, i) => { console[m] = savedConsole[i]; });
+      process.stdout.write = savedWrite;
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
     }

@@ -348,6 +348,7 @@ async function driftCheck(aws: AwsOnMoto, lambda: LocalLambda, handlers: (resour
   log(`capture: ${records.length} records (${SHIFTED_FEATURE} x1.5) in s3://${config.CAPTURE_BUCKET}/${folder}`);
 
   const input = transform(rule.Properties.Targets[0].InputTransformer, { time: now.toISOString() });
+  const invocationsBefore = lambda.invocations.length;
   const run = await runMachine(definition, input, handlers, {
     executionName: `local-drift-${now.getTime()}`,
     stateMachineArn: machineArn,
@@ -355,8 +356,9 @@ async function driftCheck(aws: AwsOnMoto, lambda: LocalLambda, handlers: (resour
     timeoutMs: 120_000,
     onStep: printStep(log),
   });
-  void lambda;
+  const emf = lambda.invocations.slice(invocationsBefore).flatMap((i) => i.logLines).filter((l) => l.includes('"CloudWatchMetrics"')).length;
   const report = run.output?.report;
+  log(`the detector logged ${emf} CloudWatch embedded-metric lines (CloudWatch Logs turns them into the metrics the alarms watch; moto has no such step)`);
   log(`drift check ${run.status}${run.error ? ` (${run.error}: ${run.cause})` : ''}: status ${report?.status}, ${report?.rows} rows, dataset drift ${report?.dataset?.datasetDrift} (${report?.dataset?.drifted}/${report?.dataset?.features} features)`);
   for (const f of report?.features ?? []) {
     log(`  ${f.name.padEnd(18)} psi ${fmt(f.psi)}  ks ${fmt(f.ks)}  wasserstein ${fmt(f.wasserstein)}  js ${fmt(f.jensenShannon)}  missing ${fmt(f.missingRate)}  ${f.drifted ? 'DRIFTED' : 'ok'}`);

@@ -55,11 +55,11 @@ export async function pythonJson(code: string): Promise<any> {
 }
 
 /** Fails with what to install when the Python has no moto (or no server extras). */
-export async function requireMoto(): Promise<string> {
-  const result = await runProcess(PYTHON, ['-c', 'import moto, moto.server, flask, boto3; print(moto.__version__)'], { timeoutMs: 60_000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+export async function requireMoto(python = process.env.MOTO_PYTHON ?? 'python3'): Promise<string> {
+  const result = await runProcess(python, ['-c', 'import moto, moto.server, flask, boto3; print(moto.__version__)'], { timeoutMs: 60_000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
   if (result.code !== 0) {
     throw new Error([
-      `The local run needs Python's moto server, and ${PYTHON} has none:`,
+      `The local run needs Python's moto server, and ${python} has none:`,
       `  ${result.stderr.trim().split('\n').slice(-1)[0]}`,
       'Install it with:  python3 -m pip install "moto[server]==5.2.1"',
       '(or point MOTO_PYTHON at a Python that has it).',
