@@ -197,7 +197,8 @@ export class InferenceComponent extends Resource {
     this.endpoint = endpoint;
     const role = endpoint.role;
     const model = props.model.bind(this, role);
-    const plan = validateComponentProps(this, props, name, model);
+    const version = versionOfSource(props.model);
+    const plan = validateComponentProps(this, props, name, model, version && Stack.of(version.parameter) !== Stack.of(this) ? version.parameter.node.path : undefined);
     recordComponent(endpoint, plan);
     requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
 
@@ -249,7 +250,7 @@ export class InferenceComponent extends Resource {
     if (props.autoScaling) this.scalableTarget = this.addScaling(component, props.autoScaling, plan.minCopyCount);
 
     // A registry version that is not promoted yet ('none') is no model: the component is left out until one is.
-    versionOfSource(props.model)?.parameter.serveOnlyWhenPromoted(this);
+    version?.parameter.serveOnlyWhenPromoted(this);
   }
 
   /**

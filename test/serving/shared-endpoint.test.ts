@@ -1,4 +1,4 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -361,6 +361,36 @@ describe('InferenceComponent', () => {
     // The endpoint itself is not conditional: the other component keeps serving.
     expect(Object.values(t.findResources('AWS::SageMaker::Endpoint'))[0].Condition).toBeUndefined();
     t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { Ref: 'ModelVersionChurn' } } });
+  });
+
+  test('fails when the version parameter lives in another stack than the component', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    const other = new Stack(stack.node.root as any, 'Registry', { env: { account: '123456789012', region: 'us-east-1' } });
+    const version = new ModelVersionParameter(other, 'Version', { registry: new ModelRegistry(other, 'Registry', { modelPackageGroupName: 'churn' }) });
+    expect(() => endpoint.addComponent('Churn', gpuComponent(lake, { model: version.modelSource() })))
+      .toThrow(/'model' serves the ModelVersionParameter at Registry\/Version, which is in another stack/);
+  });
+
+  test('SageMaker checks the role at CreateModel and CreateEndpointConfig: both wait for its policy', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('Churn', gpuComponent(lake));
+    const t = templateOf(stack);
+    const policyId = Object.keys(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(endpoint.role.node.defaultChild as any) }] } }))[0];
+    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig']) {
+      expect(Object.values(t.findResources(type))[0].DependsOn).toContain(policyId);
+    }
+  });
+
+  test('deploy-time values are accepted as they are and skip the capacity checks', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const endpoint = new SharedEndpoint(stack, 'Shared', { instanceType: MlInstanceType.of(new CfnParameter(stack, 'Type').valueAsString) });
+    const copies = new CfnParameter(stack, 'Copies', { type: 'Number' }).valueAsNumber;
+    endpoint.addComponent('Churn', gpuComponent(lake, {
+      computeResources: { acceleratorCount: 64, minMemory: Size.gibibytes(4096) },
+      initialCopyCount: copies,
+    }));
+    templateOf(stack).hasResourceProperties('AWS::SageMaker::InferenceComponent', { RuntimeConfig: { CopyCount: { Ref: 'Copies' } } });
   });
 
   test('metrics name the component', () => {

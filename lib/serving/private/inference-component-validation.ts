@@ -36,8 +36,12 @@ export function componentsOf(endpoint: ISharedEndpoint): ComponentPlan[] {
 const known = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
 
 /** Checks a component's props against SageMaker's rules and its endpoint's instance type; throws one error listing every problem. */
-export function validateComponentProps(scope: IConstruct, props: InferenceComponentProps, name: string, model: ModelSourceConfig): ComponentPlan {
+export function validateComponentProps(scope: IConstruct, props: InferenceComponentProps, name: string, model: ModelSourceConfig,
+  versionInOtherStack?: string): ComponentPlan {
   const v = new PropsValidator(scope, 'InferenceComponentInvalidProps');
+  // The component is left out while the version is 'none', by a condition of the parameter's own stack.
+  v.check(versionInOtherStack !== undefined,
+    `'model' serves the ModelVersionParameter at ${versionInOtherStack}, which is in another stack; a component can only be conditional on a parameter of its own stack, so create the parameter in the component's stack`);
   const endpoint = props.endpoint;
   const type = endpoint.instanceType;
   const c = props.computeResources;
