@@ -88,7 +88,7 @@ new TrainingPipeline(stack, 'Pipeline', {
       { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
   },
   // A person approves a version in the registry; approval deploys it.
-  deployment: { modelVersion, mode: PromotionMode.WHEN_APPROVED },
+  deployment: { modelVersion, mode: PromotionMode.MANUAL },
 });
 
 // Every cdk-nag pack runs at synth; an unacknowledged finding fails `cdk synth`.
