@@ -120,9 +120,17 @@ export interface MlPipelineProps {
   readonly maxFeatureDrift?: SeverityThresholds;
 
   /**
-   * When the drift detector runs.
+   * How much capture each drift check reads (the last window before it runs).
    *
-   * @default - every hour, over the last hour of capture
+   * @default Duration.hours(1)
+   */
+  readonly driftWindow?: Duration;
+
+  /**
+   * When the drift detector runs, e.g. a cron expression; it must not run less often than the
+   * window is long.
+   *
+   * @default - every `driftWindow` (hourly)
    */
   readonly driftSchedule?: events.Schedule;
 

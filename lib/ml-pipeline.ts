@@ -118,6 +118,7 @@ export class MlPipeline extends Construct {
       baseline: props.driftBaseline ?? this.servedBaseline(),
       features: props.driftFeatures,
       maxFeatureDrift: props.maxFeatureDrift,
+      window: props.driftWindow,
       schedule: props.driftSchedule,
       quality: props.quality,
       retrain: (props.retrainOnDrift ?? true)

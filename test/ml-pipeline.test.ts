@@ -1,0 +1,372 @@
+/**
+ * MlPipeline: one model's loop from one props object. Its defaults, every override, wiring that
+ * cannot disagree, the promotion modes' distinct templates and the rollback path (run in the
+ * ASL interpreter), validation, and cdk-nag.
+ */
+import * as path from 'path';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { ROOT, templateOf, testStack } from './helpers/app';
+import { definitionFromTemplate, runStateMachine, validateAsl } from './helpers/asl';
+import { nagFindings } from './helpers/nag';
+import { FakeServingAccount } from './serving/fake-serving-account';
+import {
+  CapacitySize, DataLake, DeploymentStrategy, DriftBaseline, FeatureSchema, FeatureType, InferenceDataLocation, MetricSource, MlInstanceType,
+  MlPipeline, MlPipelineProps, ModelApprovalStatus, ModelRegistry, PromotionMode, QualityMetric, SageMakerImage, TrainingDataLayout,
+} from '../lib';
+
+const PREPROCESS = path.join(ROOT, 'examples', 'training', 'scripts', 'preprocess.py');
+const V6 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/6';
+const V7 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/7';
+
+/** The smallest props that train XGBoost with a drift baseline: AUTOMATIC needs the runs to compute one. */
+function minimal(extra: Partial<MlPipelineProps> = {}): MlPipelineProps {
+  return {
+    modelName: 'fraud',
+    training: { image: SageMakerImage.xgboost('1.7-1'), instanceType: MlInstanceType.ML_G5_XLARGE },
+    pipeline: {
+      preprocessing: { script: PREPROCESS },
+      gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
+      baseline: {
+        schema: FeatureSchema.of([{ name: 'amount', featureType: FeatureType.NUMERIC }], { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
+      },
+    },
+    ...extra,
+  };
+}
+
+/** An MlPipeline in a fresh stack; `extra` may create what it needs (a shared lake) in the stack. */
+function build(extra: Partial<MlPipelineProps> | ((stack: Stack) => Partial<MlPipelineProps>) = {}, stack: Stack = testStack()) {
+  const ml = new MlPipeline(stack, 'Fraud', minimal(typeof extra === 'function' ? extra(stack) : extra));
+  const template = templateOf(stack);
+  return { stack, ml, template, json: template.toJSON() as { Resources: Record<string, any>; Parameters: Record<string, any> } };
+}
+
+/** cdk-nag's findings (all four packs) for an MlPipeline in a fresh app that nothing synthesized before. */
+function nagFindingsOf(extra: (stack: Stack) => Partial<MlPipelineProps>): string[] {
+  const stack = testStack();
+  new MlPipeline(stack, 'Fraud', minimal(extra(stack)));
+  return nagFindings(stack.node.root as App);
+}
+
+const idOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }) => stack.resolve((construct.node.defaultChild as any).logicalId) as string;
+const ofType = (json: { [key: string]: any }, type: string) => Object.entries<any>(json.Resources).filter(([, r]) => r.Type === type);
+const pipelineDefinition = (built: ReturnType<typeof build>) => definitionFromTemplate(built.template, idOf(built.stack, built.ml.pipeline.stateMachine));
+/** The training task's parameters in the pipeline's definition. */
+function trainingParameters(built: ReturnType<typeof build>): any {
+  return Object.values<any>(pipelineDefinition(built).States).find((s) => s.Resource?.includes('createTrainingJob'))!.Parameters;
+}
+const approvalRules = (json: { [key: string]: any }) =>
+  ofType(json, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.['detail-type']?.includes('SageMaker Model Package State Change'));
+
+describe('MlPipeline defaults', () => {
+  const built = build();
+  const { stack, ml, template, json } = built;
+
+  test('a new lake, a registry named after the model, and the served-version parameter named after the registry', () => {
+    expect(ml.dataLake).toBeInstanceOf(DataLake);
+    expect(ofType(json, 'AWS::S3::Bucket').length).toBeGreaterThanOrEqual(4);
+    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: 'fraud' });
+    expect(stack.resolve(ml.modelVersion.parameterKey)).toBe('ModelVersionFraud');
+    expect(json.Parameters.ModelVersionFraud).toMatchObject({ Default: 'none' });
+    expect(ml.modelVersion.registry).toBe(ml.registry);
+    expect(ml.pipeline.registry).toBe(ml.registry);
+  });
+
+  test('the pipeline is named after the model, reads <modelName>/ of the raw zone, and trains on spot with checkpoints', () => {
+    expect(ml.pipeline.pipelineName).toBe('fraud');
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'fraud' });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: Match.objectLike({ object: { key: [{ prefix: 'fraud/' }] } }) }) });
+    const training = trainingParameters(built);
+    expect(training.EnableManagedSpotTraining).toBe(true);
+    expect(training.CheckpointConfig).toBeDefined();
+    expect(training.StoppingCondition.MaxWaitTimeInSeconds).toBeGreaterThan(training.StoppingCondition.MaxRuntimeInSeconds);
+  });
+
+  test('AUTOMATIC: models are registered approved and deployed in the run; the promotion is there for rollbacks only', () => {
+    expect(ml.promotionMode).toBe(PromotionMode.AUTOMATIC);
+    const definition = pipelineDefinition(built);
+    expect(definition.States.RegisterModel.Parameters.ModelApprovalStatus).toBe('Approved');
+    expect(definition.States.PromoteModelVersion).toBeDefined();
+    expect(ml.promotion).toBe(ml.pipeline.promotion);
+    expect(ml.promotion).toBeDefined();
+    expect(approvalRules(json)).toEqual([]);
+  });
+
+  test('a GPU endpoint named after the model, autoscaled from 1 to 4, capturing every request under <modelName>-endpoint/', () => {
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'fraud' });
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1 })],
+      DataCaptureConfig: Match.objectLike({
+        EnableCapture: true,
+        InitialSamplingPercentage: 100,
+        DestinationS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: idOf(stack, ml.dataLake.captureBucket) }, '/fraud-endpoint/']] },
+      }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 4, ResourceId: 'endpoint/fraud/variant/AllTraffic' });
+    // Nothing runs before a first version is promoted.
+    const condition = stack.resolve((ml.modelVersion.hasModel as any).logicalId);
+    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint']) {
+      expect(ofType(json, type).map(([, r]) => r.Condition)).toEqual([condition]);
+    }
+  });
+
+  test('an hourly drift monitor named after the model, on the served model\'s baseline, that retrains with a one-day cooldown', () => {
+    expect(ml.monitor.monitorName).toBe('fraud-monitor');
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', Description: 'Runs the drift job of monitor fraud-monitor' });
+    expect(ml.pipeline.currentBaselineKey).toBe('fraud/baseline/current.json');
+    const retrain = ofType(json, 'AWS::StepFunctions::StateMachine').find(([id]) => id === idOf(stack, ml.monitor.retrainStateMachine as any));
+    expect(JSON.stringify(retrain![1].Properties.DefinitionString)).toContain(`at most once per ${Duration.hours(24).toHumanString()}`);
+  });
+
+  test('one topic: failed runs, failed promotions and every alarm notify the pipeline\'s encrypted topic', () => {
+    const topics = ofType(json, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const [topicId, topic] = topics[0];
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    expect(ml.notificationTopic).toBe(ml.pipeline.failureTopic);
+    expect(ml.monitor.notificationTopic).toBe(ml.notificationTopic);
+    expect(ml.promotion!.failureTopic).toBe(ml.notificationTopic);
+    const actions = [...ofType(json, 'AWS::CloudWatch::CompositeAlarm'), ...ofType(json, 'AWS::CloudWatch::Alarm')]
+      .flatMap(([, r]) => r.Properties.AlarmActions ?? []);
+    expect(actions.length).toBeGreaterThan(0);
+    // Rollback alarms of the endpoint have no actions; every action there is is the one topic.
+    expect(new Set(actions.map((a: any) => a.Ref))).toEqual(new Set([topicId]));
+  });
+
+  test('a dashboard named after the model, with the gate\'s metric', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'fraud' });
+    const body = JSON.stringify(ofType(json, 'AWS::CloudWatch::Dashboard')[0][1].Properties.DashboardBody);
+    expect(body).toContain('validation:auc');
+  });
+
+  test('the endpoint reads models where the pipeline writes them: one location, from the pipeline', () => {
+    expect(ml.pipeline.modelDataLocation.keyPrefix).toBe('fraud/runs/');
+    const roleId = idOf(stack, ml.endpoint.role as any);
+    const policies = ofType(json, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    const reads = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement).filter((st: any) => JSON.stringify(st.Action).includes('s3:GetObject'));
+    expect(JSON.stringify(reads)).toContain('/fraud/runs/*');
+  });
+
+  test('passes every cdk-nag pack', () => {
+    expect(nagFindingsOf(() => ({}))).toEqual([]);
+  });
+});
+
+/** A lake of the stack and a baseline in it, which MANUAL and REGISTER_ONLY need. */
+function ownBaseline(stack: Stack): Partial<MlPipelineProps> {
+  const lake = new DataLake(stack, 'Lake');
+  return { dataLake: lake, driftBaseline: DriftBaseline.fromDataLake(lake, 'fraud/baseline/reviewed.json') };
+}
+
+describe('MlPipeline promotion modes', () => {
+  const automatic = build(ownBaseline);
+  const manual = build((stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.MANUAL } }));
+  const registerOnly = build((stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.REGISTER_ONLY } }));
+  const updatesStack = (b: ReturnType<typeof build>) => ofType(b.json, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('cloudformation:UpdateStack'))
+    .flatMap(([, p]) => p.Properties.Roles.map((r: any) => r.Ref as string));
+
+  test('each mode synthesizes its own template', () => {
+    const texts = [automatic, manual, registerOnly].map((b) => JSON.stringify(b.json));
+    expect(new Set(texts).size).toBe(3);
+  });
+
+  test('AUTOMATIC: the run and the promotion may update the stack; no approval trigger', () => {
+    expect(updatesStack(automatic).sort()).toEqual([
+      idOf(automatic.stack, automatic.ml.pipeline.stateMachine.role as any), idOf(automatic.stack, automatic.ml.promotion!.stateMachine.role as any),
+    ].sort());
+    expect(approvalRules(automatic.json)).toEqual([]);
+    expect(automatic.ml.monitor).toBeDefined();
+  });
+
+  test('MANUAL: models registered pending, only the promotion may update the stack, and approvals start it', () => {
+    const definition = pipelineDefinition(manual);
+    expect(definition.States.RegisterModel.Parameters.ModelApprovalStatus).toBe('PendingManualApproval');
+    expect(definition.States.PromoteModelVersion).toBeUndefined();
+    expect(updatesStack(manual)).toEqual([idOf(manual.stack, manual.ml.promotion!.stateMachine.role as any)]);
+    const rules = approvalRules(manual.json);
+    expect(rules).toHaveLength(1);
+    expect(rules[0][1].Properties.Targets[0].Arn).toEqual({ Ref: idOf(manual.stack, manual.ml.promotion!.stateMachine) });
+    // No run deploys, so none promotes a baseline: the monitor reads the one given.
+    expect(manual.ml.pipeline.currentBaselineKey).toBeUndefined();
+  });
+
+  test('REGISTER_ONLY: nothing may update the stack, no promotion, the endpoint still serves the parameter', () => {
+    expect(registerOnly.ml.promotion).toBeUndefined();
+    expect(updatesStack(registerOnly)).toEqual([]);
+    expect(approvalRules(registerOnly.json)).toEqual([]);
+    expect(pipelineDefinition(registerOnly).States.RegisterModel.Parameters.ModelApprovalStatus).toBe('PendingManualApproval');
+    registerOnly.template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'fraud' });
+    expect(registerOnly.json.Parameters.ModelVersionFraud).toBeDefined();
+  });
+
+  test('REGISTER_ONLY registers with the approval status given, e.g. approved for a CD pipeline that deploys them', () => {
+    const approved = build((stack) => ({
+      ...ownBaseline(stack), promotion: { mode: PromotionMode.REGISTER_ONLY },
+      pipeline: { ...minimal().pipeline, approvalStatus: ModelApprovalStatus.APPROVED },
+    }));
+    expect(pipelineDefinition(approved).States.RegisterModel.Parameters.ModelApprovalStatus).toBe('Approved');
+  });
+
+  test.each<[string, ReturnType<typeof build>]>([['AUTOMATIC', automatic], ['MANUAL', manual]])('%s: a rollback to an older version runs through the promotion (ASL interpreter)', async (_mode, b) => {
+    const definition = definitionFromTemplate(b.template, idOf(b.stack, b.ml.promotion!.stateMachine));
+    expect(validateAsl(definition)).toEqual([]);
+    const parameterKey = b.stack.resolve(b.ml.modelVersion.parameterKey);
+    const configLogicalId = ofType(b.json, 'AWS::SageMaker::EndpointConfig')[0][0];
+    const fake = new FakeServingAccount({ parameterKey, served: V7, endpointName: 'fraud', configLogicalId, allowedPattern: b.json.Parameters[parameterKey].AllowedPattern });
+    const result = await runStateMachine(definition, { modelPackageArn: V6, rollback: true }, fake.handlers(), { stateMachineName: 'promotion' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(fake.parameterValue).toBe(V6);
+    expect(fake.updates).toHaveLength(1);
+    expect(result.visited).toContain('EndpointServesVersion');
+  });
+
+  test.each([PromotionMode.MANUAL, PromotionMode.REGISTER_ONLY])('passes every cdk-nag pack (%s)', (mode) => {
+    expect(nagFindingsOf((stack) => ({ ...ownBaseline(stack), promotion: { mode } }))).toEqual([]);
+  });
+});
+
+describe('MlPipeline overrides', () => {
+  test('a shared lake and topic: two models in one stack add no buckets or topics of their own, and keep their names apart', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Alerts', { masterKey: key, enforceSSL: true });
+    const a = new MlPipeline(stack, 'Fraud', minimal({ dataLake: lake, notificationTopic: topic }));
+    const b = new MlPipeline(stack, 'Churn', { ...minimal({ dataLake: lake, notificationTopic: topic }), modelName: 'churn' });
+    const json = templateOf(stack).toJSON();
+    expect(ofType(json, 'AWS::S3::Bucket')).toHaveLength(ofType(templateOf((() => { const s = testStack(); new DataLake(s, 'Lake'); return s; })()).toJSON(), 'AWS::S3::Bucket').length);
+    expect(ofType(json, 'AWS::SNS::Topic').map(([id]) => id)).toEqual([idOf(stack, topic)]);
+    for (const ml of [a, b]) {
+      expect(ml.dataLake).toBe(lake);
+      expect(ml.notificationTopic).toBe(topic);
+      expect(ml.monitor.notificationTopic).toBe(topic);
+    }
+    expect(Object.keys(json.Parameters).filter((p) => p.startsWith('ModelVersion')).sort()).toEqual(['ModelVersionChurn', 'ModelVersionFraud']);
+    expect(ofType(json, 'AWS::SageMaker::Endpoint').map(([, r]) => r.Properties.EndpointName).sort()).toEqual(['churn', 'fraud']);
+    // The given topic admits the alarms and rules that notify it, and its key too.
+    const policy = JSON.stringify(ofType(json, 'AWS::SNS::TopicPolicy')[0][1].Properties.PolicyDocument);
+    expect(policy).toContain('cloudwatch.amazonaws.com');
+    expect(policy).toContain('events.amazonaws.com');
+    expect(JSON.stringify(json.Resources[idOf(stack, key)].Properties.KeyPolicy)).toContain('cloudwatch.amazonaws.com');
+  });
+
+  test('a registry given is the one the runs register into and the endpoint serves from', () => {
+    const built = build((stack) => ({ registry: ModelRegistry.fromModelPackageGroupName(stack, 'Existing', 'fraud-models') }));
+    expect(ofType(built.json, 'AWS::SageMaker::ModelPackageGroup')).toEqual([]);
+    expect(built.stack.resolve(built.ml.modelVersion.parameterKey)).toBe('ModelVersionFraudModels');
+    expect(pipelineDefinition(built).States.RegisterModel.Parameters.ModelPackageGroupName).toBe('fraud-models');
+  });
+
+  test('the endpoint\'s variants, capture and rollout', () => {
+    const { template } = build((stack) => {
+      const lake = new DataLake(stack, 'Lake');
+      return {
+        dataLake: lake,
+        variants: [{ instanceType: MlInstanceType.ML_G5_2XLARGE, initialInstanceCount: 2, autoScaling: { minCapacity: 2, maxCapacity: 8 } }],
+        dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'capture/fraud/'), samplingPercentage: 25 },
+        endpointDeployment: { strategy: DeploymentStrategy.canary({ canarySize: CapacitySize.percent(10), waitInterval: Duration.minutes(5) }) },
+      };
+    });
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g5.2xlarge', InitialInstanceCount: 2 })],
+      DataCaptureConfig: Match.objectLike({ InitialSamplingPercentage: 25, DestinationS3Uri: { 'Fn::Join': ['', ['s3://', Match.anyValue(), '/capture/fraud/']] } }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 8 });
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: Match.objectLike({ BlueGreenUpdatePolicy: Match.objectLike({ TrafficRoutingConfiguration: Match.objectLike({ Type: 'CANARY', WaitIntervalInSeconds: 300 }) }) }),
+    });
+  });
+
+  test('training on demand, another input prefix, and the rollout budgets of the promotion', () => {
+    const built = build({
+      training: { image: SageMakerImage.xgboost('1.7-1'), instanceType: MlInstanceType.ML_G5_XLARGE, useSpotInstances: false },
+      pipeline: { ...minimal().pipeline, inputPrefix: 'data/fraud/' },
+      promotion: { rolloutTimeout: Duration.minutes(30), pollInterval: Duration.minutes(2) },
+    });
+    const training = trainingParameters(built);
+    expect(training.EnableManagedSpotTraining).toBeUndefined();
+    built.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: Match.objectLike({ object: { key: [{ prefix: 'data/fraud/' }] } }) }) });
+    // 30 minutes of 2-minute polls: the run's and the promotion's deploy states both cancel at the 15th.
+    const promotion = definitionFromTemplate(built.template, idOf(built.stack, built.ml.promotion!.stateMachine));
+    for (const definition of [pipelineDefinition(built), promotion]) {
+      expect(definition.States.WaitForRollout.Seconds).toBe(120);
+      expect(definition.States.RolloutFinished.Choices.find((c: any) => c.Next === 'CancelRollout').And)
+        .toContainEqual({ Variable: '$.deployment.poll.rollout', NumericGreaterThanEquals: 15 });
+    }
+  });
+
+  test('drift features, thresholds, schedule and model quality', () => {
+    const { template, ml } = build((stack) => {
+      const lake = new DataLake(stack, 'Lake');
+      return {
+        dataLake: lake,
+        driftFeatures: [{ featureName: 'amount' }],
+        maxFeatureDrift: { warning: 0.2, critical: 0.4 },
+        driftWindow: Duration.hours(6),
+        quality: { groundTruth: InferenceDataLocation.fromDataLake(lake, 'fraud-labels/'), alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.7 } }] },
+      };
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)', Description: 'Runs the drift job of monitor fraud-monitor' });
+    expect(ml.monitor.period).toEqual(Duration.hours(6));
+    expect(ml.monitor.maxFeatureDrift).toEqual({ warning: 0.2, critical: 0.4 });
+    expect(ml.monitor.features.map((f) => f.featureName)).toEqual(['amount']);
+    expect(ml.monitor.qualityAlarm).toBeDefined();
+  });
+
+  test('a cron schedule for the drift checks', () => {
+    const { template } = build({ driftSchedule: events.Schedule.cron({ minute: '0', hour: '3' }), driftWindow: Duration.days(1) });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 * * ? *)', Description: 'Runs the drift job of monitor fraud-monitor' });
+  });
+
+  test('retraining: another cooldown, or none at all', () => {
+    const six = build({ retrainCooldown: Duration.hours(6) });
+    const retrain = six.json.Resources[idOf(six.stack, six.ml.monitor.retrainStateMachine as any)];
+    expect(JSON.stringify(retrain.Properties.DefinitionString)).toContain(`at most once per ${Duration.hours(6).toHumanString()}`);
+    const off = build({ retrainOnDrift: false });
+    expect(off.ml.monitor.retrainStateMachine).toBeUndefined();
+    expect(ofType(off.json, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.source?.includes('aws.cloudwatch'))).toEqual([]);
+  });
+
+  test('the dashboard\'s training metrics', () => {
+    const { json } = build({ trainingMetricNames: ['train:logloss'] });
+    const body = JSON.stringify(ofType(json, 'AWS::CloudWatch::Dashboard')[0][1].Properties.DashboardBody);
+    expect(body).toContain('train:logloss');
+    expect(body).not.toContain('validation:auc');
+  });
+});
+
+describe('MlPipeline validation', () => {
+  test.each<[string, (stack: Stack) => Partial<MlPipelineProps>, RegExp]>([
+    ['fails on a model name with capitals', () => ({ modelName: 'Fraud' }),
+      /'modelName' \('Fraud'\) must be 1 to 24 lowercase letters, digits and hyphens, starting and ending with a letter or digit \(SageMaker's name pattern.*use e.g. 'churn'/],
+    ['fails on a model name longer than 24 characters', () => ({ modelName: 'a'.repeat(25) }), /'modelName' \('a{25}'\) must be 1 to 24/],
+    ['fails on a model name ending in a hyphen', () => ({ modelName: 'fraud-' }), /'modelName' \('fraud-'\) must be/],
+    ['fails on a model name known only at deploy time', (stack) => ({ modelName: new CfnParameter(stack, 'Name').valueAsString }), /'modelName' must be known at synth/],
+    ['fails on a registry whose name is a deploy-time value', (stack) => ({ registry: ModelRegistry.fromModelPackageGroupName(stack, 'R', new CfnParameter(stack, 'Group').valueAsString) }),
+      /'registry' must have a model package group name known at synth/],
+    ['fails on AUTOMATIC with models registered pending', () => ({ pipeline: { ...minimal().pipeline, approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL } }),
+      /'pipeline.approvalStatus' \(PendingManualApproval\) contradicts 'promotion.mode' \(AUTOMATIC\).*use PromotionMode.MANUAL/],
+    ['fails on MANUAL with models registered approved', (stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.MANUAL }, pipeline: { ...minimal().pipeline, approvalStatus: ModelApprovalStatus.APPROVED } }),
+      /'pipeline.approvalStatus' \(Approved\) contradicts 'promotion.mode' \(MANUAL\).*use PromotionMode.AUTOMATIC/],
+    ['fails on rollout settings in REGISTER_ONLY, which never promotes', (stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.REGISTER_ONLY, rolloutTimeout: Duration.hours(1) } }),
+      /'promotion.rolloutTimeout' has no effect with 'promotion.mode' \(REGISTER_ONLY\), which never promotes; remove it/],
+    ['fails on MANUAL without a drift baseline', () => ({ promotion: { mode: PromotionMode.MANUAL } }),
+      /'driftBaseline' is needed with 'promotion.mode' \(MANUAL\): only runs that deploy their model \(AUTOMATIC\) promote its baseline/],
+    ['fails on a cooldown without retraining', () => ({ retrainOnDrift: false, retrainCooldown: Duration.hours(1) }),
+      /'retrainCooldown' \(1 hour\) has no effect with 'retrainOnDrift: false'; remove one of them/],
+    ['fails on AUTOMATIC when the runs compute no baseline', () => ({ pipeline: { gate: minimal().pipeline!.gate } }),
+      /'driftBaseline' is needed: the runs of pipeline 'fraud' compute no drift baseline/],
+  ])('%s', (_name, extra, message) => {
+    expect(() => build(extra)).toThrow(message);
+  });
+
+  test('reports several problems at once', () => {
+    expect(() => build({ modelName: 'Fraud', retrainOnDrift: false, retrainCooldown: Duration.hours(1), promotion: { mode: PromotionMode.MANUAL } }))
+      .toThrow(/3 problems:\n- 'modelName' \('Fraud'\)[\s\S]*'driftBaseline' is needed[\s\S]*'retrainCooldown'/);
+  });
+});
