@@ -3,16 +3,22 @@
  * Functions' `aws-sdk:<service>:<action>` integrations make them; boto3 (installed with moto) for the
  * services whose JavaScript client this project does not install (DynamoDB, SNS, EventBridge).
  */
+import * as cloudformation from '@aws-sdk/client-cloudformation';
+import * as cloudwatch from '@aws-sdk/client-cloudwatch';
+import * as lambda from '@aws-sdk/client-lambda';
+import * as s3 from '@aws-sdk/client-s3';
+import * as sagemaker from '@aws-sdk/client-sagemaker';
+import * as sfn from '@aws-sdk/client-sfn';
 import { queryMoto, MOTO_REGION, MotoServer } from '../test/helpers/moto';
 
 /** Step Functions' service names (the Resource's lowercase one -> the error prefix) and the v3 client package. */
-const SERVICES: Record<string, { prefix: string; client?: string; clientClass?: string; boto: string }> = {
-  sagemaker: { prefix: 'SageMaker', client: '@aws-sdk/client-sagemaker', clientClass: 'SageMakerClient', boto: 'sagemaker' },
-  cloudformation: { prefix: 'CloudFormation', client: '@aws-sdk/client-cloudformation', clientClass: 'CloudFormationClient', boto: 'cloudformation' },
-  s3: { prefix: 'S3', client: '@aws-sdk/client-s3', clientClass: 'S3Client', boto: 's3' },
-  sfn: { prefix: 'Sfn', client: '@aws-sdk/client-sfn', clientClass: 'SFNClient', boto: 'stepfunctions' },
-  lambda: { prefix: 'Lambda', client: '@aws-sdk/client-lambda', clientClass: 'LambdaClient', boto: 'lambda' },
-  cloudwatch: { prefix: 'CloudWatch', client: '@aws-sdk/client-cloudwatch', clientClass: 'CloudWatchClient', boto: 'cloudwatch' },
+const SERVICES: Record<string, { prefix: string; client?: Record<string, any>; clientClass?: string; boto: string }> = {
+  sagemaker: { prefix: 'SageMaker', client: sagemaker, clientClass: 'SageMakerClient', boto: 'sagemaker' },
+  cloudformation: { prefix: 'CloudFormation', client: cloudformation, clientClass: 'CloudFormationClient', boto: 'cloudformation' },
+  s3: { prefix: 'S3', client: s3, clientClass: 'S3Client', boto: 's3' },
+  sfn: { prefix: 'Sfn', client: sfn, clientClass: 'SFNClient', boto: 'stepfunctions' },
+  lambda: { prefix: 'Lambda', client: lambda, clientClass: 'LambdaClient', boto: 'lambda' },
+  cloudwatch: { prefix: 'CloudWatch', client: cloudwatch, clientClass: 'CloudWatchClient', boto: 'cloudwatch' },
   dynamodb: { prefix: 'DynamoDB', boto: 'dynamodb' },
   sns: { prefix: 'Sns', boto: 'sns' },
   eventbridge: { prefix: 'EventBridge', boto: 'events' },
@@ -52,10 +58,7 @@ export class AwsOnMoto {
   client(service: string): any {
     const spec = SERVICES[service];
     if (!spec?.client) throw new Error(`no AWS SDK v3 client for ${service} in node_modules`);
-    if (!this.clients.has(service)) {
-      const module = require(spec.client);
-      this.clients.set(service, new module[spec.clientClass!](this.config()));
-    }
+    if (!this.clients.has(service)) this.clients.set(service, new spec.client[spec.clientClass!](this.config()));
     return this.clients.get(service);
   }
 
@@ -72,9 +75,8 @@ export class AwsOnMoto {
       if (answer.error) throw stepFunctionsError(sdkErrorName(service, answer.error.code), answer.error.message);
       return answer.result;
     }
-    const module = require(spec.client);
-    const Command = module[`${operation}Command`];
-    if (!Command) throw new Error(`${spec.client} has no ${operation}Command`);
+    const Command = spec.client[`${operation}Command`];
+    if (!Command) throw new Error(`@aws-sdk/client-${service} has no ${operation}Command`);
     try {
       const { $metadata, ...output } = await this.client(service).send(new Command(input));
       void $metadata;

@@ -5,6 +5,7 @@
  * run's AWS_ENDPOINT_URL). One invocation at a time, since the environment is the process's.
  */
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { ROOT } from '../test/helpers/app';
 import { AwsOnMoto, stepFunctionsError } from './aws';
@@ -96,7 +97,8 @@ export class LocalLambda {
     let module: any;
     try {
       // Module scope runs with the function's environment too (clients are made there).
-      module = require(path.join(dir, file));
+      // The deployed bundle, loaded from where its zip was unpacked (its own module scope, this process).
+      module = createRequire(__filename)(path.join(dir, file));
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);

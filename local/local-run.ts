@@ -18,7 +18,7 @@ import { AwsOnMoto, pascal, stepFunctionsError } from './aws';
 import { Adaptation, deployReference, Template } from './deploy';
 import { LocalSageMaker } from './jobs';
 import { LocalLambda } from './lambda';
-import { children, killGroup, PYTHON, requireMoto, runProcess } from './python';
+import { children, killDescendants, killGroup, PYTHON, requireMoto, runProcess } from './python';
 import { Handler, MachineRun, runMachine, StepRecord } from './runner';
 import { parseS3Uri, putBytes, uploadDir } from './s3';
 
@@ -60,8 +60,12 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-local-'));
   let moto: MotoServer | undefined;
   const savedEnv = { ...process.env };
-  const abort = () => { for (const pid of children) killGroup(pid); void moto?.stop(); };
+  // Ctrl-C: end what runs now (the CDK CLI, a job's script, moto); the awaited step then fails fast.
+  const abort = () => { for (const pid of children) killGroup(pid); killDescendants(); void moto?.stop(); };
   options.signal?.addEventListener('abort', abort, { once: true });
+  // A process that exits anyway (a second Ctrl-C) still removes the work folder; moto dies with it (PDEATHSIG).
+  const removeWorkDir = () => fs.rmSync(workDir, { recursive: true, force: true });
+  process.once('exit', removeWorkDir);
   try {
     moto = await timed('moto', () => startMoto());
     log(`moto ${version} on ${moto.endpoint} (work folder ${workDir})`);
@@ -74,9 +78,12 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     options.signal?.removeEventListener('abort', abort);
     for (const pid of children) killGroup(pid);
     await moto?.stop();
+    // Only when interrupted: in a normal end every child has exited (and jest's worker may have others).
+    if (options.signal?.aborted) killDescendants();
     for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
     Object.assign(process.env, savedEnv);
-    fs.rmSync(workDir, { recursive: true, force: true });
+    removeWorkDir();
+    process.removeListener('exit', removeWorkDir);
   }
 }
 
@@ -84,10 +91,12 @@ type Timed = <T>(label: string, work: () => Promise<T>) => Promise<T>;
 
 async function runOn(moto: MotoServer, workDir: string, log: (line: string) => void, timed: Timed, timings: Record<string, number>, options: LocalRunOptions): Promise<LocalRunResult> {
   const aws = new AwsOnMoto(moto);
+  const check = () => { if (options.signal?.aborted) throw new Error('interrupted'); };
 
   log('\n== Deploy (the CDK CLI, to moto)');
   const deployed = await timed('deploy', () => deployReference(moto, workDir, log));
   log(`deployed ${deployed.stackName}: synth ${(deployed.synthMs / 1000).toFixed(1)} s, bootstrap + deploy ${(deployed.deployMs / 1000).toFixed(1)} s`);
+  check();
   const stack = await describeDeployedStack(moto, deployed.stackName);
   if (stack.status !== 'CREATE_COMPLETE') throw new Error(`the stack is ${stack.status} on moto`);
   const outputs = await stackOutputs(aws, deployed.stackName);
@@ -100,6 +109,7 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   log('\n== Sample data');
   const upload = await timed('upload', () => uploadSample(aws, deployed, outputs.RawBucketName, log));
 
+  check();
   const sagemaker = new LocalSageMaker(aws, workDir, log);
   const lambda = new LocalLambda(aws, stack.template as Template, physical, workDir);
   const handlers = taskHandlers(aws, sagemaker, lambda, stack, deployed.stackName);
@@ -114,12 +124,14 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
     stateMachineArn: outputs.StateMachineArn,
     roleArn: machine.roleArn,
     timeoutMs: options.pipelineTimeoutMs ?? 600_000,
+    signal: options.signal,
     onStep: printStep(log),
   }));
   log(`pipeline ${pipeline.status}${pipeline.error ? ` (${pipeline.error}: ${String(pipeline.cause).slice(0, 400)})` : ''} in ${(timings.pipeline / 1000).toFixed(1)} s`);
   const training = sagemaker.jobs.find((j) => j.kind === 'training');
   for (const job of sagemaker.jobs) log(`  job ${job.name} (${job.kind}, ${job.script}): ${job.inputs.length} inputs, ${job.outputs.length} outputs${job.metrics.length ? `, metrics ${job.metrics.map((m) => `${m.MetricName}=${m.Value}`).join(' ')}` : ''}`);
 
+  check();
   log('\n== Result');
   const modelPackage = await describePackage(aws, pipeline.output?.registration?.ModelPackageArn, log);
   const endpoint = await describeEndpoint(aws, stack.template as Template, deployed.stackName, outputs.EndpointName, log);
@@ -128,7 +140,7 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   let drift: LocalRunResult['drift'];
   if (pipeline.status === 'SUCCEEDED' && endpoint?.status === 'InService') {
     log('\n== Drift check (the deployed detector, over generated capture)');
-    drift = await timed('drift', () => driftCheck(aws, lambda, handlers, stack.template as Template, physical, pipeline.output, training, workDir, log));
+    drift = await timed('drift', () => driftCheck(aws, lambda, handlers, stack.template as Template, physical, pipeline.output, training, workDir, log, options.signal));
   }
   return { stackName: deployed.stackName, adaptations: deployed.adaptations, pipeline, trainingMetrics: training?.metrics ?? [], modelPackage, endpoint, alarms, drift, timings };
 }
@@ -310,7 +322,7 @@ function listAlarms(template: Template, log: (line: string) => void) {
  * split, `monthly_charges` x1.5, with the trained model's predictions), then the deployed drift machine
  * run as its hourly schedule starts it.
  */
-async function driftCheck(aws: AwsOnMoto, lambda: LocalLambda, handlers: (resource: string) => Handler, template: Template, physical: Map<string, string>, pipelineOutput: any, training: { name: string } | undefined, workDir: string, log: (line: string) => void) {
+async function driftCheck(aws: AwsOnMoto, lambda: LocalLambda, handlers: (resource: string) => Handler, template: Template, physical: Map<string, string>, pipelineOutput: any, training: { name: string } | undefined, workDir: string, log: (line: string) => void, signal?: AbortSignal) {
   const rule = Object.values(template.Resources).find((r) => r.Type === 'AWS::Events::Rule' && r.Properties?.ScheduleExpression
     && /"job":"drift"/.test(r.Properties.Targets?.[0]?.InputTransformer?.InputTemplate ?? ''));
   if (!rule) throw new Error('the stack has no scheduled drift job (an AWS::Events::Rule whose input is {"job":"drift",...})');
@@ -354,6 +366,7 @@ async function driftCheck(aws: AwsOnMoto, lambda: LocalLambda, handlers: (resour
     stateMachineArn: machineArn,
     roleArn: machine.roleArn,
     timeoutMs: 120_000,
+    signal,
     onStep: printStep(log),
   });
   const emf = lambda.invocations.slice(invocationsBefore).flatMap((i) => i.logLines).filter((l) => l.includes('"CloudWatchMetrics"')).length;

@@ -5,6 +5,10 @@
  */
 import { runLocal } from './local-run';
 
+/** The whole run's limit (it takes about a minute); then it stops itself as on Ctrl-C. */
+const RUN_LIMIT_MS = Number(process.env.LOCAL_RUN_LIMIT_MS ?? 15 * 60_000);
+const STOP_GRACE_MS = 20_000;
+
 async function main(): Promise<number> {
   const controller = new AbortController();
   let interrupted = 0;
@@ -13,10 +17,17 @@ async function main(): Promise<number> {
     if (interrupted > 1) process.exit(130);
     console.error(`\n${signal}: stopping the local run (moto, running jobs, the work folder)...`);
     controller.abort();
+    // Bounded: whatever still waits after this is cut off (moto dies with this process).
+    setTimeout(() => process.exit(130), STOP_GRACE_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const started = Date.now();
+  const limit = setTimeout(() => {
+    console.error(`\nthe local run took longer than ${RUN_LIMIT_MS / 1000} s: stopping it`);
+    onSignal('SIGTERM');
+  }, RUN_LIMIT_MS);
+  limit.unref();
   try {
     const result = await runLocal({ signal: controller.signal });
     const ok = result.pipeline.status === 'SUCCEEDED' && result.endpoint?.status === 'InService' && result.drift?.run.status === 'SUCCEEDED';
@@ -26,6 +37,8 @@ async function main(): Promise<number> {
   } catch (error) {
     console.error(`\nLocal run failed${interrupted ? ' (interrupted)' : ''}: ${(error as Error).message}`);
     return interrupted ? 130 : 1;
+  } finally {
+    clearTimeout(limit);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Python for the local run: moto's own modules (for what moto supports) and the example scripts. */
 import { spawn } from 'child_process';
+import * as fs from 'fs';
 
 /** The Python that has moto (the same one test/helpers/moto.ts starts the server with). */
 export const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
@@ -66,4 +67,28 @@ export async function requireMoto(python = process.env.MOTO_PYTHON ?? 'python3')
     ].join('\n'));
   }
   return result.stdout.trim();
+}
+
+/**
+ * Kills every process below this one (Linux /proc): the CDK CLI that test/helpers/moto.ts starts and
+ * its app, the example scripts, unzip/tar. Only this process's own descendants, by id.
+ */
+export function killDescendants(root = process.pid): number[] {
+  let entries: string[];
+  try { entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)); } catch { return []; }
+  const parentOf = new Map<number, number>();
+  for (const entry of entries) {
+    try {
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone meanwhile */ }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parentOf) if (parent === pid) { found.push(child); walk(child); }
+  };
+  walk(root);
+  for (const pid of found) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+  return found;
 }

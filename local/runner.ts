@@ -38,6 +38,8 @@ export interface RunMachineOptions {
   /** Called when a state is entered, retried, fails or ends. */
   readonly onStep?: (step: StepRecord, event: 'entered' | 'retried' | 'exited') => void;
   readonly timeoutMs: number;
+  /** Stops the run (Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
 const UNSUPPORTED = ['Assign', 'Arguments', 'Output', 'ItemReader', 'ItemBatcher', 'ResultWriter'];
@@ -65,15 +67,15 @@ export async function runMachine(definition: AslDefinition, input: unknown, reso
     }
   }
 
-  const [, , , region, account, , machineName] = options.stateMachineArn.split(':');
+  const [, partition, , region, account, , machineName] = options.stateMachineArn.split(':');
   const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as any, {
     overrides: { taskResourceLocalHandlers: taskHandlers as any, retryIntervalOverrides, waitTimeOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:${region}:${account}:execution:${machineName}:${options.executionName}`,
+        Id: `arn:${partition}:states:${region}:${account}:execution:${machineName}:${options.executionName}`,
         Name: options.executionName,
-        RoleArn: options.roleArn ?? `arn:aws:iam::${account}:role/${machineName}`,
+        RoleArn: options.roleArn ?? `arn:${partition}:iam::${account}:role/${machineName}`,
         RedriveCount: 0,
       },
       StateMachine: { Id: options.stateMachineArn, Name: machineName },
@@ -83,7 +85,11 @@ export async function runMachine(definition: AslDefinition, input: unknown, reso
   const steps: StepRecord[] = [];
   const open = new Map<string, StepRecord>();
   let refused: string | undefined;
-  const timer = setTimeout(() => { refused = `the run took longer than ${options.timeoutMs} ms`; execution.abort(); }, options.timeoutMs);
+  const stop = (why: string) => { refused ??= why; execution.abort(); };
+  const timer = setTimeout(() => stop(`the run took longer than ${options.timeoutMs} ms`), options.timeoutMs);
+  const onAbort = () => stop('interrupted');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const logged = (async () => {
     for await (const event of execution.eventLogs as AsyncIterable<any>) {
       const name: string | undefined = event.state?.name;
@@ -91,8 +97,7 @@ export async function runMachine(definition: AslDefinition, input: unknown, reso
       const key = `${name}#${event.index ?? ''}`;
       if (event.type === 'StateEntered') {
         if (unsupported.has(name)) {
-          refused = `state ${name} uses ${unsupported.get(name)!.join(', ')}, which aws-local-stepfunctions ignores: the run would prove nothing`;
-          execution.abort();
+          stop(`state ${name} uses ${unsupported.get(name)!.join(', ')}, which aws-local-stepfunctions ignores: the run would prove nothing`);
         }
         const step: StepRecord = { name, type: event.state.type, status: 'RUNNING', startedAt: event.timestamp, retries: 0, parent: parentOf(definition, name) };
         steps.push(step);
@@ -126,6 +131,7 @@ export async function runMachine(definition: AslDefinition, input: unknown, reso
     throw e;
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
     await logged;
   }
 }
