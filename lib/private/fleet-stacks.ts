@@ -1,0 +1,88 @@
+import { Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { DataLake, IDataLake } from '../lake/data-lake';
+
+/** The construct id of the stack that holds what the models share. */
+export const SHARED_STACK_ID = 'Shared';
+/** CloudFormation stack names: a letter, then letters, digits and hyphens; at most 128 characters. */
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+export const MAX_STACK_NAME = 128;
+
+/**
+ * The name of one of the fleet's stacks: `<fleet id>-<id>`, after the stage's name as CDK names
+ * stacks in a stage. It depends on nothing but the two ids, so adding a model renames nothing.
+ */
+export function fleetStackName(fleet: Construct, id: string): string {
+  const stage = Stage.of(fleet);
+  const prefix = stage?.stageName ? `${stage.stageName}-` : '';
+  return `${prefix}${fleet.node.id}-${id}`;
+}
+
+/** Problems with an id as part of a stack name, for a PropsValidator. */
+export function stackNameProblems(what: string, id: string, name: string): string[] {
+  const problems: string[] = [];
+  if (!STACK_NAME.test(id)) {
+    problems.push(`${what} '${id}' must start with a letter and hold only letters, digits and hyphens: it is part of the stack name '${name}'`);
+  }
+  if (name.length > MAX_STACK_NAME) {
+    problems.push(`the stack name '${name}' (from ${what} '${id}') is ${name.length} characters long; CloudFormation allows ${MAX_STACK_NAME}: choose a shorter id`);
+  }
+  return problems;
+}
+
+/**
+ * The lake as a model stack sees it: imported by its bucket names and key ARN, so the model stack
+ * imports those few values (one export each, shared by every model) and nothing a model does
+ * (a grant, a rule) adds to the lake's own resources or template. Grants land on the model's
+ * roles; the lake's key trusts the account's IAM policies.
+ */
+export function importDataLake(scope: Construct, lake: IDataLake): IDataLake {
+  const producer = Stack.of(lake);
+  if (producer === Stack.of(scope)) return lake;
+  const imported = (value: string) => importValue(producer, value);
+  return DataLake.fromDataLakeAttributes(scope, 'DataLake', {
+    rawBucketName: imported(lake.rawBucket.bucketName),
+    curatedBucketName: imported(lake.curatedBucket.bucketName),
+    artifactsBucketName: imported(lake.artifactsBucket.bucketName),
+    captureBucketName: imported(lake.captureBucket.bucketName),
+    // A key ARN from another stack is a token: fromKeyArn splits it at deploy time.
+    encryptionKey: kms.Key.fromKeyArn(scope, 'DataLakeKey', imported(lake.encryptionKey.keyArn)),
+  });
+}
+
+/**
+ * `value` of stack `producer` as an explicit `Fn::ImportValue` of its export. The same export CDK
+ * would make for an implicit reference, but resolved from the start, so what the model's
+ * constructs derive from it at construction (cdk-nag acknowledgements name resources) is what
+ * the template holds. A literal stays a literal; a value `producer` cannot export (not a plain
+ * attribute of one of its resources) stays an implicit reference.
+ */
+export function importValue(producer: Stack, value: string): string {
+  if (!Token.isUnresolved(value)) return value;
+  try {
+    return producer.exportValue(value);
+  } catch {
+    return value;
+  }
+}
+
+/** How cdk-nag names an imported value in a finding id: the export's name. */
+const IMPORT_IN_ID = /\{"Fn::ImportValue":"([^"]+)"\}/g;
+
+/**
+ * Acknowledgements made under `scope` that name a resource by an `Fn::ImportValue` (as
+ * core/private/nag.ts renders it, JSON) again as cdk-nag names it (the export's name): the
+ * same construct, rule and reason, so nothing new is acknowledged and a new wildcard still fails.
+ */
+export function acknowledgeImportsByExportName(scope: Construct): void {
+  for (const construct of scope.node.findAll()) {
+    const acknowledged = construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+    for (const [id, reason] of acknowledged) {
+      const renamed = id.replace(IMPORT_IN_ID, '$1');
+      if (renamed !== id) Validations.of(construct).acknowledge({ id: renamed, reason });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { importValue } from './fleet-stacks';
+
+export interface FleetTopicProps {
+  readonly fleetName: string;
+  /** Unique per account and region: the shared stack's name is. */
+  readonly topicName: string;
+  readonly emails: string[];
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The fleet's one notification topic, encrypted with its own key, whose policies already admit
+ * every CloudWatch alarm and EventBridge rule of this account and region (SNS developer guide,
+ * "compatibility between event sources from AWS services and encrypted topics"). Models reach it
+ * through an imported view (`importTopic`), so no model adds statements here: the shared stack's
+ * policies stay the same size however many models there are (a key policy holds at most 32 KB),
+ * and nothing in the shared stack refers to a model stack.
+ *
+ * The key admits EventBridge without source conditions: AWS does not support them in a key
+ * policy for EventBridge delivery to an encrypted topic (the topic policy still limits the rules).
+ */
+export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.Topic {
+  const stack = Stack.of(scope);
+  const key = new kms.Key(scope, 'NotificationKey', {
+    description: `Encrypts the notifications of model fleet ${props.fleetName}`,
+    enableKeyRotation: true,
+    // Encrypts messages in flight only; a failed first create removes it.
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+  });
+  const topic = new sns.Topic(scope, 'NotificationTopic', {
+    topicName: props.topicName,
+    displayName: `Model fleet ${props.fleetName}: failed runs and promotions, drift and quality alarms`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+  const sources = {
+    'cloudwatch.amazonaws.com': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    'events.amazonaws.com': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
+  };
+  for (const [service, sourceArn] of Object.entries(sources)) {
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(service)],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: fromThisAccount,
+    }));
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(service)],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
+    }));
+  }
+  for (const email of props.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+  return topic;
+}
+
+/**
+ * The topic as a model stack sees it: an import, to which nothing can add statements. The
+ * fleet's own topic is named, so its ARN is formatted in the model's stack (an account and region
+ * that EventBridge targets can check) and only its key's ARN is imported.
+ */
+export function importTopic(scope: Construct, id: string, topic: sns.ITopic, topicName?: string): sns.ITopic {
+  const producer = Stack.of(topic);
+  const topicArn = topicName === undefined
+    ? importValue(producer, topic.topicArn)
+    : Stack.of(scope).formatArn({ service: 'sns', resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  const keyArn = topic.masterKey && importValue(producer, topic.masterKey.keyArn);
+  return sns.Topic.fromTopicAttributes(scope, id, { topicArn, keyArn });
+}

@@ -1,0 +1,252 @@
+import { App, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { addScaleModels, referenceModelProps } from '../bench/fixtures/scale-app';
+import { testApp } from './helpers/app';
+import { nagFindings } from './helpers/nag';
+import { DataLake, MlInstanceType, ModelEndpoint, SageMakerImage } from '../lib';
+import { ModelFleet } from '../lib/model-fleet';
+import { FleetDashboard, MAX_DASHBOARD_MODELS } from '../lib/private/fleet-dashboard';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const TRAINING = { image: SageMakerImage.xgboost('1.7-1'), instanceType: MlInstanceType.ML_G5_XLARGE };
+
+/** A fleet of two reference models (bench/fixtures/scale-app.ts): Model0/model0 and Model1/model1. */
+function twoModels(app: App = testApp()) {
+  const fleet = new ModelFleet(app, 'Fleet', { env: ENV });
+  addScaleModels(fleet, 0, 2);
+  return { app, fleet };
+}
+
+function json(template: Template): string {
+  return JSON.stringify(template.toJSON());
+}
+
+describe('ModelFleet placement', () => {
+  const { fleet } = twoModels();
+  const [first, second] = fleet.models;
+  const shared = Template.fromStack(fleet.sharedStack);
+  const model0 = Template.fromStack(Stack.of(first));
+  const model1 = Template.fromStack(Stack.of(second));
+
+  test('each model is in a top-level stack of its own, named <fleet id>-<model id>, beside the shared stack', () => {
+    expect(fleet.sharedStack.stackName).toBe('Fleet-Shared');
+    expect([Stack.of(first).stackName, Stack.of(second).stackName]).toEqual(['Fleet-Model0', 'Fleet-Model1']);
+    for (const pipeline of fleet.models) {
+      const stack = Stack.of(pipeline);
+      expect(stack.nested).toBe(false);
+      // A promotion updates the stack that holds the served-version parameter: the model's own.
+      expect(pipeline.modelVersion.servingStack).toBe(stack);
+      expect(stack.dependencies).toEqual([fleet.sharedStack]);
+    }
+  });
+
+  test('the shared stack holds the lake, one topic and the dashboard, and imports nothing from a model stack', () => {
+    shared.resourceCountIs('AWS::S3::Bucket', 5);
+    shared.resourceCountIs('AWS::SNS::Topic', 1);
+    shared.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    shared.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    expect(json(shared)).not.toContain('Fn::ImportValue');
+    expect(fleet.sharedStack.dependencies).toEqual([]);
+  });
+
+  test('model stacks hold no lake and no topic of their own: they import the shared ones', () => {
+    for (const template of [model0, model1]) {
+      template.resourceCountIs('AWS::S3::Bucket', 0);
+      template.resourceCountIs('AWS::SNS::Topic', 0);
+      template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+      expect(json(template)).toContain('"Fn::ImportValue":"Fleet-Shared:ExportsOutputRefDataLakeRawBucket');
+    }
+  });
+
+  test('the shared stack exports a fixed handful of values, whatever the number of models', () => {
+    const outputs = Object.values(shared.toJSON().Outputs) as Array<{ Export?: { Name: string } }>;
+    // Four bucket names and two key ARNs (the lake's and the topic's).
+    expect(outputs.map((o) => o.Export?.Name).sort()).toHaveLength(6);
+  });
+
+  test("a model's template names only its own model, and its logical ids are those of every other model", () => {
+    expect(json(model0)).not.toMatch(/model1/);
+    expect(Object.keys(model0.toJSON().Resources)).toEqual(Object.keys(model1.toJSON().Resources));
+  });
+
+  test('each model keeps its data under its own prefixes of the shared lake', () => {
+    const statements = JSON.stringify(model1.findResources('AWS::IAM::Policy'));
+    expect(statements).toContain('/model1/runs/');
+    expect(statements).not.toContain('/model0/');
+  });
+
+  test('failures and alarms of every model notify the fleet topic, named after the shared stack', () => {
+    shared.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'Fleet-Shared-notifications', KmsMasterKeyId: Match.anyValue() });
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:Fleet-Shared-notifications';
+    model0.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: [topicArn] });
+    expect(JSON.stringify(model0.findResources('AWS::StepFunctions::StateMachine'))).toContain(topicArn);
+    expect(fleet.notificationTopic.topicArn).toBeDefined();
+  });
+
+  test('the fleet topic admits every alarm and rule of the account once; no model adds a statement', () => {
+    const statements = shared.toJSON().Resources[Object.keys(shared.findResources('AWS::SNS::TopicPolicy'))[0]].Properties.PolicyDocument.Statement;
+    expect(statements.map((s: any) => s.Principal.Service ?? s.Principal).sort()).toEqual(['*', 'cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    expect(JSON.stringify(statements)).toContain(':alarm:*');
+    expect(JSON.stringify(statements)).toContain(':rule/*');
+    const keys = shared.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('notifications of model fleet Fleet') } });
+    const keyStatements = (Object.values(keys)[0] as any).Properties.KeyPolicy.Statement;
+    expect(keyStatements.map((s: any) => s.Principal.Service).filter((p: unknown) => p !== undefined).sort())
+      .toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+  });
+
+  test('no warning that the topic cannot be changed: the fleet topic needs no statements from the models', () => {
+    for (const pipeline of fleet.models) {
+      Annotations.fromStack(Stack.of(pipeline)).hasNoWarning('*', Match.stringLikeRegexp('cannot change the policies'));
+    }
+  });
+
+  test('cross-stack references are strong: CloudFormation keeps the shared lake while a model imports from it', () => {
+    Annotations.fromStack(Stack.of(first)).hasNoWarning('*', Match.stringLikeRegexp('cross-stack-reference strength'));
+  });
+
+  test('the dashboard shows each model by its literal names: requests, errors, failed runs and latency', () => {
+    const body = JSON.stringify(shared.toJSON().Resources[Object.keys(shared.findResources('AWS::CloudWatch::Dashboard'))[0]].Properties.DashboardBody);
+    for (const name of ['model0', 'model1']) {
+      expect(body).toContain(`\\"title\\":\\"${name}\\"`);
+      expect(body).toContain(`\\"EndpointName\\",\\"${name}\\",\\"VariantName\\",\\"AllTraffic\\"`);
+      expect(body).toContain(`:stateMachine:${name}\\"`);
+    }
+    for (const metric of ['Invocations', 'Invocation5XXErrors', 'ExecutionsFailed', 'ModelLatency']) expect(body).toContain(`\\"${metric}\\"`);
+    shared.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Fleet' });
+  });
+
+  test('lays the dashboard out three models to a line under its header', () => {
+    const app = testApp();
+    const fleet4 = new ModelFleet(app, 'Four', { env: ENV });
+    const dashboard = fleet4.sharedStack.node.findChild('Dashboard') as FleetDashboard;
+    for (let i = 0; i < 4; i++) {
+      dashboard.addModel({ modelName: `m${i}`, endpoint: ModelEndpoint.fromEndpointName(fleet4.sharedStack, `E${i}`, `m${i}`), variantName: 'AllTraffic', pipelineName: `m${i}` });
+    }
+    const [resource] = Object.values(Template.fromStack(fleet4.sharedStack).findResources('AWS::CloudWatch::Dashboard')) as any[];
+    const text = resource.Properties.DashboardBody['Fn::Join'][1].filter((part: unknown) => typeof part === 'string').join('');
+    expect([...text.matchAll(/"width":(\d+),"height":(\d+),"x":(\d+),"y":(\d+)/g)].map((m) => m.slice(1).map(Number))).toEqual([
+      [24, 2, 0, 0], [8, 6, 0, 2], [8, 6, 8, 2], [8, 6, 16, 2], [8, 6, 0, 8],
+    ]);
+  });
+});
+
+describe('ModelFleet options', () => {
+  test('a given lake is used, not created; the models import it by its attributes', () => {
+    const app = testApp();
+    const lakeStack = new Stack(app, 'Lake', { env: ENV });
+    const lake = new DataLake(lakeStack, 'Lake');
+    const fleet = new ModelFleet(app, 'Fleet', { env: ENV, dataLake: lake });
+    addScaleModels(fleet, 0, 1);
+    Template.fromStack(fleet.sharedStack).resourceCountIs('AWS::S3::Bucket', 0);
+    expect(json(Template.fromStack(Stack.of(fleet.models[0])))).toContain('"Fn::ImportValue":"Lake:ExportsOutputRefLakeRawBucket');
+    expect(fleet.dataLake).toBe(lake);
+  });
+
+  test('a given topic is notified as an import (it must admit alarms and rules itself), and no topic is created', () => {
+    const app = testApp();
+    const topicStack = new Stack(app, 'Topics', { env: ENV });
+    const topic = new sns.Topic(topicStack, 'Ops');
+    const fleet = new ModelFleet(app, 'Fleet', { env: ENV, notificationTopic: topic });
+    addScaleModels(fleet, 0, 1);
+    Template.fromStack(fleet.sharedStack).resourceCountIs('AWS::SNS::Topic', 0);
+    // The user's topic policy is theirs: nothing from the fleet lands in it.
+    Template.fromStack(topicStack).resourceCountIs('AWS::SNS::TopicPolicy', 0);
+    Annotations.fromStack(Stack.of(fleet.models[0])).hasWarning('*', Match.stringLikeRegexp("cannot change the policies of 'notificationTopic'"));
+  });
+
+  test('one model may use its own topic; the others keep the fleet topic', () => {
+    const app = testApp();
+    const fleet = new ModelFleet(app, 'Fleet', { env: ENV });
+    const own = sns.Topic.fromTopicArn(fleet.sharedStack, 'Own', 'arn:aws:sns:us-east-1:123456789012:own');
+    const pipeline = fleet.addModel('Own', { ...referenceModelProps('own'), notificationTopic: own });
+    expect(pipeline.notificationTopic.topicArn).toBe('arn:aws:sns:us-east-1:123456789012:own');
+  });
+
+  test('removalPolicy reaches the lake and the topic key of the shared stack', () => {
+    const app = testApp();
+    const fleet = new ModelFleet(app, 'Fleet', { env: ENV, removalPolicy: RemovalPolicy.DESTROY });
+    const template = Template.fromStack(fleet.sharedStack);
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
+      for (const resource of Object.values(template.findResources(type))) expect((resource as any).DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  test('by default the lake and the topic key are kept when the stack goes (RetainExceptOnCreate)', () => {
+    const template = Template.fromStack(new ModelFleet(testApp(), 'Fleet', { env: ENV }).sharedStack);
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
+      for (const resource of Object.values(template.findResources(type))) expect((resource as any).DeletionPolicy).toBe('RetainExceptOnCreate');
+    }
+  });
+
+  test('notificationEmails subscribe to the fleet topic', () => {
+    const fleet = new ModelFleet(testApp(), 'Fleet', { env: ENV, notificationEmails: ['ml-team@example.com'] });
+    Template.fromStack(fleet.sharedStack).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-team@example.com' });
+  });
+
+  test('in a stage, stack and dashboard names start with the stage name', () => {
+    const stage = new Stage(testApp(), 'Prod', { env: ENV });
+    const fleet = new ModelFleet(stage, 'Fleet');
+    addScaleModels(fleet, 0, 1);
+    expect([fleet.sharedStack.stackName, Stack.of(fleet.models[0]).stackName, fleet.dashboardName]).toEqual(['Prod-Fleet-Shared', 'Prod-Fleet-Model0', 'Prod-Fleet']);
+  });
+});
+
+
+describe('ModelFleet validation', () => {
+  test('fails when two models have the same modelName, naming both', () => {
+    const { fleet } = twoModels();
+    expect(() => fleet.addModel('Again', { modelName: 'model1', training: TRAINING }))
+      .toThrow(/'modelName' \('model1'\) of model 'Again' is already the name of model 'Model1' of this fleet/);
+  });
+
+  test('fails when two models have the same id', () => {
+    const { fleet } = twoModels();
+    expect(() => fleet.addModel('Model0', { modelName: 'other', training: TRAINING })).toThrow(/the model id 'Model0' is already taken by model 'model0'/);
+  });
+
+  test("fails for the id 'Shared' and for ids that cannot be part of a stack name", () => {
+    const fleet = new ModelFleet(testApp(), 'Fleet', { env: ENV });
+    expect(() => fleet.addModel('Shared', { modelName: 'shared', training: TRAINING })).toThrow(/the model id 'Shared' is the fleet's shared stack/);
+    expect(() => fleet.addModel('churn_v2', { modelName: 'churn', training: TRAINING }))
+      .toThrow(/the model id 'churn_v2' must start with a letter and hold only letters, digits and hyphens: it is part of the stack name 'Fleet-churn_v2'/);
+    expect(() => fleet.addModel(`M${'x'.repeat(130)}`, { modelName: 'churn', training: TRAINING })).toThrow(/is 137 characters long; CloudFormation allows 128/);
+  });
+
+  test('fails inside a stack: the models need top-level stacks', () => {
+    const stack = new Stack(testApp(), 'Outer');
+    expect(() => new ModelFleet(stack, 'Fleet')).toThrow(/its scope must be an App or a Stage, not the stack 'Outer'/);
+  });
+
+  test('fails for props that have no effect together', () => {
+    const app = testApp();
+    const lake = new DataLake(new Stack(app, 'Lake'), 'Lake');
+    const topic = new sns.Topic(new Stack(app, 'Topic'), 'Topic');
+    expect(() => new ModelFleet(app, 'Fleet', { dataLake: lake, dataLakeProps: { glueDatabaseName: 'x' }, notificationTopic: topic, notificationEmails: ['a@example.com'] }))
+      .toThrow(/2 problems:\n- 'dataLakeProps' configures the lake the fleet creates and has no effect with 'dataLake'.*\n- 'notificationEmails' subscribes/);
+  });
+
+  test(`fails on the model the dashboard cannot hold (${MAX_DASHBOARD_MODELS} models: 500 widgets and 2,500 metrics per dashboard)`, () => {
+    const stack = new Stack(testApp(), 'Dash', { env: ENV });
+    const dashboard = new FleetDashboard(stack, 'Dashboard', { title: 'x' });
+    const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'm');
+    const add = (i: number) => dashboard.addModel({ modelName: `m${i}`, endpoint, variantName: 'AllTraffic', pipelineName: `m${i}` });
+    for (let i = 0; i < MAX_DASHBOARD_MODELS; i++) add(i);
+    expect(MAX_DASHBOARD_MODELS).toBe(499);
+    expect(() => add(MAX_DASHBOARD_MODELS)).toThrow(/holds at most 499 models.*model 'm499' is one too many/);
+  });
+
+  test('fails when the dashboard would have to refer to a model by a deploy-time name', () => {
+    const stack = new Stack(testApp(), 'Dash', { env: ENV });
+    const dashboard = new FleetDashboard(stack, 'Dashboard', { title: 'x', period: Duration.minutes(1) });
+    const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', new sns.Topic(stack, 'T').topicName);
+    expect(() => dashboard.addModel({ modelName: 'm', endpoint, variantName: 'AllTraffic', pipelineName: 'm' }))
+      .toThrow(/names model 'm' by its endpoint name, which is a deploy-time value/);
+  });
+});
+
+describe('ModelFleet security', () => {
+  test('a two-model fleet passes every cdk-nag pack', () => {
+    expect(nagFindings(twoModels().app)).toEqual([]);
+  });
+});
