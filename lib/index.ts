@@ -7,3 +7,5 @@ export * from './training';
 export * from './monitoring';
 export * from './ml-pipeline';
 export * from './ml-pipeline-props';
+export * from './model-fleet';
+export * from './model-fleet-props';
