@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
-import { recordComponent, validateComponentProps } from './private/inference-component-validation';
+import { modelSettingsOf, recordComponent, validateComponentProps } from './private/inference-component-validation';
 import { versionOfSource } from './private/served-endpoints';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { renderMap } from '../core/private/sagemaker-api';
@@ -202,6 +202,7 @@ export class InferenceComponent extends Resource {
     recordComponent(endpoint, plan);
     requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
 
+    const settings = modelSettingsOf(endpoint);
     const cfnModel = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: role.roleArn,
       primaryContainer: {
@@ -210,7 +211,10 @@ export class InferenceComponent extends Resource {
         modelPackageName: model.modelPackageName,
         environment: renderMap(model.environment),
       },
+      vpcConfig: settings.vpcConfig,
+      enableNetworkIsolation: settings.enableNetworkIsolation,
     });
+    if (settings.networkPolicy) cfnModel.node.addDependency(settings.networkPolicy);
     // A rolling update may fall back to the replaced model: keep it (it costs nothing).
     cfnModel.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
     cfnModel.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;

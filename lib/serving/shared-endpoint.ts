@@ -1,12 +1,14 @@
 import { CfnDeletionPolicy, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceComponent, InferenceComponentOptions } from './inference-component';
 import { hasInstanceStorage } from './private/endpoint-instances';
-import { createExecutionRole } from './private/endpoint-role';
+import { createExecutionRole, renderNetwork } from './private/endpoint-role';
+import { recordModelSettings } from './private/inference-component-validation';
 import { validateSharedEndpoint, validateSharedEndpointProps } from './private/shared-endpoint-validation';
 import { MlInstanceType } from '../core/instance-type';
 import { acknowledgeFindings } from '../core/private/nag';
@@ -117,6 +119,34 @@ export interface SharedEndpointProps {
    * @default - a new key for EBS-backed instance types; none for instance types with NVMe instance storage
    */
   readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Run the components' containers in this VPC.
+   *
+   * @default - SageMaker's network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the containers.
+   *
+   * @default - private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the containers in `vpc`.
+   *
+   * @default - a new security group with outbound access
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Isolate every component's container from the network: no outbound calls, not even to AWS services.
+   *
+   * @default false
+   */
+  readonly enableNetworkIsolation?: boolean;
 }
 
 /**
@@ -128,7 +158,7 @@ export interface SharedEndpointProps {
  * needs more GPUs or memory than an instance has, initial copies that cannot all be placed,
  * scale to zero without its prerequisites) fail the synth.
  */
-export class SharedEndpoint extends Resource implements ISharedEndpoint {
+export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.IConnectable {
   public readonly endpointName: string;
   public readonly endpointArn: string;
   public readonly variantName: string;
@@ -140,6 +170,8 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint {
   public readonly encryptionKey?: kms.IKey;
   /** Name of the current endpoint configuration (it changes when the instance settings change). */
   public readonly endpointConfigName: string;
+  /** The network connections of the components' containers (empty outside a VPC). */
+  public readonly connections: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: SharedEndpointProps) {
     super(scope, id);
@@ -156,6 +188,10 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint {
     this.node.addValidation({ validate: () => validateSharedEndpoint(this) });
 
     this.role = props.role ?? createExecutionRole(this, name);
+    const network = renderNetwork(this, this.role, props);
+    this.connections = new ec2.Connections({ securityGroups: network.securityGroups });
+    // Every component's model runs in the endpoint's network.
+    recordModelSettings(this, { vpcConfig: network.vpcConfig, networkPolicy: network.policy, enableNetworkIsolation: props.enableNetworkIsolation });
     this.encryptionKey = props.encryptionKey ?? this.defaultKey(props.instanceType);
     const scaling = props.managedInstanceScaling;
     const config = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {

@@ -1,5 +1,6 @@
 import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { templateOf, testStack } from '../helpers/app';
@@ -125,6 +126,39 @@ describe('SharedEndpoint', () => {
     new SharedEndpoint(stack, 'Other', { endpointName: 'shared-models', instanceType: MlInstanceType.ML_G5_XLARGE })
       .addComponent('B', gpuComponent(lake, { model: model(lake, 'b/model.tar.gz') }));
     expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of/);
+  });
+
+  test('in a VPC the model of every component runs in the subnets and security group of the endpoint, after the network policy', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a', 'us-east-1b'], privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    });
+    const endpoint = new SharedEndpoint(stack, 'Shared', { instanceType: MlInstanceType.ML_G5_12XLARGE, vpc, enableNetworkIsolation: true });
+    endpoint.addComponent('A', gpuComponent(lake));
+    endpoint.addComponent('B', gpuComponent(lake, { model: model(lake, 'b.tar.gz') }));
+    const t = templateOf(stack);
+    const groupId = stack.getLogicalId(endpoint.connections.securityGroups[0].node.defaultChild as any);
+    const policyId = stack.getLogicalId(endpoint.node.findChild('VpcAccessPolicy').node.defaultChild as any);
+    const models = Object.values(t.findResources('AWS::SageMaker::Model'));
+    expect(models).toHaveLength(2);
+    for (const m of models) {
+      expect(m.Properties.VpcConfig).toEqual({
+        SecurityGroupIds: [{ 'Fn::GetAtt': [groupId, 'GroupId'] }],
+        Subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      });
+      expect(m.Properties.EnableNetworkIsolation).toBe(true);
+      expect(m.DependsOn).toContain(policyId);
+    }
+  });
+
+  test('outside a VPC the models have no network settings and the endpoint no security group', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('A', gpuComponent(lake));
+    const m = Object.values(templateOf(stack).findResources('AWS::SageMaker::Model'))[0];
+    expect(m.Properties.VpcConfig).toBeUndefined();
+    expect(m.Properties.EnableNetworkIsolation).toBeUndefined();
+    expect(endpoint.connections.securityGroups).toEqual([]);
   });
 
   test('instance metrics name the endpoint and variant', () => {
@@ -451,11 +485,12 @@ describe('InferenceComponent', () => {
     expect(await decide(role, 's3:GetObject', object('other/model.tar.gz'))).toBe('ImplicitlyDenied');
   });
 
-  test('nag-clean with all four packs, scale to zero included', () => {
+  test('nag-clean with all four packs, scale to zero and a VPC included', () => {
     const { stack, lake, endpoint } = sharedStack({ managedInstanceScaling: { minInstanceCount: 0, maxInstanceCount: 2 } });
     endpoint.addComponent('Churn', gpuComponent(lake, { autoScaling: { minCopyCount: 0, maxCopyCount: 2 } }));
     endpoint.addComponent('Fraud', gpuComponent(lake, { model: model(lake, 'f.tar.gz'), autoScaling: { minCopyCount: 0, maxCopyCount: 2 } }));
-    const cpu = new SharedEndpoint(stack, 'Cpu', { instanceType: MlInstanceType.ML_M5_2XLARGE });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] });
+    const cpu = new SharedEndpoint(stack, 'Cpu', { instanceType: MlInstanceType.ML_M5_2XLARGE, vpc });
     cpu.addComponent('Small', { model: ModelSource.fromArtifact(SageMakerImage.xgboost(), lake.artifactsBucket, 's.tar.gz'), computeResources: { minMemory: Size.gibibytes(2), cpuCores: 1 } });
     expectNagClean(stack.node.root as any);
   });

@@ -24,6 +24,25 @@ const COMPONENT_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 
 const components = new WeakMap<ISharedEndpoint, ComponentPlan[]>();
 
+/** What every model of an endpoint's components shares: the endpoint's network. */
+export interface ComponentModelSettings {
+  readonly vpcConfig?: { securityGroupIds: string[]; subnets: string[] };
+  /** The policy that lets SageMaker attach network interfaces; models wait for it. */
+  readonly networkPolicy?: IConstruct;
+  readonly enableNetworkIsolation?: boolean;
+}
+
+const modelSettings = new WeakMap<ISharedEndpoint, ComponentModelSettings>();
+
+export function recordModelSettings(endpoint: ISharedEndpoint, settings: ComponentModelSettings): void {
+  modelSettings.set(endpoint, settings);
+}
+
+/** The model settings of `endpoint` (none for an endpoint this library did not create). */
+export function modelSettingsOf(endpoint: ISharedEndpoint): ComponentModelSettings {
+  return modelSettings.get(endpoint) ?? {};
+}
+
 export function recordComponent(endpoint: ISharedEndpoint, plan: ComponentPlan): void {
   components.set(endpoint, [...(components.get(endpoint) ?? []), plan]);
 }
