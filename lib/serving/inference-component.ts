@@ -115,6 +115,48 @@ export interface ComponentAutoScaling {
 }
 
 /**
+ * A rolling update of a component: when its model or settings change, SageMaker replaces its
+ * copies a batch at a time, watching alarms after each batch and rolling back when one fires.
+ * It needs room for one batch more, where a blue/green update needs room for every copy twice.
+ */
+export interface ComponentRollingUpdate {
+  /**
+   * Copies replaced in each step.
+   *
+   * @default 1
+   */
+  readonly maximumBatchSize?: number;
+
+  /**
+   * How long SageMaker watches the alarms after each batch before the next one.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly waitInterval?: Duration;
+
+  /**
+   * The longest the whole update may take (10 minutes to 8 hours).
+   *
+   * @default - SageMaker's default
+   */
+  readonly maximumExecutionTimeout?: Duration;
+
+  /**
+   * Copies restored in each step of a rollback.
+   *
+   * @default - every copy at once
+   */
+  readonly rollbackMaximumBatchSize?: number;
+
+  /**
+   * Alarms that roll the update back when they fire during it (at most 10).
+   *
+   * @default - none: only a failure to start the new copies rolls back
+   */
+  readonly rollbackAlarms?: cloudwatch.IAlarm[];
+}
+
+/**
  * Options of a model served as an inference component of a `SharedEndpoint`.
  */
 export interface InferenceComponentOptions {
@@ -148,6 +190,13 @@ export interface InferenceComponentOptions {
    * @default - a name derived from the construct path
    */
   readonly inferenceComponentName?: string;
+
+  /**
+   * Replace the copies a batch at a time when the model or its settings change.
+   *
+   * @default - SageMaker's blue/green update: a full second set of copies starts before the old one stops
+   */
+  readonly rollingUpdate?: ComponentRollingUpdate;
 
   /**
    * How long SageMaker may take to download the model onto an instance.
@@ -240,6 +289,7 @@ export class InferenceComponent extends Resource {
         } : undefined,
       },
       runtimeConfig: { copyCount: plan.initialCopyCount },
+      deploymentConfig: props.rollingUpdate && this.renderRollingUpdate(props.rollingUpdate, role),
     });
     // The endpoint must be InService before a component can be placed on it; the name is known at synth.
     const endpointResource = endpoint.node.tryFindChild('Resource');
@@ -323,6 +373,24 @@ export class InferenceComponent extends Resource {
       metricName,
       dimensionsMap: { InferenceComponentName: this.inferenceComponentName, ...props?.dimensionsMap },
     });
+  }
+
+  private renderRollingUpdate(update: ComponentRollingUpdate, role: iam.IRole): sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty {
+    const copies = (value: number) => ({ type: 'COPY_COUNT', value });
+    const alarms = update.rollbackAlarms ?? [];
+    if (alarms.length > 0) {
+      // SageMaker reads the rollback alarms with the endpoint's execution role during an update.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarms.map((a) => a.alarmArn) }));
+    }
+    return {
+      rollingUpdatePolicy: {
+        maximumBatchSize: copies(update.maximumBatchSize ?? 1),
+        waitIntervalInSeconds: (update.waitInterval ?? Duration.minutes(5)).toSeconds(),
+        maximumExecutionTimeoutInSeconds: update.maximumExecutionTimeout?.toSeconds(),
+        rollbackMaximumBatchSize: update.rollbackMaximumBatchSize !== undefined ? copies(update.rollbackMaximumBatchSize) : undefined,
+      },
+      autoRollbackConfiguration: alarms.length > 0 ? { alarms: alarms.map((a) => ({ alarmName: a.alarmName })) } : undefined,
+    };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -425,6 +426,54 @@ describe('InferenceComponent', () => {
       initialCopyCount: copies,
     }));
     templateOf(stack).hasResourceProperties('AWS::SageMaker::InferenceComponent', { RuntimeConfig: { CopyCount: { Ref: 'Copies' } } });
+  });
+
+  test('a rolling update replaces copies a batch at a time and rolls back on the given alarms, which the role may read', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    const alarm = new cloudwatch.Alarm(stack, 'Errors', {
+      metric: new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'Invocation5XXErrors' }), threshold: 1, evaluationPeriods: 1,
+    });
+    endpoint.addComponent('Churn', gpuComponent(lake, {
+      initialCopyCount: 4,
+      rollingUpdate: { maximumBatchSize: 2, waitInterval: Duration.minutes(10), maximumExecutionTimeout: Duration.hours(2), rollbackMaximumBatchSize: 4, rollbackAlarms: [alarm] },
+    }));
+    const t = templateOf(stack);
+    const alarmId = stack.getLogicalId(alarm.node.defaultChild as any);
+    t.hasResourceProperties('AWS::SageMaker::InferenceComponent', {
+      DeploymentConfig: {
+        RollingUpdatePolicy: {
+          MaximumBatchSize: { Type: 'COPY_COUNT', Value: 2 },
+          WaitIntervalInSeconds: 600,
+          MaximumExecutionTimeoutInSeconds: 7200,
+          RollbackMaximumBatchSize: { Type: 'COPY_COUNT', Value: 4 },
+        },
+        AutoRollbackConfiguration: { Alarms: [{ AlarmName: { Ref: alarmId } }] },
+      },
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(endpoint.role.node.defaultChild as any) }],
+      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: { 'Fn::GetAtt': [alarmId, 'Arn'] } }]) },
+    });
+  });
+
+  test('rolling update defaults: one copy per batch, a five-minute bake, no alarms; without it SageMaker updates blue/green', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'churn', rollingUpdate: {} }));
+    endpoint.addComponent('Fraud', gpuComponent(lake, { inferenceComponentName: 'fraud', model: model(lake, 'f.tar.gz') }));
+    const byName = Object.fromEntries(Object.values(templateOf(stack).findResources('AWS::SageMaker::InferenceComponent'))
+      .map((r) => [r.Properties.InferenceComponentName, r.Properties.DeploymentConfig]));
+    expect(byName).toEqual({
+      churn: { RollingUpdatePolicy: { MaximumBatchSize: { Type: 'COPY_COUNT', Value: 1 }, WaitIntervalInSeconds: 300 } },
+      fraud: undefined,
+    });
+  });
+
+  test('fails on rolling update values SageMaker rejects', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    const alarms = Array.from({ length: 11 }, (_, i) => cloudwatch.Alarm.fromAlarmArn(stack, `A${i}`, `arn:aws:cloudwatch:us-east-1:123456789012:alarm:a${i}`));
+    expect(() => endpoint.addComponent('Churn', gpuComponent(lake, {
+      rollingUpdate: { maximumBatchSize: 0, rollbackMaximumBatchSize: 1.5, waitInterval: Duration.hours(2), maximumExecutionTimeout: Duration.minutes(5), rollbackAlarms: alarms },
+    }))).toThrow(/5 problems:[\s\S]*'rollingUpdate.maximumBatchSize' \(0\)[\s\S]*'rollingUpdate.rollbackMaximumBatchSize' \(1.5\)[\s\S]*'rollingUpdate.waitInterval' \(2 hours\)[\s\S]*'rollingUpdate.maximumExecutionTimeout' \(5 minutes\) must be whole seconds from 10 minutes to 8 hours[\s\S]*11 alarms; SageMaker allows at most 10/);
   });
 
   test('metrics name the component', () => {

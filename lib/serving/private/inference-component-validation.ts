@@ -103,6 +103,16 @@ export function validateComponentProps(scope: IConstruct, props: InferenceCompon
       `'autoScaling.minCopyCount' (0) needs the endpoint to scale to zero instances: set the endpoint's 'managedInstanceScaling' with 'minInstanceCount: 0' `
       + `(it is ${endpoint.managedInstanceScaling ? endpointMin ?? 1 : 'off'}), or use 'minCopyCount: 1'`);
   }
+  const update = props.rollingUpdate;
+  if (update) {
+    for (const [label, n] of [['maximumBatchSize', update.maximumBatchSize], ['rollbackMaximumBatchSize', update.rollbackMaximumBatchSize]] as const) {
+      v.checkResolved([n], () => n !== undefined && (!Number.isInteger(n) || n < 1), `'rollingUpdate.${label}' (${n}) must be a whole number of copies from 1`);
+    }
+    checkSeconds(v, "'rollingUpdate.waitInterval'", update.waitInterval, 0, 3600);
+    checkSeconds(v, "'rollingUpdate.maximumExecutionTimeout'", update.maximumExecutionTimeout, 600, 28800);
+    const alarms = update.rollbackAlarms?.length ?? 0;
+    v.check(alarms > 10, `'rollingUpdate.rollbackAlarms' has ${alarms} alarms; SageMaker allows at most 10 (combine them in a composite alarm)`);
+  }
   checkSeconds(v, "'modelDataDownloadTimeout'", props.modelDataDownloadTimeout, 60, 3600);
   checkSeconds(v, "'containerStartupHealthCheckTimeout'", props.containerStartupHealthCheckTimeout, 60, 3600);
 
