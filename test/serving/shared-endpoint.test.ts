@@ -450,6 +450,7 @@ describe('InferenceComponent', () => {
         AutoRollbackConfiguration: { Alarms: [{ AlarmName: { Ref: alarmId } }] },
       },
     });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('rollingUpdate'))).toEqual([]);
     t.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: stack.getLogicalId(endpoint.role.node.defaultChild as any) }],
       PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: { 'Fn::GetAtt': [alarmId, 'Arn'] } }]) },
@@ -466,6 +467,8 @@ describe('InferenceComponent', () => {
       churn: { RollingUpdatePolicy: { MaximumBatchSize: { Type: 'COPY_COUNT', Value: 1 }, WaitIntervalInSeconds: 300 } },
       fraud: undefined,
     });
+    // One copy in batches of one is 100% of the copy count; AWS documents 5% to 50%.
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp("'rollingUpdate.maximumBatchSize' \\(1\\) is more than half of the component's 1 copy"))).toHaveLength(1);
   });
 
   test('fails on rolling update values SageMaker rejects', () => {

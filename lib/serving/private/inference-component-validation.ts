@@ -1,4 +1,4 @@
-import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { instanceCapacity } from './inference-component-hardware';
 import type { InferenceComponentProps } from '../inference-component';
@@ -136,6 +136,13 @@ export function validateComponentProps(scope: IConstruct, props: InferenceCompon
   v.check(model.cpuOnly === true && accelerators !== undefined,
     `its model's image runs on CPU only, so the ${accelerators} GPU(s) per copy in 'computeResources.acceleratorCount' would be reserved and idle; leave 'acceleratorCount' out`);
   v.throwIfInvalid();
+  const batch = update?.maximumBatchSize ?? 1;
+  if (update && !scaling && known(initial) && known(batch) && batch > initial / 2) {
+    // AWS documents the batch as 5% to 50% of the copy count; how it rounds a copy count is not documented, so this warns.
+    Annotations.of(scope).addWarningV2('cdk-mlops:rollingUpdateBatchTooLarge',
+      `'rollingUpdate.maximumBatchSize' (${batch}) is more than half of the component's ${initial} cop${initial === 1 ? 'y' : 'ies'}; `
+      + "AWS documents the batch as 5% to 50% of the copy count, so SageMaker may reject the update: raise 'initialCopyCount' or leave 'rollingUpdate' out (blue/green)");
+  }
 
   return {
     path: scope.node.path,
