@@ -182,9 +182,11 @@ async function uploadSample(aws: AwsOnMoto, deployed: { adaptations: Adaptation[
   const marker = `${prefix}_SUCCESS`;
   const put = await aws.call('s3', 'PutObject', { Bucket: bucket, Key: marker, Body: new Uint8Array(0), ContentLength: 0 });
   log(`uploaded ${keys.map((k) => `s3://${bucket}/${k}`).join(', ')} and s3://${bucket}/${marker} (version ${put.VersionId ?? 'none'})`);
+  // The event S3 sends EventBridge for the marker (Amazon S3 User Guide, "EventBridge event message structure").
   const event = {
-    version: '0', source: 'aws.s3', 'detail-type': 'Object Created', time: new Date().toISOString(), region: 'us-east-1', account: '123456789012',
-    detail: { bucket: { name: bucket }, object: { key: marker, size: 0, 'version-id': put.VersionId }, reason: 'PutObject' },
+    'version': '0', 'id': randomUUID(), 'source': 'aws.s3', 'detail-type': 'Object Created', 'time': new Date().toISOString(),
+    'region': 'us-east-1', 'account': '123456789012',
+    'detail': { 'version': '0', 'bucket': { name: bucket }, 'object': { 'key': marker, 'size': 0, 'etag': put.ETag?.replace(/"/g, ''), 'version-id': put.VersionId }, 'reason': 'PutObject' },
   };
   return { keys, marker, event };
 }

@@ -22,8 +22,8 @@ export function runProcess(command: string, args: string[], options: { env?: Nod
     const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-50_000); });
+    child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-50_000); });
     if (child.pid) children.add(child.pid);
     const timer = setTimeout(() => {
       stderr += `\n(killed after ${options.timeoutMs} ms)`;
