@@ -5,10 +5,8 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { IConstruct } from 'constructs';
 import { ModelVersionParameter } from './model-version-parameter';
+import { MODEL_VERSIONS_FILE, READ_OUTPUT_DIRECTORY, readCommands } from './private/model-version-read-step';
 import { throwInvalid } from '../core/private/errors';
-
-/** The file the read step writes: `{ "<parameterKey>": "<value>" }`, read back with `Fn::GetParam`. */
-export const MODEL_VERSIONS_FILE = 'model-versions.json';
 
 /** CodePipeline's limit on a CloudFormation action's `ParameterOverrides` (characters). */
 const MAX_PARAMETER_OVERRIDES = 1000;
@@ -100,33 +98,6 @@ function parameterOverrides(parameterKeys: string[], artifactName: string): stri
   return JSON.stringify(Object.fromEntries(parameterKeys.map((key) => [key, { 'Fn::GetParam': [artifactName, MODEL_VERSIONS_FILE, key] }])));
 }
 
-/**
- * The shell commands of the read step. They assume the stack's deploy role (named by the
- * environment), read the stack's parameters, and write one value per key: the stack's own, or
- * `none` when the stack or the parameter does not exist yet. Any other error fails the step.
- */
-export function readCommands(): string[] {
-  return [
-    'set -eu',
-    'aws configure set profile.target.role_arn "$DEPLOY_ROLE_ARN"',
-    'aws configure set profile.target.credential_source EcsContainer',
-    'mkdir -p model-versions',
-    // A stack that does not exist is the one answer that means "no version yet".
-    'if aws cloudformation describe-stacks --profile target --region "$STACK_REGION" --stack-name "$STACK_NAME" --output json > stack.json 2> error.txt; then :; '
-      + 'elif grep -q "does not exist" error.txt; then echo \'{"Stacks": []}\' > stack.json; else cat error.txt >&2; exit 1; fi',
-    `python3 -c "${PYTHON_WRITER}" stack.json "model-versions/${MODEL_VERSIONS_FILE}" $PARAMETER_KEYS`,
-    `cat "model-versions/${MODEL_VERSIONS_FILE}"`,
-  ];
-}
-
-/** Writes {key: value} for each key from DescribeStacks output; 'none' where the stack or key is missing. */
-const PYTHON_WRITER = [
-  'import json, sys',
-  'stacks = json.load(open(sys.argv[1]))[\'Stacks\']',
-  'found = {p[\'ParameterKey\']: p.get(\'ParameterValue\') for p in (stacks[0].get(\'Parameters\', []) if stacks else [])}',
-  `json.dump({k: found.get(k) or '${ModelVersionParameter.NONE}' for k in sys.argv[3:]}, open(sys.argv[2], 'w'))`,
-].join('; ').replace(/"/g, '\\"');
-
 function readStep(pipeline: pipelines.CodePipeline, stepId: string, deployment: pipelines.StackDeployment, parameterKeys: string[]): pipelines.CodeBuildStep {
   const pipelineStack = Stack.of(pipeline);
   // The role the stack's own deploy actions use, with the placeholders CDK Pipelines fills the same way.
@@ -143,7 +114,7 @@ function readStep(pipeline: pipelines.CodePipeline, stepId: string, deployment: 
       STACK_REGION: deployment.region ?? pipelineStack.region,
       PARAMETER_KEYS: parameterKeys.join(' '),
     },
-    primaryOutputDirectory: 'model-versions',
+    primaryOutputDirectory: READ_OUTPUT_DIRECTORY,
     rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [deployRoleArn] })],
   });
 }

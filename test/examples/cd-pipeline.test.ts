@@ -8,7 +8,7 @@ import { Stack } from 'aws-cdk-lib';
 import { testApp } from '../helpers/app';
 import { DeliveryPipelineStack } from '../../examples/cd-pipeline/delivery-pipeline-stack';
 import { ModelVersionParameter } from '../../lib';
-import { MODEL_VERSIONS_FILE } from '../../lib/serving/model-version-carry-over';
+import { MODEL_VERSIONS_FILE } from '../../lib/serving/private/model-version-read-step';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 

@@ -13,7 +13,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { testApp } from '../helpers/app';
 import { ModelRegistry } from '../../lib/registry/model-registry';
-import { MODEL_VERSIONS_FILE, ModelVersionCarryOver, readCommands } from '../../lib/serving/model-version-carry-over';
+import { ModelVersionCarryOver } from '../../lib/serving/model-version-carry-over';
+import { MODEL_VERSIONS_FILE, readCommands } from '../../lib/serving/private/model-version-read-step';
 import { ModelVersionParameter } from '../../lib/serving/model-version-parameter';
 
 const PIPELINE_ENV = { account: '111111111111', region: 'us-east-1' };
