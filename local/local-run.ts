@@ -46,6 +46,8 @@ export interface LocalRunResult {
   readonly alarms: Array<{ name: string; type: string; metric?: string; threshold?: number; comparison?: string }>;
   readonly drift?: { run: MachineRun; report?: any; captureKeys: string[]; shiftedFeature: string };
   readonly timings: Record<string, number>;
+  /** Every AWS call made on moto, in order (`service.Operation`), the CDK CLI's and the Lambda functions' SDK calls aside. */
+  readonly motoCalls: string[];
 }
 
 /** Runs everything, then stops moto and removes the work folder, whatever happened. */
@@ -133,7 +135,7 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
 
   check();
   log('\n== Result');
-  const modelPackage = await describePackage(aws, pipeline.output?.registration?.ModelPackageArn, log);
+  const modelPackage = await describePackage(aws, outputs.ModelPackageGroupName, pipeline.output?.registration?.ModelPackageArn, log);
   const endpoint = await describeEndpoint(aws, stack.template as Template, deployed.stackName, outputs.EndpointName, log);
   const alarms = listAlarms(stack.template as Template, log);
 
@@ -142,7 +144,10 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
     log('\n== Drift check (the deployed detector, over generated capture)');
     drift = await timed('drift', () => driftCheck(aws, lambda, handlers, stack.template as Template, physical, pipeline.output, training, workDir, log, options.signal));
   }
-  return { stackName: deployed.stackName, adaptations: deployed.adaptations, pipeline, trainingMetrics: training?.metrics ?? [], modelPackage, endpoint, alarms, drift, timings };
+  const counts = new Map<string, number>();
+  for (const call of aws.calls) counts.set(call.split('.')[0], (counts.get(call.split('.')[0]) ?? 0) + 1);
+  log(`\nmoto answered ${aws.calls.length} calls of the run: ${[...counts].map(([service, n]) => `${service} ${n}`).join(', ')} (besides the CDK CLI's and the functions' own)`);
+  return { stackName: deployed.stackName, adaptations: deployed.adaptations, pipeline, trainingMetrics: training?.metrics ?? [], modelPackage, endpoint, alarms, drift, timings, motoCalls: [...aws.calls] };
 }
 
 async function stackOutputs(aws: AwsOnMoto, stackName: string): Promise<Record<string, string>> {
@@ -278,8 +283,11 @@ function printStep(log: (line: string) => void) {
   };
 }
 
-async function describePackage(aws: AwsOnMoto, arn: string | undefined, log: (line: string) => void) {
+async function describePackage(aws: AwsOnMoto, group: string, arn: string | undefined, log: (line: string) => void) {
+  const listed = await aws.call('sagemaker', 'ListModelPackages', { ModelPackageGroupName: group });
+  log(`model package group ${group}: ${listed.ModelPackageSummaryList?.length ?? 0} version(s)`);
   if (!arn) { log('model package: none registered'); return undefined; }
+  if (!(listed.ModelPackageSummaryList ?? []).some((p: any) => p.ModelPackageArn === arn)) throw new Error(`${arn} is not in model package group ${group}`);
   const described = await aws.call('sagemaker', 'DescribeModelPackage', { ModelPackageName: arn });
   const result = {
     arn,

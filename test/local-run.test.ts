@@ -87,6 +87,16 @@ describe('npm run local', () => {
     for (const key of result.drift!.captureKeys) expect(key).toMatch(/^churn-endpoint\/churn\/AllTraffic\/\d{4}\/\d\d\/\d\d\/\d\d\/\d\d-\d\d-\d{3}-[0-9a-f-]{36}\.jsonl$/);
   });
 
+  test('the pipeline\'s service calls went to moto: jobs, registry, promotion, run slots, trigger rule', () => {
+    expect(result.motoCalls).toEqual(expect.arrayContaining([
+      'sagemaker.CreateProcessingJob', 'sagemaker.DescribeProcessingJob', 'sagemaker.CreateTrainingJob', 'sagemaker.DescribeTrainingJob',
+      'sagemaker.CreateModelPackage', 'cloudformation.UpdateStack', 'cloudformation.DescribeStacks', 'sagemaker.DescribeEndpoint',
+      'dynamodb.PutItem', 'dynamodb.UpdateItem', 'eventbridge.ListTargetsByRule', 'lambda.GetFunctionConfiguration', 'sfn.DescribeStateMachine',
+    ]));
+    // .sync: the start call first, then describe.
+    expect(result.motoCalls.indexOf('sagemaker.CreateTrainingJob')).toBeLessThan(result.motoCalls.indexOf('sagemaker.DescribeTrainingJob'));
+  });
+
   test('says what it changed in the template for moto', () => {
     expect(result.adaptations.map((a) => a.what)).toEqual(expect.arrayContaining([
       expect.stringMatching(/^Custom::CDKBucketDeployment removed/),
