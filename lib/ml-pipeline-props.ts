@@ -99,9 +99,10 @@ export interface MlPipelineProps {
   /**
    * The baseline the drift monitor compares the captured requests with.
    *
-   * @default - the served model's own baseline, which runs promote with their models
-   * (`TrainingPipeline.currentBaselineKey`); `PromotionMode.MANUAL` and `REGISTER_ONLY` have no
-   * such baseline and need this prop
+   * @default - the served version's own baseline (`TrainingPipeline.currentBaselineKey`): a run
+   * that deploys its model (AUTOMATIC) and every promotion (an approval in MANUAL, a rollback in
+   * either) copy the version's baseline there. Needed with `REGISTER_ONLY`, and when the runs
+   * compute no baseline.
    */
   readonly driftBaseline?: DriftBaseline;
 

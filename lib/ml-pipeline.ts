@@ -136,7 +136,7 @@ export class MlPipeline extends Construct {
     });
   }
 
-  /** The baseline a run promotes with its model; only runs that deploy (AUTOMATIC) and compute baselines have one. */
+  /** The served version's baseline, which the run (AUTOMATIC) or the promotion (approvals, rollbacks) keeps current; only runs that compute baselines have one. */
   private servedBaseline(): DriftBaseline {
     const key = this.pipeline.currentBaselineKey;
     if (key === undefined) {
@@ -182,9 +182,9 @@ function validateProps(scope: Construct, props: MlPipelineProps, mode: Promotion
         `'promotion.${option}' has no effect with 'promotion.mode' (REGISTER_ONLY), which never promotes; remove it, or use PromotionMode.AUTOMATIC or MANUAL`);
     }
   }
-  v.check(mode !== PromotionMode.AUTOMATIC && props.driftBaseline === undefined,
-    `'driftBaseline' is needed with 'promotion.mode' (${mode}): only runs that deploy their model (AUTOMATIC) promote its baseline to the drift monitor; `
-    + "pass driftBaseline: DriftBaseline.fromDataLake(lake, '<key>') (e.g. written by mlops drift baseline), or use PromotionMode.AUTOMATIC");
+  v.check(mode === PromotionMode.REGISTER_ONLY && props.driftBaseline === undefined,
+    "'driftBaseline' is needed with 'promotion.mode' (REGISTER_ONLY): nothing in the stack promotes a version, so nothing promotes its baseline to the drift monitor; "
+    + "pass driftBaseline: DriftBaseline.fromDataLake(lake, '<key>') (e.g. written by mlops drift baseline), or use PromotionMode.AUTOMATIC or MANUAL");
   v.check(props.retrainOnDrift === false && props.retrainCooldown !== undefined,
     `'retrainCooldown' (${props.retrainCooldown?.toHumanString()}) has no effect with 'retrainOnDrift: false'; remove one of them`);
   v.throwIfInvalid();

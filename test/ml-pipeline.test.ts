@@ -10,7 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ROOT, templateOf, testStack } from './helpers/app';
-import { definitionFromTemplate, runStateMachine, validateAsl } from './helpers/asl';
+import { allStates, definitionFromTemplate, namedError, runStateMachine, validateAsl } from './helpers/asl';
 import { nagFindings } from './helpers/nag';
 import { FakeServingAccount } from './serving/fake-serving-account';
 import {
@@ -164,7 +164,7 @@ function ownBaseline(stack: Stack): Partial<MlPipelineProps> {
 
 describe('MlPipeline promotion modes', () => {
   const automatic = build(ownBaseline);
-  const manual = build((stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.MANUAL } }));
+  const manual = build({ promotion: { mode: PromotionMode.MANUAL } });
   const registerOnly = build((stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.REGISTER_ONLY } }));
   const updatesStack = (b: ReturnType<typeof build>) => ofType(b.json, 'AWS::IAM::Policy')
     .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('cloudformation:UpdateStack'))
@@ -191,8 +191,10 @@ describe('MlPipeline promotion modes', () => {
     const rules = approvalRules(manual.json);
     expect(rules).toHaveLength(1);
     expect(rules[0][1].Properties.Targets[0].Arn).toEqual({ Ref: idOf(manual.stack, manual.ml.promotion!.stateMachine) });
-    // No run deploys, so none promotes a baseline: the monitor reads the one given.
-    expect(manual.ml.pipeline.currentBaselineKey).toBeUndefined();
+    // No run deploys: the promotion keeps the monitor's baseline that of the version it served.
+    expect(manual.ml.pipeline.currentBaselineKey).toBe('fraud/baseline/current.json');
+    const promotion = definitionFromTemplate(manual.template, idOf(manual.stack, manual.ml.promotion!.stateMachine));
+    expect(allStates(promotion).map(([name]) => name)).toEqual(expect.arrayContaining(['WhenServed', 'DescribeServedVersion', 'PromoteServedBaseline']));
   });
 
   test('REGISTER_ONLY: nothing may update the stack, no promotion, the endpoint still serves the parameter', () => {
@@ -212,21 +214,71 @@ describe('MlPipeline promotion modes', () => {
     expect(pipelineDefinition(approved).States.RegisterModel.Parameters.ModelApprovalStatus).toBe('Approved');
   });
 
-  test.each<[string, ReturnType<typeof build>]>([['AUTOMATIC', automatic], ['MANUAL', manual]])('%s: a rollback to an older version runs through the promotion (ASL interpreter)', async (_mode, b) => {
+  /** Runs a deploying mode's promotion against a fake account, with the registry's answer about the version and the baseline copies recorded. */
+  async function promote(b: ReturnType<typeof build>, input: object, metadata: Record<string, string> | undefined, copyFails = false) {
     const definition = definitionFromTemplate(b.template, idOf(b.stack, b.ml.promotion!.stateMachine));
     expect(validateAsl(definition)).toEqual([]);
     const parameterKey = b.stack.resolve(b.ml.modelVersion.parameterKey);
     const configLogicalId = ofType(b.json, 'AWS::SageMaker::EndpointConfig')[0][0];
     const fake = new FakeServingAccount({ parameterKey, served: V7, endpointName: 'fraud', configLogicalId, allowedPattern: b.json.Parameters[parameterKey].AllowedPattern });
-    const result = await runStateMachine(definition, { modelPackageArn: V6, rollback: true }, fake.handlers(), { stateMachineName: 'promotion' });
+    const copies: any[] = [];
+    const copyState = allStates(definition).find(([name]) => name === 'PromoteServedBaseline')![1];
+    const result = await runStateMachine(definition, input, {
+      ...fake.handlers(),
+      'aws-sdk:sagemaker:describeModelPackage': (request) => ({ ModelPackageArn: request.ModelPackageName, ModelApprovalStatus: 'Approved', ...(metadata ? { CustomerMetadataProperties: metadata } : {}) }),
+      [copyState.Resource]: (event) => {
+        if (copyFails) throw namedError('Error', 'NoSuchKey: The specified key does not exist.');
+        copies.push(event.promote);
+        return { currentUri: `s3://artifacts/${event.promote.to.key}`, sourceUri: `s3://artifacts/${event.promote.from.key}` };
+      },
+    }, { stateMachineName: 'promotion' });
+    return { result, fake, copies };
+  }
+  const ranBy = (execution: string) => ({ 'pipeline': 'fraud', 'execution': `arn:aws:states:us-east-1:123456789012:execution:fraud:${execution}`, 'drift-baseline': 's3://x' });
+
+  test.each<[string, ReturnType<typeof build>]>([['AUTOMATIC', automatic], ['MANUAL', manual]])('%s: a rollback serves the older version again, and its baseline becomes the monitor\'s (ASL interpreter)', async (_mode, b) => {
+    const { result, fake, copies } = await promote(b, { modelPackageArn: V6, rollback: true }, ranBy('run+6'));
     expect(result.status).toBe('SUCCEEDED');
     expect(fake.parameterValue).toBe(V6);
     expect(fake.updates).toHaveLength(1);
-    expect(result.visited).toContain('EndpointServesVersion');
+    expect(result.visited).toEqual(expect.arrayContaining(['EndpointServesVersion', 'DescribeServedVersion', 'PromoteServedBaseline', 'Promoted']));
+    expect(copies).toEqual([{
+      from: { bucket: expect.any(String), key: 'fraud/runs/run+6/baseline/baseline.json' },
+      to: { bucket: expect.any(String), key: 'fraud/baseline/current.json' },
+    }]);
   });
 
-  test.each([PromotionMode.MANUAL, PromotionMode.REGISTER_ONLY])('passes every cdk-nag pack (%s)', (mode) => {
-    expect(nagFindingsOf((stack) => ({ ...ownBaseline(stack), promotion: { mode } }))).toEqual([]);
+  test('MANUAL: an approval deploys the newer version and promotes its baseline', async () => {
+    const V8 = V7.replace(/7$/, '8');
+    const { result, fake, copies } = await promote(manual, { modelPackageArn: V8 }, ranBy('run-8'));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(fake.parameterValue).toBe(V8);
+    expect(copies.map((c) => c.from.key)).toEqual(['fraud/runs/run-8/baseline/baseline.json']);
+  });
+
+  test('a version this pipeline did not register keeps the monitor\'s baseline', async () => {
+    for (const metadata of [undefined, { pipeline: 'other', execution: 'arn:aws:states:us-east-1:123456789012:execution:other:run-1' }, { pipeline: 'fraud', execution: 'by hand' }]) {
+      const { result, copies } = await promote(manual, { modelPackageArn: V6, rollback: true }, metadata);
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.visited).toContain('KeepMonitorBaseline');
+      expect(copies).toEqual([]);
+    }
+  });
+
+  test('a baseline that cannot be copied fails the promotion and notifies; the version serves', async () => {
+    const { result, fake } = await promote(manual, { modelPackageArn: V6, rollback: true }, ranBy('run-6'), true);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('PromotionFailed');
+    expect(fake.parameterValue).toBe(V6);
+    expect(fake.published).toEqual([expect.objectContaining({ 'model-package': V6 })]);
+  });
+
+  test('passes every cdk-nag pack (MANUAL)', () => {
+    expect(nagFindingsOf(() => ({ promotion: { mode: PromotionMode.MANUAL } }))).toEqual([]);
+  });
+
+  test('passes every cdk-nag pack (REGISTER_ONLY)', () => {
+    expect(nagFindingsOf((stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.REGISTER_ONLY } }))).toEqual([]);
   });
 });
 
@@ -351,12 +403,14 @@ describe('MlPipeline validation', () => {
       /'registry' must have a model package group name known at synth/],
     ['fails on AUTOMATIC with models registered pending', () => ({ pipeline: { ...minimal().pipeline, approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL } }),
       /'pipeline.approvalStatus' \(PendingManualApproval\) contradicts 'promotion.mode' \(AUTOMATIC\).*use PromotionMode.MANUAL/],
-    ['fails on MANUAL with models registered approved', (stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.MANUAL }, pipeline: { ...minimal().pipeline, approvalStatus: ModelApprovalStatus.APPROVED } }),
+    ['fails on MANUAL with models registered approved', () => ({ promotion: { mode: PromotionMode.MANUAL }, pipeline: { ...minimal().pipeline, approvalStatus: ModelApprovalStatus.APPROVED } }),
       /'pipeline.approvalStatus' \(Approved\) contradicts 'promotion.mode' \(MANUAL\).*use PromotionMode.AUTOMATIC/],
     ['fails on rollout settings in REGISTER_ONLY, which never promotes', (stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.REGISTER_ONLY, rolloutTimeout: Duration.hours(1) } }),
       /'promotion.rolloutTimeout' has no effect with 'promotion.mode' \(REGISTER_ONLY\), which never promotes; remove it/],
-    ['fails on MANUAL without a drift baseline', () => ({ promotion: { mode: PromotionMode.MANUAL } }),
-      /'driftBaseline' is needed with 'promotion.mode' \(MANUAL\): only runs that deploy their model \(AUTOMATIC\) promote its baseline/],
+    ['fails on REGISTER_ONLY without a drift baseline', () => ({ promotion: { mode: PromotionMode.REGISTER_ONLY } }),
+      /'driftBaseline' is needed with 'promotion.mode' \(REGISTER_ONLY\): nothing in the stack promotes a version, so nothing promotes its baseline/],
+    ['fails on MANUAL when the runs compute no baseline', () => ({ promotion: { mode: PromotionMode.MANUAL }, pipeline: { gate: minimal().pipeline!.gate } }),
+      /'driftBaseline' is needed: the runs of pipeline 'fraud' compute no drift baseline/],
     ['fails on a cooldown without retraining', () => ({ retrainOnDrift: false, retrainCooldown: Duration.hours(1) }),
       /'retrainCooldown' \(1 hour\) has no effect with 'retrainOnDrift: false'; remove one of them/],
     ['fails on AUTOMATIC when the runs compute no baseline', () => ({ pipeline: { gate: minimal().pipeline!.gate } }),
@@ -366,7 +420,7 @@ describe('MlPipeline validation', () => {
   });
 
   test('reports several problems at once', () => {
-    expect(() => build({ modelName: 'Fraud', retrainOnDrift: false, retrainCooldown: Duration.hours(1), promotion: { mode: PromotionMode.MANUAL } }))
+    expect(() => build({ modelName: 'Fraud', retrainOnDrift: false, retrainCooldown: Duration.hours(1), promotion: { mode: PromotionMode.REGISTER_ONLY } }))
       .toThrow(/3 problems:\n- 'modelName' \('Fraud'\)[\s\S]*'driftBaseline' is needed[\s\S]*'retrainCooldown'/);
   });
 });

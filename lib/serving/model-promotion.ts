@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ModelVersionParameter } from './model-version-parameter';
-import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, deployBudget, grantPromotion } from './private/deploy-states';
+import { acknowledgePromotionRole, bootstrapDeployRole, buildDeployStates, deployBudget, DeployOutcome, grantPromotion } from './private/deploy-states';
 import { allowLogsToUseKey } from '../core/private/log-key';
 import { acknowledgeInlinePolicy } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
@@ -148,6 +148,16 @@ export interface ModelPromotionProps extends RolloutOptions {
   readonly promoteOnApproval?: boolean;
 
   /**
+   * States run once the requested version serves (its rollout finished, or it already served),
+   * e.g. pointing a drift monitor at the version's own baseline. They see the input
+   * (`$.modelPackageArn`) and `$.deployment`; if they fail, the promotion notifies and fails
+   * while the version keeps serving. Their tasks' permissions go to the promotion's role.
+   *
+   * @default - none
+   */
+  readonly whenServed?: sfn.IChainable;
+
+  /**
    * The key that encrypts the promotion's logs (and its topic, when it creates one).
    *
    * @default - a new customer managed key with rotation
@@ -208,7 +218,19 @@ export class ModelPromotion extends Construct {
       catchTask: (task) => { task.addCatch(notify, { resultPath: '$.error' }); },
       failWith: (stateId, error, cause) => new sfn.Pass(this, stateId, { result: sfn.Result.fromObject({ Error: error, Cause: cause }), resultPath: '$.error' }).next(notify),
     });
-    deploy.done.next(new sfn.Succeed(this, 'Promoted'));
+    const promoted = new sfn.Succeed(this, 'Promoted');
+    if (props.whenServed) {
+      // One catch for whatever the caller's states do: the failure is reported like the rollout's.
+      const after = new sfn.Parallel(this, 'WhenServed', { resultPath: sfn.JsonPath.DISCARD, comment: 'The caller\'s states, once the version serves' })
+        .branch(props.whenServed);
+      after.addCatch(notify, { resultPath: '$.error' });
+      const serves = sfn.Condition.and(sfn.Condition.isPresent('$.deployment.outcome'), sfn.Condition.or(
+        sfn.Condition.stringEquals('$.deployment.outcome', DeployOutcome.DEPLOYED),
+        sfn.Condition.stringEquals('$.deployment.outcome', DeployOutcome.UNCHANGED)));
+      deploy.done.next(new sfn.Choice(this, 'VersionServes').when(serves, after.next(promoted)).otherwise(promoted));
+    } else {
+      deploy.done.next(promoted);
+    }
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: key,

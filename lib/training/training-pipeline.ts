@@ -13,7 +13,7 @@ import { Construct, IConstruct } from 'constructs';
 import { createBaselineFunction, ResolvedBaseline, resolveBaseline } from './private/baseline-step';
 import { PipelineFunction } from './private/pipeline-function';
 import { resolveGate } from './private/pipeline-gate';
-import { NOTIFIED_ERRORS, PipelineStates } from './private/pipeline-states';
+import { NOTIFIED_ERRORS, PipelineStates, servedBaselineStates } from './private/pipeline-states';
 import { validatePipelineProps, validateRunTimeout } from './private/pipeline-validation';
 import { RunBackstop } from './private/run-backstop';
 import { RunSlots } from './private/run-slots';
@@ -87,8 +87,10 @@ export class TrainingPipeline extends Construct {
    * drift monitor: `DriftBaseline.fromDataLake(lake, pipeline.currentBaselineKey)`. The object
    * exists after the first deployment.
    *
-   * Undefined when the pipeline computes no baselines or deploys no models in its runs
-   * (`deployment` absent, or `PromotionMode.MANUAL`).
+   * In `PromotionMode.MANUAL` the promotion does the same once an approved version serves, and in
+   * both modes a rollback through the promotion brings back the older version's baseline.
+   *
+   * Undefined when the pipeline computes no baselines or deploys nothing (`deployment` absent).
    */
   public readonly currentBaselineKey?: string;
   /** The function that computes drift baselines, when the pipeline has a baseline step. */
@@ -145,7 +147,8 @@ export class TrainingPipeline extends Construct {
 
     const approvalStatus = props.approvalStatus ?? approvalStatusFor(props.deployment);
     const deployment = props.deployment && this.planDeployment(props.deployment);
-    this.currentBaselineKey = baseline && deployment?.inRun ? `${this.pipelineName}/baseline/current.json` : undefined;
+    // Both deploying modes keep it current: the run after its own rollout, the promotion after an approval or a rollback.
+    this.currentBaselineKey = baseline && props.deployment ? `${this.pipelineName}/baseline/current.json` : undefined;
     if (baseline) {
       const fn = createBaselineFunction(this, 'Baseline', {
         lake: this.lake, runsPrefix: this.runsPrefix, inputPrefix: this.inputPrefix, preprocessed: props.preprocessing !== undefined,
@@ -200,7 +203,16 @@ export class TrainingPipeline extends Construct {
         logRetention,
         // In AUTOMATIC mode the run deploys what it registers approved: an approval trigger would race it.
         promoteOnApproval: deployment?.inRun === undefined,
+        whenServed: this.baselineStep && this.currentBaselineKey ? servedBaselineStates(new Construct(this, 'ServedBaseline'), {
+          lake: this.lake, registry: this.registry, pipelineName: this.pipelineName, runsPrefix: this.runsPrefix,
+          function: this.baselineStep.function, currentKey: this.currentBaselineKey,
+        }) : undefined,
       });
+      if (this.baselineStep) {
+        acknowledgeWildcards(this.promotion.stateMachine.role, {
+          resources: [this.registry.modelPackageArnPattern, `${this.baselineStep.function.function.functionArn}:*`],
+        }, 'The promotion reads the metadata of the version it served (SageMaker numbers versions within this group) and may invoke any version of the baseline function the pipeline owns.');
+      }
     }
     this.acknowledgeStateMachineFindings();
     const eventsRole = new iam.Role(this, 'TriggerRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });

@@ -6,6 +6,8 @@
  * and Retry at 0 ms, so the retry and timeout policy is read from the definition and checked too.
  */
 import { App, Duration } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { templateOf, testStack } from '../helpers/app';
 import { AslDefinition, allStates, definitionFromTemplate, runStateMachine, RunResult } from '../helpers/asl';
 import { nagFindings } from '../helpers/nag';
@@ -392,3 +394,42 @@ describe('the retry and timeout policy of the synthesized promotion', () => {
   });
 });
 
+
+describe('a promotion for rollbacks only, with a key and follow-up states of its caller', () => {
+  function custom() {
+    const stack = testStack();
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+    const modelVersion = new ModelVersionParameter(stack, 'ChurnModelVersion', { registry });
+    const encryptionKey = new kms.Key(stack, 'CallerKey', { enableKeyRotation: true });
+    const followUp = new sfn.Pass(stack, 'RecordServed', { result: sfn.Result.fromString('recorded'), resultPath: '$.followUp' });
+    const promotion = new ModelPromotion(stack, 'Promotion', { modelVersion, promoteOnApproval: false, encryptionKey, whenServed: followUp, pollInterval: POLL, rolloutTimeout: ROLLOUT });
+    const template = templateOf(stack);
+    return { stack, template, encryptionKey, definition: definitionFromTemplate(template, stack.resolve((promotion.stateMachine.node.defaultChild as any).logicalId)) };
+  }
+  const { stack, template, encryptionKey, definition } = custom();
+
+  test('promoteOnApproval: false leaves out the approval rule; the caller\'s key encrypts the logs and no key is made', () => {
+    expect(template.findResources('AWS::Events::Rule')).toEqual({});
+    expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual([stack.resolve((encryptionKey.node.defaultChild as any).logicalId)]);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [stack.resolve((encryptionKey.node.defaultChild as any).logicalId), 'Arn'] } });
+  });
+
+  test('whenServed runs once the version serves, not when nothing changed for a stale event', async () => {
+    const deployed = await promote(account({ served: V6 }), { modelPackageArn: V7 }, definition);
+    expect(deployed.status).toBe('SUCCEEDED');
+    expect(deployed.visited).toEqual(expect.arrayContaining(['VersionServes', 'WhenServed', 'RecordServed', 'Promoted']));
+    const stale = await promote(account({ served: V7 }), { modelPackageArn: V6 }, definition);
+    expect(stale.status).toBe('SUCCEEDED');
+    expect(stale.visited).not.toContain('RecordServed');
+  });
+
+  test('a failure in whenServed notifies and fails the promotion', async () => {
+    const failing = JSON.parse(JSON.stringify(definition));
+    failing.States.WhenServed.Branches[0].States.RecordServed = { Type: 'Fail', Error: 'CallerFailed', Cause: 'the follow-up failed' };
+    const fake = account({ served: V6 });
+    const result = await promote(fake, { modelPackageArn: V7 }, failing);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('PromotionFailed');
+    expect(fake.published).toEqual([expect.objectContaining({ 'model-package': V7, 'error': 'CallerFailed' })]);
+  });
+});

@@ -524,3 +524,58 @@ export class PipelineStates {
 function objectName(asset: s3assets.Asset): string {
   return asset.s3ObjectKey.split('/').pop()!;
 }
+
+/** What a promotion needs to point the drift monitor at the baseline of the version it served. */
+export interface ServedBaselineProps {
+  readonly lake: IDataLake;
+  readonly registry: IModelRegistry;
+  readonly pipelineName: string;
+  readonly runsPrefix: string;
+  /** The pipeline's baseline function, which copies baselines (GET, check, PUT). */
+  readonly function: PipelineFunction;
+  /** Where the drift monitor reads the served model's baseline. */
+  readonly currentKey: string;
+}
+
+/**
+ * States for a `ModelPromotion`'s `whenServed`: once a version serves (a MANUAL approval, or a
+ * rollback in either mode), its run's baseline becomes the drift monitor's, as a run that
+ * deploys its own model does. The run is found in the version's metadata (`pipeline`,
+ * `execution`, written at registration); a version this pipeline did not register keeps the
+ * monitor's baseline as it is.
+ */
+export function servedBaselineStates(scope: Construct, props: ServedBaselineProps): sfn.IChainable {
+  const metadata = '$.servedPackage.CustomerMetadataProperties';
+  const describe = new tasks.CallAwsService(scope, 'DescribeServedVersion', {
+    service: 'sagemaker',
+    action: 'describeModelPackage',
+    iamAction: 'sagemaker:DescribeModelPackage',
+    iamResources: [props.registry.modelPackageArnPattern],
+    parameters: { 'ModelPackageName.$': '$.modelPackageArn' },
+    // The whole answer: a version without metadata would make a selector's path fail uncatchably.
+    resultPath: '$.servedPackage',
+  });
+  addRetries(describe, 'sageMakerSdk');
+  const bucket = props.lake.artifactsBucket.bucketName;
+  // Execution ARNs have eight ':'-separated parts, the name last; execution names cannot hold ':'.
+  const copy = new tasks.LambdaInvoke(scope, 'PromoteServedBaseline', {
+    comment: `Copies the served version's baseline to ${props.currentKey} for the drift monitor`,
+    lambdaFunction: props.function.function,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject({
+      promote: {
+        from: { bucket, key: sfn.JsonPath.format(`${props.runsPrefix}{}/baseline/baseline.json`, sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt(`${metadata}.execution`), ':'), 7)) },
+        to: { bucket, key: props.currentKey },
+      },
+    }),
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
+  });
+  addRetries(copy, 'lambda');
+  const fromThisPipeline = sfn.Condition.and(
+    sfn.Condition.isPresent(`${metadata}.pipeline`), sfn.Condition.stringEquals(`${metadata}.pipeline`, props.pipelineName),
+    sfn.Condition.isPresent(`${metadata}.execution`), sfn.Condition.stringMatches(`${metadata}.execution`, 'arn:*:states:*:*:execution:*:*'));
+  return describe.next(new sfn.Choice(scope, 'ServedVersionHasRunBaseline', { comment: 'Registered by a run of this pipeline, which computed its baseline' })
+    .when(fromThisPipeline, copy)
+    .otherwise(new sfn.Pass(scope, 'KeepMonitorBaseline', { comment: 'Another registrar\'s version: the monitor keeps its baseline' })));
+}
