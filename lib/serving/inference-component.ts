@@ -1,4 +1,4 @@
-import { CfnDeletionPolicy, CfnResource, Duration, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, CfnResource, Duration, IResource, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -225,87 +225,52 @@ const INVOCATION_NAMESPACE = 'AWS/SageMaker';
 const COMPONENT_NAMESPACE = '/aws/sagemaker/InferenceComponents';
 
 /**
- * One model on a `SharedEndpoint`, with its own accelerators, memory, copy count and
- * autoscaling. Callers invoke it through the endpoint with its `InferenceComponentName`.
+ * An inference component: one model on a shared endpoint.
  */
-export class InferenceComponent extends Resource {
+export interface IInferenceComponent extends IResource {
   /** The component's name (`InferenceComponentName` of InvokeEndpoint). */
-  public readonly inferenceComponentName: string;
+  readonly inferenceComponentName: string;
   /** The component's ARN. */
-  public readonly inferenceComponentArn: string;
-  /** The endpoint that hosts the component. */
-  public readonly endpoint: ISharedEndpoint;
-  /** The scalable target of the copy count, when the component autoscales. */
-  public readonly scalableTarget?: appscaling.ScalableTarget;
+  readonly inferenceComponentArn: string;
+  /** The ARN of the endpoint that hosts the component. */
+  readonly endpointArn: string;
 
-  constructor(scope: Construct, id: string, props: InferenceComponentProps) {
-    super(scope, id);
-    const endpoint = props.endpoint;
-    const name = props.inferenceComponentName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
-    this.inferenceComponentName = name;
-    this.endpoint = endpoint;
-    const role = endpoint.role;
-    const model = props.model.bind(this, role);
-    const version = versionOfSource(props.model);
-    const plan = validateComponentProps(this, props, name, model, version && Stack.of(version.parameter) !== Stack.of(this) ? version.parameter.node.path : undefined);
-    recordComponent(endpoint, plan);
-    requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
+  /** Grants invoking this component through its endpoint, and no other component of it. */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+  /** A metric of the component in `AWS/SageMaker` (dimension InferenceComponentName). */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Requests sent to the component (Sum). */
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Time the model took to respond, in microseconds (Average). */
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Requests the model answered with a 4XX code (Sum). */
+  metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Requests the model answered with a 5XX code (Sum). */
+  metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Requests that found no copy to serve them (Sum). */
+  metricNoCapacityInvocationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** GPU utilization of the component's copies, 0-100 (Average). */
+  metricGpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** GPU memory utilization of the component's copies, 0-100 (Average). */
+  metricGpuMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** CPU utilization of the component's copies, 0-100 (Average). */
+  metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
 
-    const settings = modelSettingsOf(endpoint);
-    const cfnModel = new sagemaker.CfnModel(this, 'Model', {
-      executionRoleArn: role.roleArn,
-      primaryContainer: {
-        image: model.imageUri,
-        modelDataUrl: model.modelDataUrl,
-        modelPackageName: model.modelPackageName,
-        environment: renderMap(model.environment),
-      },
-      vpcConfig: settings.vpcConfig,
-      enableNetworkIsolation: settings.enableNetworkIsolation,
-    });
-    if (settings.networkPolicy) cfnModel.node.addDependency(settings.networkPolicy);
-    // A rolling update may fall back to the replaced model: keep it (it costs nothing).
-    cfnModel.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-    cfnModel.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
-    // SageMaker checks at CreateModel that the role can read the model and pull the image.
-    cfnModel.node.addDependency(role);
+/**
+ * Attributes of an inference component defined outside this stack.
+ */
+export interface InferenceComponentAttributes {
+  /** The component's name. */
+  readonly inferenceComponentName: string;
+  /** The name of the endpoint that hosts it. */
+  readonly endpointName: string;
+}
 
-    const compute = props.computeResources;
-    const component = new sagemaker.CfnInferenceComponent(this, 'Resource', {
-      inferenceComponentName: name,
-      endpointName: endpoint.endpointName,
-      variantName: endpoint.variantName,
-      specification: {
-        modelName: cfnModel.attrModelName,
-        computeResourceRequirements: {
-          numberOfAcceleratorDevicesRequired: compute.acceleratorCount,
-          minMemoryRequiredInMb: mebibytes(compute.minMemory),
-          maxMemoryRequiredInMb: compute.maxMemory && mebibytes(compute.maxMemory),
-          numberOfCpuCoresRequired: compute.cpuCores,
-        },
-        startupParameters: props.modelDataDownloadTimeout || props.containerStartupHealthCheckTimeout ? {
-          modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeout?.toSeconds(),
-          containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeout?.toSeconds(),
-        } : undefined,
-      },
-      runtimeConfig: { copyCount: plan.initialCopyCount },
-      deploymentConfig: props.rollingUpdate && this.renderRollingUpdate(props.rollingUpdate, role),
-    });
-    // The endpoint must be InService before a component can be placed on it; the name is known at synth.
-    const endpointResource = endpoint.node.tryFindChild('Resource');
-    if (endpointResource) component.node.addDependency(endpointResource);
-
-    this.inferenceComponentArn = Stack.of(this).formatArn({
-      service: 'sagemaker',
-      resource: 'inference-component',
-      resourceName: Token.isUnresolved(name) ? name : name.toLowerCase(),
-    });
-
-    if (props.autoScaling) this.scalableTarget = this.addScaling(component, props.autoScaling, plan.minCopyCount);
-
-    // A registry version that is not promoted yet ('none') is no model: the component is left out until one is.
-    version?.parameter.serveOnlyWhenPromoted(this);
-  }
+abstract class InferenceComponentBase extends Resource implements IInferenceComponent {
+  public abstract readonly inferenceComponentName: string;
+  public abstract readonly inferenceComponentArn: string;
+  public abstract readonly endpointArn: string;
 
   /**
    * Grants invoking this component: `sagemaker:InvokeEndpoint` on the endpoint and on this
@@ -316,7 +281,7 @@ export class InferenceComponent extends Resource {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['sagemaker:InvokeEndpoint'],
-      resourceArns: [this.endpoint.endpointArn, this.inferenceComponentArn],
+      resourceArns: [this.endpointArn, this.inferenceComponentArn],
     });
   }
 
@@ -373,6 +338,105 @@ export class InferenceComponent extends Resource {
       metricName,
       dimensionsMap: { InferenceComponentName: this.inferenceComponentName, ...props?.dimensionsMap },
     });
+  }
+
+}
+
+/** An ARN from a SageMaker name; SageMaker writes resource names in ARNs in lowercase. */
+function sageMakerArn(scope: Construct, resource: string, name: string): string {
+  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName: Token.isUnresolved(name) ? name : name.toLowerCase() });
+}
+
+/**
+ * One model on a `SharedEndpoint`, with its own accelerators, memory, copy count and
+ * autoscaling. Callers invoke it through the endpoint with its `InferenceComponentName`.
+ */
+export class InferenceComponent extends InferenceComponentBase {
+  /** Imports a component defined elsewhere, e.g. to grant invoking it or to alarm on its metrics. */
+  public static fromInferenceComponentAttributes(scope: Construct, id: string, attrs: InferenceComponentAttributes): IInferenceComponent {
+    class Import extends InferenceComponentBase {
+      public readonly inferenceComponentName = attrs.inferenceComponentName;
+      public readonly inferenceComponentArn = sageMakerArn(scope, 'inference-component', attrs.inferenceComponentName);
+      public readonly endpointArn = sageMakerArn(scope, 'endpoint', attrs.endpointName);
+    }
+    return new Import(scope, id);
+  }
+
+  /** The component's name (`InferenceComponentName` of InvokeEndpoint). */
+  public readonly inferenceComponentName: string;
+  /** The component's ARN. */
+  public readonly inferenceComponentArn: string;
+  /** The ARN of the endpoint that hosts the component. */
+  public readonly endpointArn: string;
+  /** The endpoint that hosts the component. */
+  public readonly endpoint: ISharedEndpoint;
+  /** The scalable target of the copy count, when the component autoscales. */
+  public readonly scalableTarget?: appscaling.ScalableTarget;
+
+  constructor(scope: Construct, id: string, props: InferenceComponentProps) {
+    super(scope, id);
+    const endpoint = props.endpoint;
+    const name = props.inferenceComponentName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
+    this.inferenceComponentName = name;
+    this.endpoint = endpoint;
+    this.endpointArn = endpoint.endpointArn;
+    const role = endpoint.role;
+    const model = props.model.bind(this, role);
+    const version = versionOfSource(props.model);
+    const plan = validateComponentProps(this, props, name, model, version && Stack.of(version.parameter) !== Stack.of(this) ? version.parameter.node.path : undefined);
+    recordComponent(endpoint, plan);
+    requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
+
+    const settings = modelSettingsOf(endpoint);
+    const cfnModel = new sagemaker.CfnModel(this, 'Model', {
+      executionRoleArn: role.roleArn,
+      primaryContainer: {
+        image: model.imageUri,
+        modelDataUrl: model.modelDataUrl,
+        modelPackageName: model.modelPackageName,
+        environment: renderMap(model.environment),
+      },
+      vpcConfig: settings.vpcConfig,
+      enableNetworkIsolation: settings.enableNetworkIsolation,
+    });
+    if (settings.networkPolicy) cfnModel.node.addDependency(settings.networkPolicy);
+    // A rolling update may fall back to the replaced model: keep it (it costs nothing).
+    cfnModel.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    cfnModel.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
+    // SageMaker checks at CreateModel that the role can read the model and pull the image.
+    cfnModel.node.addDependency(role);
+
+    const compute = props.computeResources;
+    const component = new sagemaker.CfnInferenceComponent(this, 'Resource', {
+      inferenceComponentName: name,
+      endpointName: endpoint.endpointName,
+      variantName: endpoint.variantName,
+      specification: {
+        modelName: cfnModel.attrModelName,
+        computeResourceRequirements: {
+          numberOfAcceleratorDevicesRequired: compute.acceleratorCount,
+          minMemoryRequiredInMb: mebibytes(compute.minMemory),
+          maxMemoryRequiredInMb: compute.maxMemory && mebibytes(compute.maxMemory),
+          numberOfCpuCoresRequired: compute.cpuCores,
+        },
+        startupParameters: props.modelDataDownloadTimeout || props.containerStartupHealthCheckTimeout ? {
+          modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeout?.toSeconds(),
+          containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeout?.toSeconds(),
+        } : undefined,
+      },
+      runtimeConfig: { copyCount: plan.initialCopyCount },
+      deploymentConfig: props.rollingUpdate && this.renderRollingUpdate(props.rollingUpdate, role),
+    });
+    // The endpoint must be InService before a component can be placed on it; the name is known at synth.
+    const endpointResource = endpoint.node.tryFindChild('Resource');
+    if (endpointResource) component.node.addDependency(endpointResource);
+
+    this.inferenceComponentArn = sageMakerArn(this, 'inference-component', name);
+
+    if (props.autoScaling) this.scalableTarget = this.addScaling(component, props.autoScaling, plan.minCopyCount);
+
+    // A registry version that is not promoted yet ('none') is no model: the component is left out until one is.
+    version?.parameter.serveOnlyWhenPromoted(this);
   }
 
   private renderRollingUpdate(update: ComponentRollingUpdate, role: iam.IRole): sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty {

@@ -524,6 +524,22 @@ describe('InferenceComponent', () => {
     expect(await decide(role, 'sagemaker:InvokeEndpointAsync', arn('endpoint/shared-models'))).toBe('ImplicitlyDenied');
   });
 
+  test('an imported component grants invoking it and names itself in metrics', () => {
+    const stack = testStack();
+    const c = InferenceComponent.fromInferenceComponentAttributes(stack, 'Churn', { inferenceComponentName: 'Churn', endpointName: 'Shared-Models' });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    c.grantInvoke(caller);
+    templateOf(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{
+        Effect: 'Allow',
+        Action: 'sagemaker:InvokeEndpoint',
+        // SageMaker writes names in ARNs in lowercase.
+        Resource: ['arn:aws:sagemaker:us-east-1:123456789012:endpoint/shared-models', 'arn:aws:sagemaker:us-east-1:123456789012:inference-component/churn'],
+      }] },
+    });
+    expect(stack.resolve(c.metricModelLatency().dimensions)).toEqual({ InferenceComponentName: 'Churn' });
+  });
+
   test('the execution role may read only the components\' artifacts', async () => {
     const { stack, lake, endpoint } = sharedStack();
     endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'churn' }));
