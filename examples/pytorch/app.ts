@@ -13,84 +13,12 @@
  * Synthesize with:
  *   npx cdk synth --app "node -r ./test/helpers/swc-register.js examples/pytorch/app.ts"
  */
-import * as path from 'path';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import {
-  AutoScalingMetric, DataLake, DataZone, DistributedTraining, FeatureSchema, FeatureType, InferenceDataLocation, MetricSource,
-  MlInstanceType, ModelEndpoint, ModelRegistry, ModelVersionParameter, PromotionMode, SageMakerImage, TrainingDataLayout,
-  TrainingPipeline,
-} from '../../lib';
-
-const SCRIPTS = path.join(__dirname, '..', 'training', 'scripts');
-/** The PyTorch Deep Learning Containers of one framework version: training and inference must match. */
-const PYTORCH_TAG = '2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker';
-const FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_years', 'age'];
-const PIPELINE_NAME = 'churn-pytorch';
+import { PyTorchStack } from './pytorch-stack';
 
 const app = new App();
-const stack = new Stack(app, 'PyTorchExample', {
-  description: 'cdk-mlops example: PyTorch script mode with torchrun on multi-GPU instances, served on a GPU endpoint',
-});
-const lake = new DataLake(stack, 'Lake');
-const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn-pytorch', description: 'PyTorch churn models' });
-
-// The version the endpoint serves: 'none' (no endpoint) until a version is approved.
-const modelVersion = new ModelVersionParameter(stack, 'ModelVersion', { registry });
-const inferenceImage = SageMakerImage.pytorchInference(PYTORCH_TAG);
-const endpoint = new ModelEndpoint(stack, 'Endpoint', {
-  endpointName: 'churn-pytorch',
-  model: modelVersion.modelSource({
-    // The pipeline's artifacts: <artifacts bucket>/<pipelineName>/runs/...
-    modelDataLocation: InferenceDataLocation.fromDataLake(lake, `${PIPELINE_NAME}/runs/`, DataZone.ARTIFACTS),
-    image: inferenceImage,
-  }),
-  variants: [{
-    instanceType: MlInstanceType.ML_G5_XLARGE,
-    initialInstanceCount: 1,
-    autoScaling: { minCapacity: 1, maxCapacity: 4, metric: AutoScalingMetric.invocationsPerInstance(500) },
-  }],
-  dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'churn-pytorch-endpoint/'), samplingPercentage: 10 },
-});
-modelVersion.serveOnlyWhenPromoted(endpoint);
-
-new TrainingPipeline(stack, 'Pipeline', {
-  dataLake: lake,
-  registry,
-  pipelineName: PIPELINE_NAME,
-  inputPrefix: 'churn/',
-  triggerKeySuffix: '_SUCCESS',
-  preprocessing: { script: path.join(SCRIPTS, 'preprocess.py') },
-  training: {
-    image: SageMakerImage.pytorchTraining(PYTORCH_TAG),
-    instanceType: MlInstanceType.ML_G5_12XLARGE,
-    instanceCount: 2,
-    sourceDirectory: path.join(SCRIPTS, 'pytorch'),
-    script: 'train.py',
-    // torchrun --nnodes 2 --nproc_per_node 4 (one process per GPU, as the toolkit counts them).
-    distributed: DistributedTraining.torchrun(),
-    hyperparameters: { epochs: '30', batch_size: '128', learning_rate: '0.005', hidden_units: '64', seed: '42' },
-    // train.py prints these on rank 0; SageMaker reads them from the logs.
-    metricDefinitions: [
-      { name: 'validation:auc', regex: 'validation:auc=([0-9\\.]+)' },
-      { name: 'validation:accuracy', regex: 'validation:accuracy=([0-9\\.]+)' },
-      { name: 'train:loss', regex: 'train:loss=([0-9\\.]+)' },
-    ],
-    // Spot with checkpoints: train.py resumes from /opt/ml/checkpoints after an interruption.
-    useSpotInstances: true,
-    maxRuntime: Duration.hours(4),
-  },
-  // The training image only trains: the registered package names the inference image.
-  inferenceImage,
-  gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
-  baseline: {
-    schema: FeatureSchema.of(FEATURES.map((name) => ({ name, featureType: FeatureType.NUMERIC })),
-      { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
-  },
-  // A person approves a version in the registry; approval deploys it.
-  deployment: { modelVersion, mode: PromotionMode.MANUAL },
-});
-
+new PyTorchStack(app, 'PyTorchExample');
 // Every cdk-nag pack runs at synth; an unacknowledged finding fails `cdk synth`.
 Validations.of(app).addPlugins(
   new AwsSolutionsChecks(app),
