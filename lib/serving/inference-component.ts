@@ -1,4 +1,4 @@
-import { CfnDeletionPolicy, CfnResource, Duration, IResource, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnDeletionPolicy, CfnResource, Duration, IResource, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -9,6 +9,7 @@ import { ModelSource } from './model-source';
 import { modelSettingsOf, recordComponent, validateComponentProps } from './private/inference-component-validation';
 import { versionOfSource } from './private/served-endpoints';
 import type { ISharedEndpoint } from './shared-endpoint';
+import { acknowledgeWildcards } from '../core/private/nag';
 import { renderMap } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
@@ -342,6 +343,17 @@ abstract class InferenceComponentBase extends Resource implements IInferenceComp
 
 }
 
+/** The containers of a component log to a group of its own, written with the endpoint's execution role. */
+function grantComponentLogs(scope: Construct, role: iam.IRole, componentName: string): void {
+  const logGroup = Stack.of(scope).formatArn({
+    service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/InferenceComponents/${componentName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [logGroup] }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [`${logGroup}:*`] }));
+  acknowledgeWildcards(role, { resources: [`${logGroup}:*`] },
+    'SageMaker names a log stream per copy inside the component\'s own log group; the grant is limited to that group.');
+}
+
 /** An ARN from a SageMaker name; SageMaker writes resource names in ARNs in lowercase. */
 function sageMakerArn(scope: Construct, resource: string, name: string): string {
   return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName: Token.isUnresolved(name) ? name : name.toLowerCase() });
@@ -386,6 +398,8 @@ export class InferenceComponent extends InferenceComponentBase {
     const plan = validateComponentProps(this, props, name, model, version && Stack.of(version.parameter) !== Stack.of(this) ? version.parameter.node.path : undefined);
     recordComponent(endpoint, plan);
     requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
+
+    grantComponentLogs(this, role, name);
 
     const settings = modelSettingsOf(endpoint);
     const cfnModel = new sagemaker.CfnModel(this, 'Model', {

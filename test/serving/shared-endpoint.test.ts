@@ -553,6 +553,21 @@ describe('InferenceComponent', () => {
     expect(await decide(role, 's3:GetObject', object('other/model.tar.gz'))).toBe('ImplicitlyDenied');
   });
 
+  test('the execution role writes each component\'s own log group and no other', async () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'churn' }));
+    endpoint.addComponent('Fraud', gpuComponent(lake, { inferenceComponentName: 'fraud', model: model(lake, 'fraud/model.tar.gz') }));
+    const t = templateOf(stack);
+    const role = rolesOf(t.toJSON() as any)[stack.getLogicalId(endpoint.role.node.defaultChild as any)];
+    const group = (name: string) => `arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/InferenceComponents/${name}`;
+    for (const name of ['churn', 'fraud']) {
+      expect(await decide(role, 'logs:CreateLogGroup', group(name))).toBe('Allowed');
+      expect(await decide(role, 'logs:PutLogEvents', `${group(name)}:log-stream:AllTraffic/i-0abc`)).toBe('Allowed');
+    }
+    expect(await decide(role, 'logs:PutLogEvents', `${group('other')}:log-stream:AllTraffic/i-0abc`)).toBe('ImplicitlyDenied');
+    expect(await decide(role, 'logs:DeleteLogGroup', group('churn'))).toBe('ImplicitlyDenied');
+  });
+
   test('nag-clean with all four packs, scale to zero and a VPC included', () => {
     const { stack, lake, endpoint } = sharedStack({ managedInstanceScaling: { minInstanceCount: 0, maxInstanceCount: 2 } });
     endpoint.addComponent('Churn', gpuComponent(lake, { autoScaling: { minCopyCount: 0, maxCopyCount: 2 } }));
