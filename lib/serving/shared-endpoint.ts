@@ -157,6 +157,10 @@ export interface SharedEndpointProps {
  * role the components run as. Problems SageMaker would only report at deploy time (a copy that
  * needs more GPUs or memory than an instance has, initial copies that cannot all be placed,
  * scale to zero without its prerequisites) fail the synth.
+ *
+ * Data capture is not offered here: AWS's documentation does not say whether it captures the
+ * requests of inference components; serve a model whose requests feed a drift monitor from a
+ * `ModelEndpoint`.
  */
 export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.IConnectable {
   public readonly endpointName: string;
