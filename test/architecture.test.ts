@@ -10,8 +10,10 @@ import { ROOT } from './helpers/app';
 const LIB = path.join(ROOT, 'lib');
 /** Lowest first: a stage may import from itself and the stages before it. */
 const STAGES = ['core', 'lake', 'registry', 'serving', 'training', 'monitoring'];
-/** Files directly in lib/ (the one-stack construct) sit above every stage. */
+/** Files directly in lib/ (MlPipeline, ModelFleet) and their helpers in lib/private/ sit above every stage. */
 const TOP = STAGES.length;
+/** The top level's own helpers: not public, so no index. */
+const TOP_PRIVATE = 'private';
 /** Private files that another stage may use, with the reason. */
 const SHARED_PRIVATE: Record<string, string> = {
   'serving/private/deploy-states.ts': 'a training run that deploys its model drives the same rollout as ModelPromotion',
@@ -70,10 +72,11 @@ const LIB_FILES = sourceFiles(LIB).map((full) => ({
 }));
 
 describe('lib/ layout', () => {
-  test('has one folder per lifecycle stage, each with its index', () => {
+  test('has one folder per lifecycle stage, each with its index, and the top level\'s private helpers', () => {
     const folders = fs.readdirSync(LIB, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    expect(folders.every((f) => STAGES.includes(f))).toBe(true);
-    for (const folder of folders) expect(fs.existsSync(path.join(LIB, folder, 'index.ts'))).toBe(true);
+    expect(folders.filter((f) => !STAGES.includes(f) && f !== TOP_PRIVATE)).toEqual([]);
+    for (const folder of folders.filter((f) => f !== TOP_PRIVATE)) expect(fs.existsSync(path.join(LIB, folder, 'index.ts'))).toBe(true);
+    expect(fs.existsSync(path.join(LIB, TOP_PRIVATE, 'index.ts'))).toBe(false);
   });
 
   test('imports point down the stage order, and private helpers stay in their stage', () => {
@@ -111,5 +114,11 @@ describe('the layout check itself', () => {
   test('lets the top-level construct use every stage, and no stage use it', () => {
     expect(layoutViolations([{ file: 'ml-pipeline.ts', imports: ['monitoring/index.ts', 'training/index.ts'] }])).toEqual([]);
     expect(layoutViolations([{ file: 'monitoring/drift.ts', imports: ['ml-pipeline.ts'] }])).toHaveLength(1);
+  });
+
+  test('lets top-level files use lib/private/, and no stage use it', () => {
+    expect(layoutViolations([{ file: 'model-fleet.ts', imports: ['private/fleet-stacks.ts', 'ml-pipeline.ts'] }])).toEqual([]);
+    expect(layoutViolations([{ file: 'serving/model-endpoint.ts', imports: ['private/fleet-stacks.ts'] }]))
+      .toEqual(['serving/model-endpoint.ts -> private/fleet-stacks.ts: serving may not import from the later stage lib']);
   });
 });
