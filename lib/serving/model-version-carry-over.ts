@@ -163,13 +163,16 @@ interface RenderedAction {
 const TEMPLATE_MODES = ['CHANGE_SET_REPLACE', 'CREATE_UPDATE'];
 
 function patchStages(pipeline: pipelines.CodePipeline, stages: Array<{ name: string; actions: RenderedAction[] }>): unknown {
+  const pipelineRegion = Stack.of(pipeline).region;
   for (const { deployment, parameterKeys, stepId } of kept.get(pipeline) ?? []) {
     const isReader = (a: RenderedAction) => a.name === stepId || (typeof a.name === 'string' && a.name.endsWith(`.${stepId}`));
     const stage = stages.find((s) => s.actions.some(isReader));
     const reader = stage?.actions.find(isReader);
     const artifact = reader?.outputArtifacts?.[0]?.name;
+    // A stack of one name may deploy to several regions in one wave; an action without a region runs in the pipeline's.
     const deploy = stage?.actions.filter((a) => a.configuration?.StackName === deployment.stackName
-      && TEMPLATE_MODES.includes(String(a.configuration?.ActionMode)));
+      && TEMPLATE_MODES.includes(String(a.configuration?.ActionMode))
+      && (a.region ?? pipelineRegion) === (deployment.region ?? pipelineRegion));
     if (!stage || !artifact || deploy?.length !== 1) {
       throwInvalid(pipeline, 'ModelVersionCarryOverNotFound',
         `the pipeline has no single deploy action of stack ${deployment.stackName} after its model-version step '${stepId}'; keep the stage's default deploy actions`);

@@ -172,6 +172,28 @@ describe('ModelVersionCarryOver in the synthesized pipeline', () => {
     }
   });
 
+  test('a stack of one name deployed to two regions in one wave keeps each region\'s own version', () => {
+    const app = testApp();
+    const pipeline = pipelineIn(app);
+    const wave = pipeline.addWave('Regions');
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const stage = new Stage(app, `Serve-${region}`, { env: { account: PIPELINE_ENV.account, region } });
+      const stack = new Stack(stage, 'Serving', { stackName: 'churn-serving' });
+      new ModelVersionParameter(stack, 'Version', { registry: new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' }) });
+      ModelVersionCarryOver.keepVersions(pipeline, stage, wave.addStage(stage));
+    }
+    const actions = stageNamed(pipelineTemplate(app), 'Regions');
+    const prepares = actions.filter((a) => a.Configuration?.ActionMode === 'CHANGE_SET_REPLACE');
+    expect(prepares).toHaveLength(2);
+    const artifacts = prepares.map((p) => JSON.parse(p.Configuration!.ParameterOverrides).ModelVersionChurn['Fn::GetParam'][0]);
+    expect(new Set(artifacts).size).toBe(2);
+    for (const [i, prepare] of prepares.entries()) {
+      const reader = actions.find((a) => a.OutputArtifacts?.[0]?.Name === artifacts[i])!;
+      // The reader of the stage whose region the action deploys to (no Region: the pipeline's own).
+      expect(String(reader.Name)).toContain(`Serve-${(prepare as any).Region ?? PIPELINE_ENV.region}.`);
+    }
+  });
+
   test('fails for a parameter in a nested stack, whose parameters a deploy action cannot set', () => {
     const app = testApp();
     const pipeline = pipelineIn(app);
