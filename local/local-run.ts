@@ -131,7 +131,14 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   }));
   log(`pipeline ${pipeline.status}${pipeline.error ? ` (${pipeline.error}: ${String(pipeline.cause).slice(0, 400)})` : ''} in ${(timings.pipeline / 1000).toFixed(1)} s`);
   const training = sagemaker.jobs.find((j) => j.kind === 'training');
-  for (const job of sagemaker.jobs) log(`  job ${job.name} (${job.kind}, ${job.script}): ${job.inputs.length} inputs, ${job.outputs.length} outputs${job.metrics.length ? `, metrics ${job.metrics.map((m) => `${m.MetricName}=${m.Value}`).join(' ')}` : ''}`);
+  for (const job of sagemaker.jobs) {
+    log(`  job ${job.name} (${job.kind}, ${job.script}): ${job.inputs.length} inputs, ${job.outputs.length} outputs${job.metrics.length ? `, metrics ${job.metrics.map((m) => `${m.MetricName}=${m.Value}`).join(' ')}` : ''}`);
+    const ignored = /ignoring unknown hyperparameters: (.*)/.exec(job.log)?.[1];
+    if (ignored) log(`    the stand-in ignored the hyperparameters it does not have: ${ignored}`);
+  }
+  const gate = pipeline.output?.gate;
+  if (gate) log(`  gate: ${gate.metric} ${gate.value} ${gate.comparison} ${gate.threshold}: ${gate.passed ? 'passed' : 'failed'} (the value the script printed, in the describe answer)`);
+  if (pipeline.output?.manifest?.manifestUri) log(`  run manifest: ${pipeline.output.manifest.manifestUri}`);
 
   check();
   log('\n== Result');
