@@ -9,6 +9,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { adaptTemplate, Template } from '../local/deploy';
+import { containerPathFlags, finalMetrics } from '../local/jobs';
 import { LocalRunResult, runLocal, SHIFTED_FEATURE, transform } from '../local/local-run';
 import { requireMoto } from '../local/python';
 
@@ -130,6 +132,51 @@ describe('local run helpers', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a job\'s final metrics are the last value of each metric line, as SageMaker reports them', () => {
+    const log = 'estimators=10 train:loss=0.500000;\nno metric here: 3\nestimators=20 train:loss=0.400000;\nvalidation:auc=0.910000;\nvalidation:auc=0.905000;\n';
+    expect(finalMetrics(log)).toEqual([{ MetricName: 'train:loss', Value: 0.4 }, { MetricName: 'validation:auc', Value: 0.905 }]);
+  });
+
+  test('a processing script gets its container-path flags pointed into the job\'s folder', () => {
+    const script = path.join(__dirname, '..', 'examples', 'training', 'scripts', 'preprocess.py');
+    expect(containerPathFlags(script, (p) => `/job${p}`)).toEqual(['--input-dir', '/job/opt/ml/processing/input', '--output-dir', '/job/opt/ml/processing/output']);
+  });
+
+  test('the template is adapted to moto only where moto lacks something, and each change is reported', () => {
+    const template: Template = {
+      Resources: {
+        Group: { Type: 'AWS::SageMaker::ModelPackageGroup', Properties: { ModelPackageGroupName: 'churn' } },
+        Policy: { Type: 'AWS::IAM::Policy', Properties: { Resource: [{ 'Fn::GetAtt': ['Group', 'ModelPackageGroupArn'] }, { 'Fn::GetAtt': ['Bucket', 'Arn'] }] } },
+        Bucket: { Type: 'AWS::S3::Bucket' },
+        Upload: { Type: 'Custom::CDKBucketDeployment', Properties: { DestinationBucketKeyPrefix: 'churn/' } },
+        After: { Type: 'AWS::S3::Bucket', DependsOn: ['Upload', 'Bucket'] },
+        Config: { Type: 'AWS::SageMaker::EndpointConfig', Properties: { ProductionVariants: [{ InstanceType: 'ml.g5.xlarge' }, { InstanceType: 'ml.g4dn.xlarge' }] } },
+      },
+    };
+    const removed: Template['Resources'] = {};
+    const adaptations = adaptTemplate(template, new Set(['AWS::IAM::Policy', 'AWS::S3::Bucket', 'AWS::SageMaker::EndpointConfig']), new Set(['ml.g4dn.xlarge']), removed);
+    expect(template.Resources.Policy.Properties.Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:model-package-group/churn' },
+      { 'Fn::GetAtt': ['Bucket', 'Arn'] },
+    ]);
+    expect(Object.keys(removed)).toEqual(['Upload']);
+    expect(template.Resources.Upload).toBeUndefined();
+    expect(template.Resources.After.DependsOn).toEqual(['Bucket']);
+    expect(template.Resources.Config.Properties.ProductionVariants.map((v: any) => v.InstanceType)).toEqual(['ml.g4dn.xlarge', 'ml.g4dn.xlarge']);
+    expect(adaptations.map((a) => a.resource)).toEqual(['Upload', 'Policy', 'Config']);
+  });
+
+  test('a value of a skipped resource that the adaptation cannot stand in for fails, naming it', () => {
+    const template: Template = {
+      Resources: {
+        Db: { Type: 'AWS::Glue::Database' },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { DB: { 'Fn::GetAtt': ['Db', 'Name'] } } } } },
+      },
+    };
+    expect(() => adaptTemplate(template, new Set(['AWS::Lambda::Function']), new Set())).toThrow(
+      'Fn reads Name of Db (AWS::Glue::Database), a type moto does not create: add its value to local/deploy.ts arnOf()');
   });
 
   test('the InputTransformer puts each path\'s value into the template as JSON', () => {
