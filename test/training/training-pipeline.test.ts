@@ -3,6 +3,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { templateOf, testStack } from '../helpers/app';
 import { nagFindings } from '../helpers/nag';
@@ -215,6 +217,35 @@ describe('TrainingPipeline options', () => {
     template.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 0);
     expect(pipelineDefinition(template).States.RegisterModel.Parameters.ModelPackageGroupName).toBe('shared-models');
     expect(pipeline.registry).toBe(registry);
+  });
+
+  test('a notificationTopic given receives the failures instead of a topic of its own, and admits alarms and rules', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    const key = new kms.Key(stack, 'AlertsKey', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Alerts', { masterKey: key, enforceSSL: true });
+    const pipeline = new TrainingPipeline(stack, 'Pipeline', minimalProps(lake, { notificationTopic: topic }));
+    const template = templateOf(stack);
+    const topicId = stack.resolve((topic.node.defaultChild as any).logicalId);
+    expect(pipeline.failureTopic).toBe(topic);
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual([topicId]);
+    const machine = template.toJSON().Resources[stack.resolve((pipeline.stateMachine.node.defaultChild as any).logicalId)];
+    expect(JSON.stringify(machine.Properties.DefinitionString)).toContain(JSON.stringify({ Ref: topicId }));
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+        Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
+      ]) },
+    });
+    const keyPolicy = JSON.stringify(template.toJSON().Resources[stack.resolve((key.node.defaultChild as any).logicalId)].Properties.KeyPolicy);
+    expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
+    expect(keyPolicy).toContain('events.amazonaws.com');
+  });
+
+  test('an imported notificationTopic, whose policy the pipeline cannot change, warns what it must allow', () => {
+    const { stack } = pipelineStack((lake) => minimalProps(lake, { notificationTopic: sns.Topic.fromTopicArn(lake, 'Imported', 'arn:aws:sns:us-east-1:123456789012:alerts') }));
+    Annotations.fromStack(stack).hasWarning('/TestStack/Pipeline', Match.stringLikeRegexp("cannot change the policies of 'notificationTopic'.*allow cloudwatch.amazonaws.com sns:Publish"));
   });
 
   test('a built-in algorithm needs no metric definitions for a gate on its own metrics', () => {
