@@ -130,6 +130,7 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
     onStep: printStep(log),
   }));
   log(`pipeline ${pipeline.status}${pipeline.error ? ` (${pipeline.error}: ${String(pipeline.cause).slice(0, 400)})` : ''} in ${(timings.pipeline / 1000).toFixed(1)} s`);
+  if (pipeline.status !== 'SUCCEEDED') explainFailure(pipeline, sagemaker, lambda, log);
   const training = sagemaker.jobs.find((j) => j.kind === 'training');
   for (const job of sagemaker.jobs) {
     log(`  job ${job.name} (${job.kind}, ${job.script}): ${job.inputs.length} inputs, ${job.outputs.length} outputs${job.metrics.length ? `, metrics ${job.metrics.map((m) => `${m.MetricName}=${m.Value}`).join(' ')}` : ''}`);
@@ -155,6 +156,21 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   for (const call of aws.calls) counts.set(call.split('.')[0], (counts.get(call.split('.')[0]) ?? 0) + 1);
   log(`\nmoto answered ${aws.calls.length} calls of the run: ${[...counts].map(([service, n]) => `${service} ${n}`).join(', ')} (besides the CDK CLI's and the functions' own)`);
   return { stackName: deployed.stackName, adaptations: deployed.adaptations, pipeline, trainingMetrics: training?.metrics ?? [], modelPackage, endpoint, alarms, drift, timings, motoCalls: [...aws.calls] };
+}
+
+/** Where a failed run went wrong: the failed or caught steps, and the end of the last job's log. */
+function explainFailure(run: MachineRun, sagemaker: LocalSageMaker, lambda: LocalLambda, log: (line: string) => void): void {
+  for (const step of run.steps.filter((s) => s.status === 'FAILED' || s.status === 'CAUGHT')) {
+    // A failed .sync job's Cause is the whole describe answer: its FailureReason says why.
+    const cause = /^States\.TaskFailed: (\{.*\})$/s.exec(step.error ?? '')?.[1];
+    let reason: string | undefined;
+    try { reason = cause ? JSON.parse(cause).FailureReason : undefined; } catch { /* not JSON */ }
+    log(`  ${step.status} ${step.name}: ${reason ? `States.TaskFailed, FailureReason: ${reason}` : step.error ?? '(caught)'}`);
+  }
+  const job = sagemaker.jobs.at(-1);
+  if (job) log(`  last job ${job.name}, log tail:\n${job.log.trim().split('\n').slice(-15).map((l) => `    | ${l}`).join('\n')}`);
+  const failed = lambda.invocations.filter((i) => i.error);
+  for (const i of failed) log(`  function ${i.logicalId} failed: ${i.error}`);
 }
 
 async function stackOutputs(aws: AwsOnMoto, stackName: string): Promise<Record<string, string>> {
