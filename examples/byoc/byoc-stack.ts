@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import { Construct } from 'constructs';
 import {
   AutoScalingMetric, DataLake, DataZone, FeatureSchema, FeatureType, InferenceDataLocation, MetricDefinition, MetricSource, MlInstanceType,
@@ -35,8 +36,9 @@ export class ByocStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, { description: 'cdk-mlops example: a bring-your-own-container image that trains and serves', ...props });
-    // Built by `cdk deploy` (Docker there); synth only stages the folder as an asset.
-    this.image = SageMakerImage.fromAsset(CONTAINER);
+    // Built by `cdk deploy` (Docker there); synth only stages the folder as an asset. For x86
+    // instances (ml.m5 here), also when `cdk deploy` runs on an ARM machine.
+    this.image = SageMakerImage.fromAsset(CONTAINER, { platform: ecrAssets.Platform.LINUX_AMD64 });
     const lake = new DataLake(this, 'Lake');
     const registry = new ModelRegistry(this, 'Registry', { modelPackageGroupName: PIPELINE_NAME, description: 'Churn models of a custom container' });
     const modelVersion = new ModelVersionParameter(this, 'ModelVersion', { registry });
