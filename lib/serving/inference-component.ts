@@ -7,6 +7,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
 import { modelSettingsOf, recordComponent, validateComponentProps } from './private/inference-component-validation';
+import { sageMakerScalingRole } from './private/endpoint-scaling';
 import { versionOfSource } from './private/served-endpoints';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { acknowledgeWildcards } from '../core/private/nag';
@@ -14,7 +15,6 @@ import { renderMap } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /** The role Application Auto Scaling uses for SageMaker; naming its ARN makes CloudFormation create it when missing. */
-const SERVICE_LINKED_ROLE = 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint';
 
 /**
  * The compute resources one copy of a component reserves on an instance.
@@ -484,8 +484,7 @@ export class InferenceComponent extends InferenceComponentBase {
       scalableDimension: 'sagemaker:inference-component:DesiredCopyCount',
       minCapacity: minCopyCount,
       maxCapacity: scaling.maxCopyCount,
-      role: iam.Role.fromRoleArn(scope, 'ServiceRole',
-        Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: SERVICE_LINKED_ROLE }), { mutable: false }),
+      role: sageMakerScalingRole(scope, 'ServiceRole'),
     });
     // The name is known at synth, so CloudFormation would not otherwise wait for the component.
     target.node.addDependency(component);

@@ -8,6 +8,12 @@ import { AutoScalingMetric, VariantAutoScaling } from '../production-variant';
 /** The role Application Auto Scaling uses for SageMaker; naming its ARN makes CloudFormation create it when missing. */
 const SERVICE_LINKED_ROLE = 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint';
 
+/** Application Auto Scaling's service-linked role for SageMaker (variants and inference components). */
+export function sageMakerScalingRole(scope: Construct, id: string): iam.IRole {
+  return iam.Role.fromRoleArn(scope, id,
+    Stack.of(scope).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: SERVICE_LINKED_ROLE }), { mutable: false });
+}
+
 export interface VariantScalingOptions {
   readonly endpoint: IConstruct;
   readonly endpointName: string;
@@ -22,8 +28,7 @@ export interface VariantScalingOptions {
  */
 export function addVariantScaling(scope: Construct, options: VariantScalingOptions): appscaling.ScalableTarget {
   const { scaling, endpointName, variantName } = options;
-  const role = iam.Role.fromRoleArn(scope, `${variantName}ServiceRole`,
-    Stack.of(scope).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: SERVICE_LINKED_ROLE }), { mutable: false });
+  const role = sageMakerScalingRole(scope, `${variantName}ServiceRole`);
   const target = new appscaling.ScalableTarget(scope, variantName, {
     serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
     resourceId: `endpoint/${endpointName}/variant/${variantName}`,
