@@ -37,7 +37,9 @@ export interface MlPipelineProps {
 
   /**
    * Everything else of the training pipeline: preprocessing, evaluation, gate, baseline,
-   * triggers, schedule, limits, notifications, VPC.
+   * triggers, schedule, limits, notifications, VPC. Its `removalPolicy` also covers the
+   * registry, keys and log groups the MlPipeline creates for the endpoint and the monitor, never
+   * the data lake (give a lake of your own for that).
    *
    * @default - `TrainingPipelineOptions`' defaults, except `inputPrefix`: `<modelName>/`
    */

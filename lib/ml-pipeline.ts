@@ -1,4 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MlInstanceType } from './core/instance-type';
@@ -127,6 +129,13 @@ export class MlPipeline extends Construct {
       notificationTopic: this.notificationTopic,
       logRetention: props.pipeline?.logRetention,
     });
+    const removalPolicy = props.pipeline?.removalPolicy;
+    if (removalPolicy) {
+      // What the monitor and endpoint keep goes with the pipeline's; the lake (users' data) keeps its own policy.
+      for (const child of [...this.monitor.node.findAll(), ...this.endpoint.node.findAll()]) {
+        if (child instanceof kms.Key || child instanceof logs.LogGroup) child.applyRemovalPolicy(removalPolicy);
+      }
+    }
     this.dashboard = new MlopsDashboard(this, 'Dashboard', {
       dashboardName: name,
       endpoint: this.endpoint,

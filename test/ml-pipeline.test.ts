@@ -4,7 +4,7 @@
  * ASL interpreter), validation, and cdk-nag.
  */
 import * as path from 'path';
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -382,6 +382,19 @@ describe('MlPipeline overrides', () => {
     const off = build({ retrainOnDrift: false });
     expect(off.ml.monitor.retrainStateMachine).toBeUndefined();
     expect(ofType(off.json, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.source?.includes('aws.cloudwatch'))).toEqual([]);
+  });
+
+  test('pipeline.removalPolicy reaches every key and log group of the model, but not the lake\'s', () => {
+    const { ml, json, stack } = build({ pipeline: { ...minimal().pipeline, removalPolicy: RemovalPolicy.DESTROY } });
+    const lakeKey = idOf(stack, ml.dataLake.encryptionKey as any);
+    const kept = Object.entries<any>(json.Resources)
+      .filter(([id, r]) => ['AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::SageMaker::ModelPackageGroup'].includes(r.Type) && id !== lakeKey)
+      .filter(([, r]) => r.DeletionPolicy !== 'Delete')
+      .map(([id]) => id);
+    expect(kept).toEqual([]);
+    expect(json.Resources[lakeKey].DeletionPolicy).not.toBe('Delete');
+    // The drift monitor's own key is among those that go.
+    expect(json.Resources[idOf(stack, ml.monitor.encryptionKey as any)].DeletionPolicy).toBe('Delete');
   });
 
   test('the dashboard\'s training metrics', () => {
