@@ -18,8 +18,10 @@ interface KeptStack {
   readonly stepId: string;
 }
 
-/** The stacks each pipeline keeps versions for, and whether its template is patched yet. */
+/** The stacks each pipeline keeps versions for. */
 const kept = new WeakMap<pipelines.CodePipeline, KeptStack[]>();
+/** The pipelines whose template patch is registered (once each). */
+const patching = new WeakSet<pipelines.CodePipeline>();
 
 /**
  * Keeps the promoted model version when CDK Pipelines deploys a serving stack.
@@ -86,8 +88,11 @@ export class ModelVersionCarryOver {
       stackDeployment.addStackSteps([readStep(pipeline, stepId, stackDeployment, parameterKeys)], [], []);
       stacks.push({ deployment: stackDeployment, parameterKeys, stepId });
     }
-    if (!kept.has(pipeline) && stacks.length > 0) patchWhenBuilt(pipeline);
     kept.set(pipeline, stacks);
+    if (stacks.length > 0 && !patching.has(pipeline)) {
+      patching.add(pipeline);
+      patchWhenBuilt(pipeline);
+    }
   }
 
   private constructor() {}

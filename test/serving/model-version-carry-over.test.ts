@@ -153,6 +153,8 @@ describe('ModelVersionCarryOver in the synthesized pipeline', () => {
     expect(data.map((a) => a.Name)).toEqual(['Prepare', 'Deploy']);
     expect(deployAction(data, 'Data-Lake').Configuration!.ParameterOverrides).toBeUndefined();
     expect(deployAction(data, 'Data-Lake').InputArtifacts).toEqual([{ Name: 'Synth_Output' }]);
+    // A stage kept after one without parameters is still patched.
+    expect(deployAction(stageNamed(template, 'Staging'), 'Staging-Serving').Configuration!.ParameterOverrides).toContain('Fn::GetParam');
   });
 
   test('a stage in a wave keeps its version through keepVersions()', () => {
