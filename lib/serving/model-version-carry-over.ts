@@ -60,6 +60,9 @@ export class ModelVersionCarryOver {
    * @param deployment what `addStage()` returned for `stage`
    */
   public static keepVersions(pipeline: pipelines.CodePipeline, stage: Stage, deployment: pipelines.StageDeployment): void {
+    if (isBuilt(pipeline)) {
+      throwInvalid(pipeline, 'ModelVersionCarryOverBuilt', `the pipeline is already built, so no step can join stage ${stage.node.path}; keep its versions before calling buildPipeline()`);
+    }
     const byStack = new Map<Stack, string[]>();
     for (const parameter of stage.node.findAll().filter((c): c is ModelVersionParameter => c instanceof ModelVersionParameter)) {
       const stack = Stack.of(parameter);

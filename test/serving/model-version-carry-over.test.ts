@@ -213,6 +213,15 @@ describe('ModelVersionCarryOver in the synthesized pipeline', () => {
     expect(() => ModelVersionCarryOver.keepVersions(pipeline, stage, deployment)).toThrow(/already kept by this pipeline; call keepVersions\(\) once per stage/);
   });
 
+  test('fails when the pipeline is already built, which no step can join', () => {
+    const app = testApp();
+    const pipeline = pipelineIn(app);
+    const stage = servingStage(app, 'Staging', ['churn']);
+    const deployment = pipeline.addStage(stage);
+    pipeline.buildPipeline();
+    expect(() => ModelVersionCarryOver.keepVersions(pipeline, stage, deployment)).toThrow(/already built.*keep its versions before calling buildPipeline\(\)/);
+  });
+
   test('fails when the deployment is not the stage\'s', () => {
     const app = testApp();
     const pipeline = pipelineIn(app);
