@@ -80,7 +80,7 @@ function deployingPipeline(overrides: Partial<TrainingPipelineProps> = {}) {
     registry,
     training: { image: SageMakerImage.xgboost(), instanceType: MlInstanceType.ML_G5_XLARGE },
     gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
-    deployment: { modelVersion, mode: PromotionMode.ALWAYS, pollInterval: Duration.minutes(1), rolloutTimeout: Duration.minutes(5) },
+    deployment: { modelVersion, mode: PromotionMode.AUTOMATIC, pollInterval: Duration.minutes(1), rolloutTimeout: Duration.minutes(5) },
     baseline: { schema: CHURN_SCHEMA },
     ...overrides,
   }));

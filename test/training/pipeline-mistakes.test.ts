@@ -85,9 +85,9 @@ describe('deploying every model without a gate', () => {
     const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
     const modelVersion = new ModelVersionParameter(stack, 'Version', { registry });
     new TrainingPipeline(stack, 'Pipeline', {
-      ...fullPipelineProps(lake), gate: undefined, registry, deployment: { modelVersion, mode: PromotionMode.ALWAYS },
+      ...fullPipelineProps(lake), gate: undefined, registry, deployment: { modelVersion, mode: PromotionMode.AUTOMATIC },
     });
-    Annotations.fromStack(stack).hasWarning('/TestStack/Pipeline', Match.stringLikeRegexp("'deployment.mode' is ALWAYS and there is no 'gate'.*add a gate"));
+    Annotations.fromStack(stack).hasWarning('/TestStack/Pipeline', Match.stringLikeRegexp("'deployment.mode' is AUTOMATIC and there is no 'gate'.*add a gate"));
   });
 
   test('does not warn with a gate', () => {
@@ -95,7 +95,7 @@ describe('deploying every model without a gate', () => {
     const lake = new DataLake(stack, 'Lake');
     const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
     const modelVersion = new ModelVersionParameter(stack, 'Version', { registry });
-    new TrainingPipeline(stack, 'Pipeline', { ...fullPipelineProps(lake), registry, deployment: { modelVersion, mode: PromotionMode.ALWAYS } });
+    new TrainingPipeline(stack, 'Pipeline', { ...fullPipelineProps(lake), registry, deployment: { modelVersion, mode: PromotionMode.AUTOMATIC } });
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('no \'gate\''))).toEqual([]);
     expect(templateOf(stack).toJSON().Resources).toBeDefined();
   });
@@ -153,7 +153,7 @@ describe('a pipeline that deploys to an endpoint reading models elsewhere', () =
       variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }],
     });
     modelVersion.serveOnlyWhenPromoted(endpoint);
-    new TrainingPipeline(stack, 'Pipeline', { ...fullPipelineProps(lake), registry, deployment: { modelVersion, mode: PromotionMode.ALWAYS } });
+    new TrainingPipeline(stack, 'Pipeline', { ...fullPipelineProps(lake), registry, deployment: { modelVersion, mode: PromotionMode.AUTOMATIC } });
     return stack;
   }
 
