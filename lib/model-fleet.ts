@@ -1,4 +1,5 @@
 import { Annotations, CrossStackReferences, ReferenceStrength, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PropsValidator } from './core/private/errors';
@@ -44,13 +45,15 @@ export class ModelFleet extends Construct {
   public readonly dataLake: IDataLake;
   /** The topic every model notifies. */
   public readonly notificationTopic: sns.ITopic;
+  /** The overview dashboard: per model its requests, 5XX errors, failed runs and p90 latency. */
+  public readonly dashboard: cloudwatch.Dashboard;
   /** The overview dashboard's name. */
   public readonly dashboardName: string;
 
   private readonly props: ModelFleetProps;
   /** The name of the topic the fleet created. */
   private readonly topicName?: string;
-  private readonly dashboard: FleetDashboard;
+  private readonly overview: FleetDashboard;
   private readonly pipelines = new Map<string, { readonly id: string; readonly pipeline: MlPipeline }>();
 
   constructor(scope: Construct, id: string, props: ModelFleetProps = {}) {
@@ -86,7 +89,8 @@ export class ModelFleet extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.dashboardName = props.dashboardName ?? sharedName.slice(0, -`-${SHARED_STACK_ID}`.length);
-    this.dashboard = new FleetDashboard(this.sharedStack, 'Dashboard', { dashboardName: this.dashboardName, title: `Model fleet ${id}` });
+    this.overview = new FleetDashboard(this.sharedStack, 'Dashboard', { dashboardName: this.dashboardName, title: `Model fleet ${id}` });
+    this.dashboard = this.overview.dashboard;
   }
 
   /**
@@ -128,7 +132,7 @@ export class ModelFleet extends Construct {
     });
     acknowledgeImportsByExportName(stack);
     this.pipelines.set(props.modelName, { id, pipeline });
-    this.dashboard.addModel({
+    this.overview.addModel({
       modelName: props.modelName,
       endpoint: pipeline.endpoint,
       variantName: pipeline.endpoint.variantNames[0],

@@ -41,6 +41,15 @@ describe('ModelFleet placement', () => {
     }
   });
 
+  test("a promotion and a deploying run update the model's own stack, by name, and no other", () => {
+    const machines = JSON.stringify(model0.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toContain('\\"StackName\\":\\"Fleet-Model0\\"');
+    expect(machines).not.toMatch(/Fleet-Shared\\"|Fleet-Model1/);
+    const policies = JSON.stringify(model0.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(':cloudformation:us-east-1:123456789012:stack/Fleet-Model0/*');
+    expect(policies).not.toMatch(/stack\/Fleet-(Shared|Model1)/);
+  });
+
   test('the shared stack holds the lake, one topic and the dashboard, and imports nothing from a model stack', () => {
     shared.resourceCountIs('AWS::S3::Bucket', 5);
     shared.resourceCountIs('AWS::SNS::Topic', 1);
@@ -114,6 +123,7 @@ describe('ModelFleet placement', () => {
     }
     for (const metric of ['Invocations', 'Invocation5XXErrors', 'ExecutionsFailed', 'ModelLatency']) expect(body).toContain(`\\"${metric}\\"`);
     shared.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Fleet' });
+    expect(Stack.of(fleet.dashboard)).toBe(fleet.sharedStack);
   });
 
   test('lays the dashboard out three models to a line under its header', () => {
@@ -128,6 +138,20 @@ describe('ModelFleet placement', () => {
     expect([...text.matchAll(/"width":(\d+),"height":(\d+),"x":(\d+),"y":(\d+)/g)].map((m) => m.slice(1).map(Number))).toEqual([
       [24, 2, 0, 0], [8, 6, 0, 2], [8, 6, 8, 2], [8, 6, 16, 2], [8, 6, 0, 8],
     ]);
+  });
+});
+
+describe('ModelFleet identity', () => {
+  test("a model's template does not change when models before it are removed or reordered", () => {
+    const synth = (ids: string[]) => {
+      const fleet = new ModelFleet(testApp(), 'Fleet', { env: ENV });
+      for (const id of ids) fleet.addModel(id, referenceModelProps(id.toLowerCase()));
+      return new Map(fleet.models.map((m) => [m.modelName, json(Template.fromStack(Stack.of(m)))]));
+    };
+    const all = synth(['Alpha', 'Beta', 'Gamma']);
+    const some = synth(['Gamma', 'Alpha']);
+    expect(some.get('alpha')).toBe(all.get('alpha'));
+    expect(some.get('gamma')).toBe(all.get('gamma'));
   });
 });
 
