@@ -39,7 +39,8 @@ export interface MlPipelineProps {
    * Everything else of the training pipeline: preprocessing, evaluation, gate, baseline,
    * triggers, schedule, limits, notifications, VPC. Its `removalPolicy` also covers the
    * registry, keys and log groups the MlPipeline creates for the endpoint and the monitor, never
-   * the data lake (give a lake of your own for that).
+   * the data lake (give a lake of your own for that). Its `vpc` and `vpcSubnets` hold the
+   * endpoint's containers and the drift monitor's functions too.
    *
    * @default - `TrainingPipelineOptions`' defaults, except `inputPrefix`: `<modelName>/`
    */

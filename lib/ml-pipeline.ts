@@ -111,6 +111,9 @@ export class MlPipeline extends Construct {
       variants: props.variants ?? DEFAULT_VARIANTS,
       dataCapture: props.dataCapture ?? { location: InferenceDataLocation.fromDataLake(this.dataLake, `${name}-endpoint/`) },
       deployment: props.endpointDeployment,
+      // The model's compute runs where its jobs run.
+      vpc: props.pipeline?.vpc,
+      vpcSubnets: props.pipeline?.vpcSubnets,
     });
     this.modelVersion.serveOnlyWhenPromoted(this.endpoint);
 
@@ -128,6 +131,8 @@ export class MlPipeline extends Construct {
         : undefined,
       notificationTopic: this.notificationTopic,
       logRetention: props.pipeline?.logRetention,
+      vpc: props.pipeline?.vpc,
+      vpcSubnets: props.pipeline?.vpcSubnets,
     });
     const removalPolicy = props.pipeline?.removalPolicy;
     if (removalPolicy) {

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -382,6 +383,14 @@ describe('MlPipeline overrides', () => {
     const off = build({ retrainOnDrift: false });
     expect(off.ml.monitor.retrainStateMachine).toBeUndefined();
     expect(ofType(off.json, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.source?.includes('aws.cloudwatch'))).toEqual([]);
+  });
+
+  test('pipeline.vpc holds the jobs, the endpoint\'s containers and the monitor\'s functions', () => {
+    const { json } = build((stack) => ({ pipeline: { ...minimal().pipeline, vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }) } }));
+    expect(ofType(json, 'AWS::SageMaker::Model')[0][1].Properties.VpcConfig).toBeDefined();
+    const functions = ofType(json, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    expect(functions.filter(([, f]) => !f.Properties.VpcConfig).map(([id]) => id)).toEqual([]);
   });
 
   test('pipeline.removalPolicy reaches every key and log group of the model, but not the lake\'s', () => {
