@@ -55,7 +55,9 @@ export function expectSynthAndCfnLintClean(app: string): void {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-lint-'));
   const synth = run('npx', ['cdk', 'synth', '--app', appCommand(app), '--output', outdir, '--quiet']);
   if (synth.status !== 0) throw new Error(`cdk synth of ${app} failed:\n${synth.output}`);
-  const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(outdir, f));
+  // A CDK Pipelines app writes each stage's stacks into a nested assembly-<stage> folder.
+  const dirs = [outdir, ...fs.readdirSync(outdir).filter((d) => d.startsWith('assembly-')).map((d) => path.join(outdir, d))];
+  const templates = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.template.json')).map((f) => path.join(d, f)));
   expect(templates.length).toBeGreaterThan(0);
   const lint = run('cfn-lint', ['--format', 'parseable', ...templates]);
   expect({ status: lint.status, findings: lint.output.trim() }).toEqual({ status: 0, findings: '' });
