@@ -30,7 +30,8 @@ interface Synthesized {
 
 function synthesize(count: number): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-fleet-'));
-  const app = new App({ context: CONTEXT, outdir, treeMetadata: false });
+  // Neither the tree nor stack traces in the metadata change a template; both cost seconds at this size.
+  const app = new App({ context: CONTEXT, outdir, treeMetadata: false, stackTraces: false });
   if (count > MODELS) {
     // Model 101 added to the same 100: what a user's next commit does.
     addScaleModels(scaleFleet(app, MODELS, ENV), MODELS, count);
