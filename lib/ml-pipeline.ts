@@ -107,7 +107,11 @@ export class MlPipeline extends Construct {
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
       endpointName: name,
       // Where the pipeline writes models, from the pipeline itself: the two cannot disagree.
-      model: this.modelVersion.modelSource({ modelDataLocation: this.pipeline.modelDataLocation }),
+      // The serving image too, so the endpoint's role may pull one from the user's own ECR repository.
+      model: this.modelVersion.modelSource({
+        modelDataLocation: this.pipeline.modelDataLocation,
+        image: props.pipeline?.inferenceImage ?? props.training.image,
+      }),
       variants: props.variants ?? DEFAULT_VARIANTS,
       dataCapture: props.dataCapture ?? { location: InferenceDataLocation.fromDataLake(this.dataLake, `${name}-endpoint/`) },
       deployment: props.endpointDeployment,

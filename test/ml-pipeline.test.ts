@@ -7,6 +7,7 @@ import * as path from 'path';
 import { App, CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -150,6 +151,25 @@ describe('MlPipeline defaults', () => {
     const policies = ofType(json, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
     const reads = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement).filter((st: any) => JSON.stringify(st.Action).includes('s3:GetObject'));
     expect(JSON.stringify(reads)).toContain('/fraud/runs/*');
+  });
+
+  test('the endpoint may pull a serving image from the user\'s own ECR repository, the inference image or else the training one', () => {
+    const pulls = (built: ReturnType<typeof build>) => {
+      const roleId = idOf(built.stack, built.ml.endpoint.role as any);
+      return ofType(built.json, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement).filter((st: any) => JSON.stringify(st.Action).includes('ecr:BatchGetImage'))
+        .map((st: any) => JSON.stringify(built.stack.resolve(st.Resource)));
+    };
+    const repo = (s: Stack, name: string) => SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(s, name, name), 'v1');
+    const metricDefinitions = [{ name: 'validation:auc', regex: 'validation:auc=([0-9\\.]+)' }];
+    const ownImage = (s: Stack) => ({ image: repo(s, 'trainer'), instanceType: MlInstanceType.ML_G5_XLARGE, metricDefinitions });
+    expect(pulls(build((s) => ({ training: ownImage(s) }))).join()).toContain('repository/trainer');
+    const withInference = build((s) => ({
+      training: ownImage(s),
+      pipeline: { ...minimal().pipeline, inferenceImage: repo(s, 'server') },
+    }));
+    expect(pulls(withInference).join()).toContain('repository/server');
+    expect(pulls(withInference).join()).not.toContain('repository/trainer');
   });
 
   test('passes every cdk-nag pack', () => {
