@@ -56,7 +56,7 @@ export function registryCommands(mlops: Command, ctx: Context): void {
       })
       .option('--yes', 'do not ask for confirmation (for scripts)')
       .option('--description <text>', 'the approval description SageMaker records');
-  decide('approve', 'Approved', 'a registry-driven promotion deploys an approved version newer than the served one');
+  decide('approve', 'Approved', 'with PromotionMode.MANUAL the promotion deploys an approved version newer than the served one; with AUTOMATIC approving starts nothing');
   decide('reject', 'Rejected', 'a rejected version is never promoted');
 
   awsCommand<DecideOptions & { to?: string; promotion?: string; parameter?: string; stack?: string; wait: boolean; interval: number }>(mlops, ctx, 'rollback <endpoint>',

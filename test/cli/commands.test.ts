@@ -334,7 +334,7 @@ describe('mlops approve and reject', () => {
     io.interactive = true;
     io.answers = [false];
     expect(await mlops(io, 'approve', PACKAGE(4))).toBe(1);
-    expect(io.questions).toEqual(['Approve churn-models version 4 (now PendingManualApproval)? a registry-driven promotion deploys an approved version newer than the served one. [y/N] ']);
+    expect(io.questions).toEqual(['Approve churn-models version 4 (now PendingManualApproval)? with PromotionMode.MANUAL the promotion deploys an approved version newer than the served one; with AUTOMATIC approving starts nothing. [y/N] ']);
     expect(sagemaker.commandCalls(UpdateModelPackageCommand)).toHaveLength(0);
     expect(io.stderr).toBe('mlops: not confirmed: nothing changed.\n');
     io.answers = [true];
