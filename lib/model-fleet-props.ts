@@ -66,7 +66,8 @@ export interface ModelFleetProps {
 
 /**
  * Properties of one model of a `ModelFleet`: what differs per model. The model lives in its own
- * stack, `<fleet id>-<id>`.
+ * stack, `<fleet id>-<id>`. In a fleet, `dataLake` and `notificationTopic` default to the fleet's
+ * (not to new ones); give them only for a model that keeps its data or notices elsewhere.
  */
 export interface FleetModelProps extends MlPipelineProps {
   /**
