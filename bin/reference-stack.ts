@@ -88,23 +88,27 @@ export class MlopsReferenceStack extends Stack {
       },
       // Models that pass the gate are registered approved and rolled out by the run.
       promotion: { mode: PromotionMode.AUTOMATIC },
-      variants: [{
-        instanceType: MlInstanceType.ML_G5_XLARGE,
-        initialInstanceCount: 2,
-        autoScaling: { minCapacity: 2, maxCapacity: 6, metric: AutoScalingMetric.invocationsPerInstance(200) },
-      }],
-      dataCapture: { location: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-endpoint/'), samplingPercentage: 20 },
-      endpointDeployment: { strategy: DeploymentStrategy.canary({ canarySize: CapacitySize.percent(50), waitInterval: Duration.minutes(10) }) },
+      endpoint: {
+        variants: [{
+          instanceType: MlInstanceType.ML_G5_XLARGE,
+          initialInstanceCount: 2,
+          autoScaling: { minCapacity: 2, maxCapacity: 6, metric: AutoScalingMetric.invocationsPerInstance(200) },
+        }],
+        dataCapture: { location: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-endpoint/'), samplingPercentage: 20 },
+        deployment: { strategy: DeploymentStrategy.canary({ canarySize: CapacitySize.percent(50), waitInterval: Duration.minutes(10) }) },
+      },
       // Hourly drift of the served model against its own training data (the baseline a run
       // promotes with its model), model quality from labels under churn-labels/, and retraining
       // on drift at most once a day. Until the first run deploys a model there is no baseline,
       // and the detector's failure alarm says so.
-      driftFeatures: [{ featureName: 'monthly_charges' }, { featureName: 'tenure_months' }, { featureName: 'support_calls' }],
-      quality: {
-        groundTruth: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-labels/'),
-        alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.75 } }],
+      drift: {
+        features: [{ featureName: 'monthly_charges' }, { featureName: 'tenure_months' }, { featureName: 'support_calls' }],
+        quality: {
+          groundTruth: InferenceDataLocation.fromDataLake(this.dataLake, 'churn-labels/'),
+          alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.75 } }],
+        },
+        retrainCooldown: Duration.hours(24),
       },
-      retrainCooldown: Duration.hours(24),
       trainingMetricNames: ['validation:auc', 'train:auc'],
     });
     this.pipeline = this.ml.pipeline;

@@ -1,17 +1,97 @@
 import { Duration } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { MlInstanceType } from './core/instance-type';
 import { IDataLake } from './lake/data-lake';
 import { DriftBaseline } from './monitoring/drift-baseline';
-import { ModelQualityOptions } from './monitoring/drift-monitor-props';
-import { FeatureDriftAlarm, SeverityThresholds } from './monitoring/drift-statistics';
+import { DriftMonitorOptions } from './monitoring/drift-monitor-props';
 import { IModelRegistry } from './registry/model-registry';
 import { DataCaptureOptions } from './serving/data-capture';
-import { EndpointDeploymentOptions } from './serving/deployment-strategy';
+import { ModelEndpointOptions } from './serving/model-endpoint-props';
 import { PromotionOptions } from './serving/model-promotion';
 import { ProductionVariant } from './serving/production-variant';
-import { TrainingStepOptions } from './training/step-options';
+import { TrainingStepBaseOptions } from './training/step-options';
 import { TrainingPipelineOptions } from './training/training-pipeline-props';
+
+/**
+ * The training step of an `MlPipeline`: a `TrainingPipeline`'s, with a GPU on spot capacity by default.
+ */
+export interface MlPipelineTrainingOptions extends TrainingStepBaseOptions {
+  /**
+   * The instance type.
+   *
+   * @default MlInstanceType.ML_G5_XLARGE, or MlInstanceType.ML_M5_XLARGE for an image that runs
+   * on CPU only (`SageMakerImage.sklearn()`), whose GPUs would be paid for and idle
+   */
+  readonly instanceType?: MlInstanceType;
+
+  /**
+   * Train on managed spot capacity, with checkpoints in the artifacts zone so an interrupted job
+   * resumes; `maxWaitTime` bounds the wait for capacity.
+   *
+   * @default true
+   */
+  readonly useSpotInstances?: boolean;
+}
+
+/**
+ * The endpoint of an `MlPipeline`: what a `ModelEndpoint` takes, except what the MlPipeline
+ * wires itself (the model, which is the promoted version, the name, which is `modelName`, and
+ * the network, which is `pipeline.vpc`).
+ */
+export interface MlPipelineEndpointOptions extends ModelEndpointOptions {
+  /**
+   * The production variants; their models are the promoted version.
+   *
+   * @default - one variant of 1 ml.g5.xlarge instance (ml.m5.xlarge for a serving image that runs on
+   * CPU only), autoscaled from 1 to 4 instances on invocations per instance
+   */
+  readonly variants?: ProductionVariant[];
+
+  /**
+   * Capture of the endpoint's requests and responses, which the drift monitor reads.
+   *
+   * @default - every request and response, under `<modelName>-endpoint/` of the lake's capture zone
+   */
+  readonly dataCapture?: DataCaptureOptions;
+}
+
+/**
+ * The drift monitor of an `MlPipeline`: what a `DriftMonitor` takes, except what the MlPipeline
+ * wires itself (the endpoint and its capture, the name `<modelName>-monitor`, the notification
+ * topic, the log retention and the network of `pipeline`), with retraining as a switch.
+ */
+export interface MlPipelineDriftOptions extends DriftMonitorOptions {
+  /**
+   * The baseline the drift monitor compares the captured requests with.
+   *
+   * @default - the served version's own baseline (`TrainingPipeline.currentBaselineKey`): a run
+   * that deploys its model (AUTOMATIC) and every promotion (an approval in MANUAL, a rollback in
+   * either) copy the version's baseline there. Needed with `REGISTER_ONLY`, and when the runs
+   * compute no baseline.
+   */
+  readonly baseline?: DriftBaseline;
+
+  /**
+   * Drift (and degraded quality, with `quality`) starts a training run.
+   *
+   * @default true
+   */
+  readonly retrain?: boolean;
+
+  /**
+   * After a retraining start, further alarms start nothing for this long. Between 1 minute and 365 days.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly retrainCooldown?: Duration;
+
+  /**
+   * The model-quality composite alarm starts retraining too (with `quality`).
+   *
+   * @default true
+   */
+  readonly retrainOnQualityAlarm?: boolean;
+}
 
 /**
  * Properties of an `MlPipeline`: one model's whole loop. Only `modelName` and `training` are
@@ -29,11 +109,11 @@ export interface MlPipelineProps {
   readonly modelName: string;
 
   /**
-   * The training step: image, instance type and what else `TrainingStepOptions` takes. Unlike a
-   * `TrainingPipeline`, an `MlPipeline` trains on managed spot capacity with checkpoints unless
-   * `useSpotInstances: false` says otherwise.
+   * The training step: the image, and what else a `TrainingPipeline`'s training step takes.
+   * Unlike a `TrainingPipeline`, an `MlPipeline` trains on a GPU (ml.g5.xlarge) on managed spot
+   * capacity with checkpoints unless `instanceType` and `useSpotInstances` say otherwise.
    */
-  readonly training: TrainingStepOptions;
+  readonly training: MlPipelineTrainingOptions;
 
   /**
    * Everything else of the training pipeline: preprocessing, evaluation, gate, baseline,
@@ -79,85 +159,22 @@ export interface MlPipelineProps {
   readonly promotion?: PromotionOptions;
 
   /**
-   * The endpoint's production variants; their models are the promoted version.
+   * The endpoint: variants, capture, rollout, role, key, asynchronous inference, security groups
+   * (in `pipeline.vpc`) and network isolation.
    *
-   * @default - one GPU variant: ml.g5.xlarge, 1 instance, autoscaled from 1 to 4 instances on invocations per instance
+   * @default - one ml.g5.xlarge variant (ml.m5.xlarge for a CPU-only serving image) autoscaled from 1 to 4 instances, capturing every request
+   * and response into the lake, rolled out blue/green with `ModelEndpoint`'s rollback alarms
    */
-  readonly variants?: ProductionVariant[];
+  readonly endpoint?: MlPipelineEndpointOptions;
 
   /**
-   * Capture of the endpoint's requests and responses, which the drift monitor reads.
+   * The drift (and model-quality) monitor: baseline, features, thresholds, window, schedule,
+   * alarm evaluation, quality, retraining.
    *
-   * @default - every request and response, under `<modelName>-endpoint/` of the lake's capture zone
+   * @default - hourly checks of the served version's baseline with `DriftMonitor`'s thresholds,
+   * retraining on drift at most once a day
    */
-  readonly dataCapture?: DataCaptureOptions;
-
-  /**
-   * How an endpoint update rolls out, and the alarms that roll it back.
-   *
-   * @default - `ModelEndpoint`'s default: blue/green, all at once, with the default rollback alarms
-   */
-  readonly endpointDeployment?: EndpointDeploymentOptions;
-
-  /**
-   * The baseline the drift monitor compares the captured requests with.
-   *
-   * @default - the served version's own baseline (`TrainingPipeline.currentBaselineKey`): a run
-   * that deploys its model (AUTOMATIC) and every promotion (an approval in MANUAL, a rollback in
-   * either) copy the version's baseline there. Needed with `REGISTER_ONLY`, and when the runs
-   * compute no baseline.
-   */
-  readonly driftBaseline?: DriftBaseline;
-
-  /**
-   * Per-feature drift alarms.
-   *
-   * @default - none: the dataset-level alarms (largest feature drift, share of drifted features, prediction drift) only
-   */
-  readonly driftFeatures?: FeatureDriftAlarm[];
-
-  /**
-   * Thresholds of the largest per-feature PSI.
-   *
-   * @default - `DriftMonitor`'s: { warning: 0.1, critical: 0.25 }
-   */
-  readonly maxFeatureDrift?: SeverityThresholds;
-
-  /**
-   * How much capture each drift check reads (the last window before it runs).
-   *
-   * @default Duration.hours(1)
-   */
-  readonly driftWindow?: Duration;
-
-  /**
-   * When the drift detector runs, e.g. a cron expression; it must not run less often than the
-   * window is long.
-   *
-   * @default - every `driftWindow` (hourly)
-   */
-  readonly driftSchedule?: events.Schedule;
-
-  /**
-   * Model quality from ground truth labels.
-   *
-   * @default - no quality monitoring
-   */
-  readonly quality?: ModelQualityOptions;
-
-  /**
-   * Drift (and degraded quality, with `quality`) starts a training run.
-   *
-   * @default true
-   */
-  readonly retrainOnDrift?: boolean;
-
-  /**
-   * After a retraining start, further alarms start nothing for this long.
-   *
-   * @default Duration.hours(24)
-   */
-  readonly retrainCooldown?: Duration;
+  readonly drift?: MlPipelineDriftOptions;
 
   /**
    * Training metrics the dashboard shows, e.g. `['validation:auc', 'train:auc']`.

@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MlInstanceType } from './core/instance-type';
 import { PropsValidator, throwInvalid } from './core/private/errors';
+import { SageMakerImage } from './core/sagemaker-image';
 import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipelineProps } from './ml-pipeline-props';
 import { DriftBaseline } from './monitoring/drift-baseline';
@@ -26,16 +27,14 @@ import { TrainingPipeline } from './training/training-pipeline';
  */
 const MODEL_NAME = /^[a-z0-9](-*[a-z0-9]){0,23}$/;
 
-/** The endpoint's variant by default: one GPU instance, autoscaled to four. */
-const DEFAULT_VARIANTS: ProductionVariant[] = [{
-  instanceType: MlInstanceType.ML_G5_XLARGE,
-  initialInstanceCount: 1,
-  autoScaling: { minCapacity: 1, maxCapacity: 4 },
-}];
+/** The endpoint's variant by default: one instance of the image's kind, autoscaled to four. */
+function defaultVariants(image: SageMakerImage): ProductionVariant[] {
+  return [{ instanceType: defaultInstance(image), initialInstanceCount: 1, autoScaling: { minCapacity: 1, maxCapacity: 4 } }];
+}
 
 /**
  * One model's whole MLOps loop from one props object: a data lake (new or shared), a training
- * pipeline (GPU, spot with checkpoints), a model registry, the served-version parameter with a
+ * pipeline (ml.g5.xlarge on spot with checkpoints), a model registry, the served-version parameter with a
  * GPU endpoint autoscaled and capturing its traffic, the promotion that `promotion.mode`
  * chooses, an hourly drift monitor that retrains on drift with a cooldown, a dashboard, and one
  * topic that every failure and alarm notifies.
@@ -97,41 +96,45 @@ export class MlPipeline extends Construct {
       dataLake: this.dataLake,
       registry: this.registry,
       pipelineName: name,
-      training: { ...props.training, useSpotInstances: props.training.useSpotInstances ?? true },
+      training: {
+        ...props.training,
+        instanceType: props.training.instanceType ?? defaultInstance(props.training.image),
+        useSpotInstances: props.training.useSpotInstances ?? true,
+      },
       deployment: deploys ? { ...props.promotion, modelVersion: this.modelVersion, mode: this.promotionMode } : undefined,
       notificationTopic: props.notificationTopic,
     });
     this.notificationTopic = this.pipeline.failureTopic;
     this.promotion = this.pipeline.promotion;
 
+    const endpoint = props.endpoint;
+    const servingImage = props.pipeline?.inferenceImage ?? props.training.image;
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
+      ...endpoint,
       endpointName: name,
       // Where the pipeline writes models, from the pipeline itself: the two cannot disagree.
       // The serving image too, so the endpoint's role may pull one from the user's own ECR repository.
       model: this.modelVersion.modelSource({
         modelDataLocation: this.pipeline.modelDataLocation,
-        image: props.pipeline?.inferenceImage ?? props.training.image,
+        image: servingImage,
       }),
-      variants: props.variants ?? DEFAULT_VARIANTS,
-      dataCapture: props.dataCapture ?? { location: InferenceDataLocation.fromDataLake(this.dataLake, `${name}-endpoint/`) },
-      deployment: props.endpointDeployment,
+      variants: endpoint?.variants ?? defaultVariants(servingImage),
+      dataCapture: endpoint?.dataCapture ?? { location: InferenceDataLocation.fromDataLake(this.dataLake, `${name}-endpoint/`) },
       // The model's compute runs where its jobs run.
       vpc: props.pipeline?.vpc,
       vpcSubnets: props.pipeline?.vpcSubnets,
     });
     this.modelVersion.serveOnlyWhenPromoted(this.endpoint);
 
+    // Only DriftMonitorOptions' own keys reach the monitor: the rest of `drift` is MlPipeline's.
+    const { baseline, retrain, retrainCooldown, retrainOnQualityAlarm, ...drift } = props.drift ?? {};
     this.monitor = new DriftMonitor(this, 'DriftMonitor', {
+      ...drift,
       endpoint: this.endpoint,
       monitorName: `${name}-monitor`,
-      baseline: props.driftBaseline ?? this.servedBaseline(),
-      features: props.driftFeatures,
-      maxFeatureDrift: props.maxFeatureDrift,
-      window: props.driftWindow,
-      schedule: props.driftSchedule,
-      quality: props.quality,
-      retrain: (props.retrainOnDrift ?? true)
-        ? { stateMachine: this.pipeline.stateMachine, cooldown: props.retrainCooldown ?? Duration.hours(24) }
+      baseline: baseline ?? this.servedBaseline(),
+      retrain: (retrain ?? true)
+        ? { stateMachine: this.pipeline.stateMachine, cooldown: retrainCooldown ?? Duration.hours(24), onQualityAlarm: retrainOnQualityAlarm }
         : undefined,
       notificationTopic: this.notificationTopic,
       logRetention: props.pipeline?.logRetention,
@@ -159,11 +162,16 @@ export class MlPipeline extends Construct {
     const key = this.pipeline.currentBaselineKey;
     if (key === undefined) {
       throwInvalid(this, 'MlPipelineInvalidProps',
-        `'driftBaseline' is needed: the runs of pipeline '${this.modelName}' compute no drift baseline (no 'pipeline.preprocessing', or 'pipeline.baseline.enabled' is false); `
-        + "add a preprocessing step or 'pipeline.baseline: { enabled: true, schema: ... }', or pass driftBaseline: DriftBaseline.fromDataLake(lake, '<key>')");
+        `'drift.baseline' is needed: the runs of pipeline '${this.modelName}' compute no drift baseline (no 'pipeline.preprocessing', or 'pipeline.baseline.enabled' is false); `
+        + "add a preprocessing step or 'pipeline.baseline: { enabled: true, schema: ... }', or pass drift: { baseline: DriftBaseline.fromDataLake(lake, '<key>') }");
     }
     return DriftBaseline.fromDataLake(this.dataLake, key);
   }
+}
+
+/** A GPU, unless the image cannot use one: the GPUs would be paid for and idle. */
+function defaultInstance(image: SageMakerImage): MlInstanceType {
+  return image.cpuOnly ? MlInstanceType.ML_M5_XLARGE : MlInstanceType.ML_G5_XLARGE;
 }
 
 /** The gate's metric when the training job reports it, for the dashboard. */
@@ -200,10 +208,15 @@ function validateProps(scope: Construct, props: MlPipelineProps, mode: Promotion
         `'promotion.${option}' has no effect with 'promotion.mode' (REGISTER_ONLY), which never promotes; remove it, or use PromotionMode.AUTOMATIC or MANUAL`);
     }
   }
-  v.check(mode === PromotionMode.REGISTER_ONLY && props.driftBaseline === undefined,
-    "'driftBaseline' is needed with 'promotion.mode' (REGISTER_ONLY): nothing in the stack promotes a version, so nothing promotes its baseline to the drift monitor; "
-    + "pass driftBaseline: DriftBaseline.fromDataLake(lake, '<key>') (e.g. written by mlops drift baseline), or use PromotionMode.AUTOMATIC or MANUAL");
-  v.check(props.retrainOnDrift === false && props.retrainCooldown !== undefined,
-    `'retrainCooldown' (${props.retrainCooldown?.toHumanString()}) has no effect with 'retrainOnDrift: false'; remove one of them`);
+  v.check(mode === PromotionMode.REGISTER_ONLY && props.drift?.baseline === undefined,
+    "'drift.baseline' is needed with 'promotion.mode' (REGISTER_ONLY): nothing in the stack promotes a version, so nothing promotes its baseline to the drift monitor; "
+    + "pass drift: { baseline: DriftBaseline.fromDataLake(lake, '<key>') } (e.g. written by mlops drift baseline), or use PromotionMode.AUTOMATIC or MANUAL");
+  const drift = props.drift;
+  v.check(drift?.retrain === false && drift.retrainCooldown !== undefined,
+    `'drift.retrainCooldown' (${drift?.retrainCooldown?.toHumanString()}) has no effect with 'drift.retrain: false'; remove one of them`);
+  v.check(drift?.retrain === false && drift.retrainOnQualityAlarm !== undefined,
+    `'drift.retrainOnQualityAlarm' (${drift?.retrainOnQualityAlarm}) has no effect with 'drift.retrain: false'; remove one of them`);
+  v.check(drift?.retrainOnQualityAlarm !== undefined && drift.quality === undefined,
+    `'drift.retrainOnQualityAlarm' (${drift?.retrainOnQualityAlarm}) has no effect without 'drift.quality', which creates the model-quality alarm; remove it or add 'drift.quality'`);
   v.throwIfInvalid();
 }

@@ -9,7 +9,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ROOT, templateOf, testStack } from './helpers/app';
 import { allStates, definitionFromTemplate, namedError, runStateMachine, validateAsl } from './helpers/asl';
@@ -17,7 +19,8 @@ import { nagFindings } from './helpers/nag';
 import { FakeServingAccount } from './serving/fake-serving-account';
 import {
   CapacitySize, DataLake, DeploymentStrategy, DriftBaseline, FeatureSchema, FeatureType, InferenceDataLocation, MetricSource, MlInstanceType,
-  MlPipeline, MlPipelineProps, ModelApprovalStatus, ModelRegistry, PromotionMode, QualityMetric, SageMakerImage, TrainingDataLayout,
+  MlPipeline, MlPipelineProps, ModelApprovalStatus, ModelRegistry, PromotionMode, QualityMetric, SageMakerImage, TrainingDataLayout, TrainingPipeline,
+  TrainingStepOptions,
 } from '../lib';
 
 const PREPROCESS = path.join(ROOT, 'examples', 'training', 'scripts', 'preprocess.py');
@@ -28,7 +31,7 @@ const V7 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/7';
 function minimal(extra: Partial<MlPipelineProps> = {}): MlPipelineProps {
   return {
     modelName: 'fraud',
-    training: { image: SageMakerImage.xgboost('1.7-1'), instanceType: MlInstanceType.ML_G5_XLARGE },
+    training: { image: SageMakerImage.xgboost('1.7-1') },
     pipeline: {
       preprocessing: { script: PREPROCESS },
       gate: { metricName: 'validation:auc', threshold: 0.8, source: MetricSource.TRAINING_JOB },
@@ -78,11 +81,12 @@ describe('MlPipeline defaults', () => {
     expect(ml.pipeline.registry).toBe(ml.registry);
   });
 
-  test('the pipeline is named after the model, reads <modelName>/ of the raw zone, and trains on spot with checkpoints', () => {
+  test('the pipeline is named after the model, reads <modelName>/ of the raw zone, and trains on a spot GPU with checkpoints', () => {
     expect(ml.pipeline.pipelineName).toBe('fraud');
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'fraud' });
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: Match.objectLike({ object: { key: [{ prefix: 'fraud/' }] } }) }) });
     const training = trainingParameters(built);
+    expect(training.ResourceConfig).toMatchObject({ InstanceType: 'ml.g5.xlarge', InstanceCount: 1 });
     expect(training.EnableManagedSpotTraining).toBe(true);
     expect(training.CheckpointConfig).toBeDefined();
     expect(training.StoppingCondition.MaxWaitTimeInSeconds).toBeGreaterThan(training.StoppingCondition.MaxRuntimeInSeconds);
@@ -177,10 +181,15 @@ describe('MlPipeline defaults', () => {
   });
 });
 
+/** Model quality from labels in a lake of the stack. */
+function labels(stack: Stack) {
+  return { groundTruth: InferenceDataLocation.fromBucket(new s3.Bucket(stack, 'Labels'), 'fraud-labels/'), alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.7 } }] };
+}
+
 /** A lake of the stack and a baseline in it, which MANUAL and REGISTER_ONLY need. */
 function ownBaseline(stack: Stack): Partial<MlPipelineProps> {
   const lake = new DataLake(stack, 'Lake');
-  return { dataLake: lake, driftBaseline: DriftBaseline.fromDataLake(lake, 'fraud/baseline/reviewed.json') };
+  return { dataLake: lake, drift: { baseline: DriftBaseline.fromDataLake(lake, 'fraud/baseline/reviewed.json') } };
 }
 
 describe('MlPipeline promotion modes', () => {
@@ -340,9 +349,11 @@ describe('MlPipeline overrides', () => {
       const lake = new DataLake(stack, 'Lake');
       return {
         dataLake: lake,
-        variants: [{ instanceType: MlInstanceType.ML_G5_2XLARGE, initialInstanceCount: 2, autoScaling: { minCapacity: 2, maxCapacity: 8 } }],
-        dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'capture/fraud/'), samplingPercentage: 25 },
-        endpointDeployment: { strategy: DeploymentStrategy.canary({ canarySize: CapacitySize.percent(10), waitInterval: Duration.minutes(5) }) },
+        endpoint: {
+          variants: [{ instanceType: MlInstanceType.ML_G5_2XLARGE, initialInstanceCount: 2, autoScaling: { minCapacity: 2, maxCapacity: 8 } }],
+          dataCapture: { location: InferenceDataLocation.fromDataLake(lake, 'capture/fraud/'), samplingPercentage: 25 },
+          deployment: { strategy: DeploymentStrategy.canary({ canarySize: CapacitySize.percent(10), waitInterval: Duration.minutes(5) }) },
+        },
       };
     });
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
@@ -353,6 +364,71 @@ describe('MlPipeline overrides', () => {
     template.hasResourceProperties('AWS::SageMaker::Endpoint', {
       DeploymentConfig: Match.objectLike({ BlueGreenUpdatePolicy: Match.objectLike({ TrafficRoutingConfiguration: Match.objectLike({ Type: 'CANARY', WaitIntervalInSeconds: 300 }) }) }),
     });
+  });
+
+  test('the endpoint\'s role, key, security groups and network isolation', () => {
+    const { json, stack, ml } = build((stack) => ({
+      pipeline: { ...minimal().pipeline, vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }) },
+      endpoint: {
+        // An EBS-backed variant: SageMaker takes a volume key only there.
+        variants: [{ instanceType: MlInstanceType.ML_M5_XLARGE }],
+        role: new iam.Role(stack, 'ServingRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }),
+        encryptionKey: new kms.Key(stack, 'VolumeKey', { enableKeyRotation: true }),
+        securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'ServingSg', 'sg-0123456789abcdef0')],
+        enableNetworkIsolation: true,
+      },
+    }));
+    const id = (path: string) => stack.resolve((stack.node.findChild(path).node.defaultChild as any).logicalId);
+    const [, model] = ofType(json, 'AWS::SageMaker::Model')[0];
+    expect(model.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [id('ServingRole'), 'Arn'] });
+    expect(ml.endpoint.role).toBe(stack.node.findChild('ServingRole'));
+    expect(model.Properties.EnableNetworkIsolation).toBe(true);
+    expect(model.Properties.VpcConfig.SecurityGroupIds).toEqual(['sg-0123456789abcdef0']);
+    const [, config] = ofType(json, 'AWS::SageMaker::EndpointConfig')[0];
+    expect(config.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [id('VolumeKey'), 'Arn'] });
+    expect(config.Properties.ProductionVariants).toEqual([expect.objectContaining({ InstanceType: 'ml.m5.xlarge' })]);
+    // The MlPipeline's own wiring is kept: its name, and capture into the lake for the monitor.
+    expect(ofType(json, 'AWS::SageMaker::Endpoint')[0][1].Properties.EndpointName).toBe('fraud');
+    expect(JSON.stringify(config.Properties.DataCaptureConfig.DestinationS3Uri)).toContain('/fraud-endpoint/');
+  });
+
+  test('asynchronous inference on the endpoint', () => {
+    const { template, ml } = build((stack) => ({
+      endpoint: { asyncInference: { location: InferenceDataLocation.fromBucket(new s3.Bucket(stack, 'Async'), 'fraud-async/') } },
+    }));
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      AsyncInferenceConfig: { OutputConfig: Match.objectLike({ S3OutputPath: Match.anyValue() }) },
+    });
+    expect(ml.endpoint.asyncInferenceLocations).toBeDefined();
+  });
+
+  test('instance types: GPUs by default, CPUs for a CPU-only image (training and serving), the ones given otherwise', () => {
+    const metricDefinitions = [{ name: 'validation:auc', regex: 'validation:auc=([0-9\\.]+)' }];
+    const sklearn = build({ training: { image: SageMakerImage.sklearn(), script: PREPROCESS, metricDefinitions } });
+    expect(trainingParameters(sklearn).ResourceConfig.InstanceType).toBe('ml.m5.xlarge');
+    sklearn.template.hasResourceProperties('AWS::SageMaker::EndpointConfig', { ProductionVariants: [Match.objectLike({ InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 })] });
+    sklearn.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 4 });
+    // No paid-for idle GPUs, so no warning about them (the training pipeline's or the endpoint's).
+    const warnings = (b: ReturnType<typeof build>) => b.stack.node.findAll().flatMap((c) => c.node.metadata).map((m) => JSON.stringify(m.data)).filter((d) => /idle/i.test(d));
+    expect(warnings(sklearn)).toEqual([]);
+    // A CPU-only image on the GPUs given still warns.
+    expect(warnings(build({ training: { image: SageMakerImage.sklearn(), instanceType: MlInstanceType.ML_G5_XLARGE, script: PREPROCESS, metricDefinitions } })))
+      .toEqual(expect.arrayContaining([expect.stringContaining("'training.image' runs on CPU only, so the GPUs of 'ml.g5.xlarge' would be paid for and idle")]));
+    const pytorch = build({
+      training: { image: SageMakerImage.pytorchTraining('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'), script: PREPROCESS, metricDefinitions },
+      pipeline: { ...minimal().pipeline, inferenceImage: SageMakerImage.pytorchInference('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker') },
+    });
+    expect(trainingParameters(pytorch).ResourceConfig.InstanceType).toBe('ml.g5.xlarge');
+    pytorch.template.hasResourceProperties('AWS::SageMaker::EndpointConfig', { ProductionVariants: [Match.objectLike({ InstanceType: 'ml.g5.xlarge' })] });
+    const given = build({ training: { image: SageMakerImage.xgboost('1.7-1'), instanceType: MlInstanceType.ML_P3_2XLARGE, instanceCount: 2 } });
+    expect(trainingParameters(given).ResourceConfig).toMatchObject({ InstanceType: 'ml.p3.2xlarge', InstanceCount: 2 });
+  });
+
+  test('a TrainingPipeline alone picks no instance type: a JavaScript caller that leaves it out gets a clear error', () => {
+    const stack = testStack();
+    const lake = new DataLake(stack, 'Lake');
+    expect(() => new TrainingPipeline(stack, 'Pipeline', { dataLake: lake, training: { image: SageMakerImage.xgboost('1.7-1') } as TrainingStepOptions }))
+      .toThrow(/'training.instanceType' is required: a TrainingPipeline picks no instance type for you; give one, e.g. MlInstanceType.ML_G5_XLARGE/);
   });
 
   test('training on demand, another input prefix, and the rollout budgets of the promotion', () => {
@@ -378,10 +454,12 @@ describe('MlPipeline overrides', () => {
       const lake = new DataLake(stack, 'Lake');
       return {
         dataLake: lake,
-        driftFeatures: [{ featureName: 'amount' }],
-        maxFeatureDrift: { warning: 0.2, critical: 0.4 },
-        driftWindow: Duration.hours(6),
-        quality: { groundTruth: InferenceDataLocation.fromDataLake(lake, 'fraud-labels/'), alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.7 } }] },
+        drift: {
+          features: [{ featureName: 'amount' }],
+          maxFeatureDrift: { warning: 0.2, critical: 0.4 },
+          window: Duration.hours(6),
+          quality: { groundTruth: InferenceDataLocation.fromDataLake(lake, 'fraud-labels/'), alarms: [{ metric: QualityMetric.AUC, thresholds: { warning: 0.8, critical: 0.7 } }] },
+        },
       };
     });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)', Description: 'Runs the drift job of monitor fraud-monitor' });
@@ -391,16 +469,52 @@ describe('MlPipeline overrides', () => {
     expect(ml.monitor.qualityAlarm).toBeDefined();
   });
 
+  test('the rest of the monitor\'s options: prediction drift, dataset drift share, alarm evaluation, warnings, rows, lag, variant', () => {
+    const { json, ml, stack } = build({
+      endpoint: { variants: [{ variantName: 'Blue', instanceType: MlInstanceType.ML_G5_XLARGE }, { variantName: 'Green', instanceType: MlInstanceType.ML_G5_XLARGE }] },
+      drift: {
+        predictionDrift: { warning: 0.05, critical: 0.15 },
+        datasetDriftShare: 0.3,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 4,
+        notifyOnWarning: true,
+        minRows: 500,
+        lag: Duration.minutes(20),
+        variantName: 'Green',
+      },
+    });
+    expect(ml.monitor.predictionDrift).toEqual({ warning: 0.05, critical: 0.15 });
+    expect(ml.monitor.datasetDriftShare).toBe(0.3);
+    expect(ml.monitor.variantName).toBe('Green');
+    const alarms = ofType(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => String(a.AlarmName).startsWith('fraud-monitor-'));
+    const prediction = alarms.filter((a) => a.AlarmName.includes('prediction-psi'));
+    expect(prediction.map((a) => a.Threshold).sort()).toEqual([0.05, 0.15]);
+    const psi = alarms.filter((a) => a.AlarmName.includes('max-psi'));
+    expect(psi.map((a) => [a.EvaluationPeriods, a.DatapointsToAlarm])).toEqual([[5, 4], [5, 4]]);
+    // Warnings notify the one topic too (critical alarms notify through the composite alarm).
+    expect(prediction.find((a) => a.Threshold === 0.05).AlarmActions).toEqual([{ Ref: idOf(stack, ml.notificationTopic as any) }]);
+    const detector = ofType(json, 'AWS::Lambda::Function').map(([, f]) => f.Properties.Environment?.Variables ?? {}).find((v) => v.MIN_ROWS !== undefined);
+    expect(detector).toMatchObject({ MIN_ROWS: '500', WINDOW_LAG_MINUTES: '20' });
+  });
+
   test('a cron schedule for the drift checks', () => {
-    const { template } = build({ driftSchedule: events.Schedule.cron({ minute: '0', hour: '3' }), driftWindow: Duration.days(1) });
+    const { template } = build({ drift: { schedule: events.Schedule.cron({ minute: '0', hour: '3' }), window: Duration.days(1) } });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 * * ? *)', Description: 'Runs the drift job of monitor fraud-monitor' });
   });
 
   test('retraining: another cooldown, or none at all', () => {
-    const six = build({ retrainCooldown: Duration.hours(6) });
+    const six = build({ drift: { retrainCooldown: Duration.hours(6) } });
     const retrain = six.json.Resources[idOf(six.stack, six.ml.monitor.retrainStateMachine as any)];
     expect(JSON.stringify(retrain.Properties.DefinitionString)).toContain(`at most once per ${Duration.hours(6).toHumanString()}`);
-    const off = build({ retrainOnDrift: false });
+    const noQualityRetrain = build((stack) => ({ drift: { quality: labels(stack), retrainOnQualityAlarm: false } }));
+    const withQualityRetrain = build((stack) => ({ drift: { quality: labels(stack) } }));
+    const ruleAlarms = (b: ReturnType<typeof build>) => ofType(b.json, 'AWS::Events::Rule')
+      .filter(([, r]) => r.Properties.EventPattern?.source?.includes('aws.cloudwatch'))
+      .flatMap(([, r]) => JSON.stringify(b.stack.resolve(r.Properties.EventPattern.resources)));
+    expect(ruleAlarms(withQualityRetrain).join()).toContain('alarm:fraud-monitor-model-quality');
+    expect(ruleAlarms(noQualityRetrain).join()).not.toContain('alarm:fraud-monitor-model-quality');
+    expect(ruleAlarms(noQualityRetrain).join()).toContain('alarm:fraud-monitor-model-drifted');
+    const off = build({ drift: { retrain: false } });
     expect(off.ml.monitor.retrainStateMachine).toBeUndefined();
     expect(ofType(off.json, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.source?.includes('aws.cloudwatch'))).toEqual([]);
   });
@@ -450,19 +564,31 @@ describe('MlPipeline validation', () => {
     ['fails on rollout settings in REGISTER_ONLY, which never promotes', (stack) => ({ ...ownBaseline(stack), promotion: { mode: PromotionMode.REGISTER_ONLY, rolloutTimeout: Duration.hours(1) } }),
       /'promotion.rolloutTimeout' has no effect with 'promotion.mode' \(REGISTER_ONLY\), which never promotes; remove it/],
     ['fails on REGISTER_ONLY without a drift baseline', () => ({ promotion: { mode: PromotionMode.REGISTER_ONLY } }),
-      /'driftBaseline' is needed with 'promotion.mode' \(REGISTER_ONLY\): nothing in the stack promotes a version, so nothing promotes its baseline/],
+      /'drift.baseline' is needed with 'promotion.mode' \(REGISTER_ONLY\): nothing in the stack promotes a version, so nothing promotes its baseline/],
     ['fails on MANUAL when the runs compute no baseline', () => ({ promotion: { mode: PromotionMode.MANUAL }, pipeline: { gate: minimal().pipeline!.gate } }),
-      /'driftBaseline' is needed: the runs of pipeline 'fraud' compute no drift baseline/],
-    ['fails on a cooldown without retraining', () => ({ retrainOnDrift: false, retrainCooldown: Duration.hours(1) }),
-      /'retrainCooldown' \(1 hour\) has no effect with 'retrainOnDrift: false'; remove one of them/],
+      /'drift.baseline' is needed: the runs of pipeline 'fraud' compute no drift baseline/],
+    ['fails on a cooldown without retraining', () => ({ drift: { retrain: false, retrainCooldown: Duration.hours(1) } }),
+      /'drift.retrainCooldown' \(1 hour\) has no effect with 'drift.retrain: false'; remove one of them/],
+    ['fails on retraining on the quality alarm without retraining', (stack) => ({ drift: { retrain: false, retrainOnQualityAlarm: true, quality: labels(stack) } }),
+      /'drift.retrainOnQualityAlarm' \(true\) has no effect with 'drift.retrain: false'; remove one of them/],
+    ['fails on retraining on the quality alarm without quality monitoring', () => ({ drift: { retrainOnQualityAlarm: false } }),
+      /'drift.retrainOnQualityAlarm' \(false\) has no effect without 'drift.quality', which creates the model-quality alarm/],
+    ['fails on a GPU-only training image on the CPU instance type given', () => ({
+      training: { image: SageMakerImage.pytorchTraining('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker'), instanceType: MlInstanceType.ML_M5_XLARGE, script: PREPROCESS },
+      pipeline: { ...minimal().pipeline, inferenceImage: SageMakerImage.pytorchInference('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker') },
+    }), /'training.image' needs an NVIDIA GPU \(a -gpu- image\) but 'training.instanceType' \(ml.m5.xlarge\) has none/],
+    ['fails on a training instance type that SageMaker accepts for endpoints only', () => ({ training: { image: SageMakerImage.xgboost('1.7-1'), instanceType: MlInstanceType.ML_INF2_XLARGE } }),
+      /'instanceType' \(ml.inf2.xlarge\) cannot run training jobs: SageMaker accepts it for endpoints/],
+    ['fails on a drift option the monitor rejects, named as the monitor names it', () => ({ drift: { minRows: 0 } }),
+      /'minRows' \(0\) must be a whole number of at least 1/],
     ['fails on AUTOMATIC when the runs compute no baseline', () => ({ pipeline: { gate: minimal().pipeline!.gate } }),
-      /'driftBaseline' is needed: the runs of pipeline 'fraud' compute no drift baseline/],
+      /'drift.baseline' is needed: the runs of pipeline 'fraud' compute no drift baseline/],
   ])('%s', (_name, extra, message) => {
     expect(() => build(extra)).toThrow(message);
   });
 
   test('reports several problems at once', () => {
-    expect(() => build({ modelName: 'Fraud', retrainOnDrift: false, retrainCooldown: Duration.hours(1), promotion: { mode: PromotionMode.REGISTER_ONLY } }))
-      .toThrow(/3 problems:\n- 'modelName' \('Fraud'\)[\s\S]*'driftBaseline' is needed[\s\S]*'retrainCooldown'/);
+    expect(() => build({ modelName: 'Fraud', drift: { retrain: false, retrainCooldown: Duration.hours(1) }, promotion: { mode: PromotionMode.REGISTER_ONLY } }))
+      .toThrow(/3 problems:\n- 'modelName' \('Fraud'\)[\s\S]*'drift.baseline' is needed[\s\S]*'drift.retrainCooldown'/);
   });
 });

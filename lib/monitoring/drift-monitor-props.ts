@@ -85,38 +85,17 @@ export interface ModelQualityOptions {
 }
 
 /**
- * Properties of a `DriftMonitor`.
+ * What a `DriftMonitor` checks and how its alarms judge it, apart from the endpoint, the baseline
+ * and the wiring (topic, retraining, names, network) that a composing construct such as
+ * `MlPipeline` owns: `MlPipelineProps.drift` takes these.
  */
-export interface DriftMonitorProps {
-  /** The endpoint whose captured requests are checked. */
-  readonly endpoint: IModelEndpoint;
-
-  /** The baseline the captured data is compared with. */
-  readonly baseline: DriftBaseline;
-
-  /**
-   * Where the endpoint writes captured data (its `DestinationS3Uri`).
-   *
-   * @default - the endpoint's `dataCaptureLocation` (required for imported endpoints)
-   */
-  readonly captureLocation?: InferenceDataLocation;
-
+export interface DriftMonitorOptions {
   /**
    * The production variant whose capture is checked.
    *
    * @default - the endpoint's first variant ('AllTraffic' for imported endpoints)
    */
   readonly variantName?: string;
-
-  /**
-   * Name of the monitor: prefix of its alarms' and state machines' names. Letters, digits,
-   * '-' and '_', at most 40 characters. Choose one that no other alarm name of the account and
-   * region starts with (e.g. not the endpoint's name, which prefixes its rollback alarms): the
-   * alarms with this prefix may notify the monitor's topic and describe why retraining started.
-   *
-   * @default - derived from the construct path
-   */
-  readonly monitorName?: string;
 
   /**
    * Length of the window of captured data each run reads. Whole minutes, at least 5.
@@ -202,26 +181,11 @@ export interface DriftMonitorProps {
   readonly treatMissingData?: cloudwatch.TreatMissingData;
 
   /**
-   * The topic the composite alarms notify (on ALARM and on OK). CloudWatch must be allowed to
-   * publish to it and to use its KMS key: the monitor adds both statements where it can.
-   *
-   * @default - a new topic, encrypted with the monitor's key
-   */
-  readonly notificationTopic?: sns.ITopic;
-
-  /**
    * Warning alarms notify the topic too.
    *
    * @default false - only the composite alarms notify
    */
   readonly notifyOnWarning?: boolean;
-
-  /**
-   * Start retraining when the model drifts.
-   *
-   * @default - alarms notify only
-   */
-  readonly retrain?: RetrainOptions;
 
   /**
    * Model quality from ground truth, with its own alarms and composite alarm.
@@ -251,6 +215,49 @@ export interface DriftMonitorProps {
    * @default 10
    */
   readonly maxConcurrency?: number;
+}
+
+/**
+ * Properties of a `DriftMonitor`.
+ */
+export interface DriftMonitorProps extends DriftMonitorOptions {
+  /** The endpoint whose captured requests are checked. */
+  readonly endpoint: IModelEndpoint;
+
+  /** The baseline the captured data is compared with. */
+  readonly baseline: DriftBaseline;
+
+  /**
+   * Where the endpoint writes captured data (its `DestinationS3Uri`).
+   *
+   * @default - the endpoint's `dataCaptureLocation` (required for imported endpoints)
+   */
+  readonly captureLocation?: InferenceDataLocation;
+
+  /**
+   * Name of the monitor: prefix of its alarms' and state machines' names. Letters, digits,
+   * '-' and '_', at most 40 characters. Choose one that no other alarm name of the account and
+   * region starts with (e.g. not the endpoint's name, which prefixes its rollback alarms): the
+   * alarms with this prefix may notify the monitor's topic and describe why retraining started.
+   *
+   * @default - derived from the construct path
+   */
+  readonly monitorName?: string;
+
+  /**
+   * The topic the composite alarms notify (on ALARM and on OK). CloudWatch must be allowed to
+   * publish to it and to use its KMS key: the monitor adds both statements where it can.
+   *
+   * @default - a new topic, encrypted with the monitor's key
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * Start retraining when the model drifts.
+   *
+   * @default - alarms notify only
+   */
+  readonly retrain?: RetrainOptions;
 
   /**
    * Retention of the detector's and state machines' logs.

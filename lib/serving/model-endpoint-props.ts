@@ -8,23 +8,10 @@ import { ModelSource } from './model-source';
 import { ProductionVariant } from './production-variant';
 
 /**
- * Properties of a `ModelEndpoint`.
+ * How a `ModelEndpoint` runs its model, apart from what it serves, where and under which name,
+ * which a composing construct such as `MlPipeline` owns: `MlPipelineProps.endpoint` takes these.
  */
-export interface ModelEndpointProps {
-  /** The model the variants serve (a variant may name its own). */
-  readonly model: ModelSource;
-
-  /** The production variants; at least one, e.g. `[{ instanceType: MlInstanceType.ML_G5_XLARGE }]`. */
-  readonly variants: ProductionVariant[];
-
-  /**
-   * Name of the endpoint: letters, digits and hyphens, at most 63. It stays the same across
-   * model updates, so callers and pipelines can rely on it.
-   *
-   * @default - a name derived from the construct path
-   */
-  readonly endpointName?: string;
-
+export interface ModelEndpointOptions {
   /**
    * The execution role SageMaker runs the model as. A role you pass in must be one this stack
    * can add grants to, or already hold the model, data and log permissions.
@@ -43,13 +30,6 @@ export interface ModelEndpointProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * Capture requests and responses into S3, e.g. the capture zone of a data lake.
-   *
-   * @default - no data capture
-   */
-  readonly dataCapture?: DataCaptureOptions;
-
-  /**
    * Serve asynchronous inference: requests queue from S3 and results are written to S3.
    *
    * @default - real-time inference
@@ -65,20 +45,6 @@ export interface ModelEndpointProps {
   readonly deployment?: EndpointDeploymentOptions;
 
   /**
-   * Run the model's containers in this VPC.
-   *
-   * @default - SageMaker's network
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * Subnets of `vpc` for the containers.
-   *
-   * @default - private subnets with egress
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
    * Security groups of the containers in `vpc`.
    *
    * @default - a new security group with outbound access
@@ -91,4 +57,44 @@ export interface ModelEndpointProps {
    * @default false
    */
   readonly enableNetworkIsolation?: boolean;
+}
+
+/**
+ * Properties of a `ModelEndpoint`.
+ */
+export interface ModelEndpointProps extends ModelEndpointOptions {
+  /** The model the variants serve (a variant may name its own). */
+  readonly model: ModelSource;
+
+  /** The production variants; at least one, e.g. `[{ instanceType: MlInstanceType.ML_G5_XLARGE }]`. */
+  readonly variants: ProductionVariant[];
+
+  /**
+   * Name of the endpoint: letters, digits and hyphens, at most 63. It stays the same across
+   * model updates, so callers and pipelines can rely on it.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly endpointName?: string;
+
+  /**
+   * Capture requests and responses into S3, e.g. the capture zone of a data lake.
+   *
+   * @default - no data capture
+   */
+  readonly dataCapture?: DataCaptureOptions;
+
+  /**
+   * Run the model's containers in this VPC.
+   *
+   * @default - SageMaker's network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the containers.
+   *
+   * @default - private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
 }

@@ -73,14 +73,13 @@ export interface ProcessingStepOptions {
 }
 
 /**
- * The training step of the pipeline.
+ * What a training step takes besides its instance type and capacity, whose defaults differ
+ * between a `TrainingPipeline` (`TrainingStepOptions`: both given, on-demand) and an
+ * `MlPipeline` (`MlPipelineTrainingOptions`: a GPU, on spot).
  */
-export interface TrainingStepOptions {
+export interface TrainingStepBaseOptions {
   /** The training image, e.g. `SageMakerImage.xgboost()` or a PyTorch Deep Learning Container. */
   readonly image: SageMakerImage;
-
-  /** The instance type, e.g. `MlInstanceType.ML_G5_XLARGE`. */
-  readonly instanceType: MlInstanceType;
 
   /**
    * Number of instances; more than one trains on several instances (distributed).
@@ -144,13 +143,6 @@ export interface TrainingStepOptions {
   readonly maxRuntime?: Duration;
 
   /**
-   * Train on managed spot capacity, with checkpoints in the artifacts zone so an interrupted job resumes.
-   *
-   * @default false
-   */
-  readonly useSpotInstances?: boolean;
-
-  /**
    * With spot: how long to wait for capacity plus the training time; must exceed `maxRuntime`.
    *
    * @default - twice `maxRuntime`, at most 28 days
@@ -203,6 +195,21 @@ export interface TrainingStepOptions {
    * @default - a security group created for the training job, admitting all traffic from its own members
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/**
+ * The training step of a `TrainingPipeline`.
+ */
+export interface TrainingStepOptions extends TrainingStepBaseOptions {
+  /** The instance type, e.g. `MlInstanceType.ML_G5_XLARGE`. */
+  readonly instanceType: MlInstanceType;
+
+  /**
+   * Train on managed spot capacity, with checkpoints in the artifacts zone so an interrupted job resumes.
+   *
+   * @default false
+   */
+  readonly useSpotInstances?: boolean;
 }
 
 /**

@@ -18,6 +18,9 @@ const PIPELINE_NAME = /^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$/;
 /** Checks a TrainingPipeline's props at synth, reporting every problem at once. */
 export function validatePipelineProps(scope: Construct, props: TrainingPipelineProps, pipelineName: string, gate: ResolvedGate | undefined): void {
   const v = new PropsValidator(scope, 'TrainingPipelineInvalidProps');
+  // Required by the type, but a JavaScript caller may leave it out (MlPipeline defaults it, a TrainingPipeline does not).
+  v.check(props.training.instanceType === undefined,
+    "'training.instanceType' is required: a TrainingPipeline picks no instance type for you; give one, e.g. MlInstanceType.ML_G5_XLARGE or MlInstanceType.ML_M5_XLARGE");
   v.checkResolved([pipelineName], () => !PIPELINE_NAME.test(pipelineName),
     `'pipelineName' ('${pipelineName}') must be 1 to 24 lowercase letters, digits and hyphens, starting and ending with a letter or digit `
     + `(job names add '-train-' and a ${HASH_LENGTH}-character hash, and SageMaker allows 63); use e.g. 'churn'`);
