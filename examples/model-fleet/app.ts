@@ -52,7 +52,7 @@ for (const model of MODELS) {
           { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
       },
     },
-    driftFeatures: model.features.slice(0, 2).map((featureName) => ({ featureName })),
+    drift: { features: model.features.slice(0, 2).map((featureName) => ({ featureName })) },
   });
 }
 
