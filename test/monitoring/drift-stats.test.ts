@@ -10,11 +10,39 @@ import {
   chiSquare, chiSquareSurvival, jensenShannon, ksBinned, ksExact, psi, wassersteinBinned, wassersteinExact,
 } from '../../lambda/drift-core/stats';
 
-/** Runs a Python snippet that reads JSON `cases` from stdin and prints a JSON result. */
-function python(body: string, cases: unknown): any {
-  const script = `import json, sys\nimport numpy as np\nfrom scipy import stats\nfrom scipy.spatial import distance\ncases = json.load(sys.stdin)\n${body}`;
-  return JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(cases), maxBuffer: 64 << 20 }).toString());
+/**
+ * numpy/scipy's answers, from one Python process for the whole file (importing scipy takes a second
+ * or two): each test registers its snippet and cases when the file loads (`python(body, cases)`), and
+ * reads what its snippet printed, as JSON, once beforeAll has run them all.
+ */
+const snippets: { body: string; cases: unknown }[] = [];
+let answers: string[] | undefined;
+
+function python(body: string, cases: unknown): () => any {
+  const index = snippets.push({ body, cases }) - 1;
+  return () => {
+    if (!answers) throw new Error('the Python snippets have not run (beforeAll)');
+    return JSON.parse(answers[index]);
+  };
 }
+
+/** Runs every snippet with its own `cases` in one interpreter, each with a fresh namespace, and returns what each printed. */
+function runSnippets(): string[] {
+  const driver = `import contextlib, io, json, sys
+import numpy as np
+from scipy import stats
+from scipy.spatial import distance
+printed = []
+for job in json.load(sys.stdin):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(job['body'], {'json': json, 'np': np, 'stats': stats, 'distance': distance, 'cases': job['cases']})
+    printed.append(out.getvalue())
+json.dump(printed, sys.stdout)`;
+  return JSON.parse(execFileSync('python3', ['-c', driver], { input: JSON.stringify(snippets), maxBuffer: 256 << 20 }).toString());
+}
+
+beforeAll(() => { answers = runSnippets(); }, 120_000);
 
 /** A seeded generator, so failures reproduce. */
 function random(seed: number): () => number {
@@ -65,11 +93,17 @@ print(json.dumps(out))
 `;
 
 describe('bin-based statistics', () => {
+  // GIVEN 200 pairs of bin counts, some bins empty
+  const binnedCases = countPairs(200, 7);
+  const numpyBinned = python(NUMPY_BINNED, binnedCases);
+  const survivalCases: { x: number; df: number }[] = [];
+  for (const df of [1, 2, 3, 5, 9, 10, 49, 50, 200]) for (const x of [0.01, 0.5, 1, 3, df, 2 * df, 5 * df + 20, 400]) survivalCases.push({ x, df });
+  const scipySurvival = python('print(json.dumps([float(stats.chi2.sf(c["x"], c["df"])) for c in cases]))', survivalCases);
+
   test('PSI, Jensen-Shannon and chi-square equal numpy/scipy to 1e-9 on the same bin counts', () => {
-    // GIVEN 200 pairs of bin counts, some bins empty
-    const cases = countPairs(200, 7);
+    const cases = binnedCases;
     // WHEN both compute the statistics
-    const expected = python(NUMPY_BINNED, cases);
+    const expected = numpyBinned();
     // THEN they agree
     cases.forEach(({ p, q }, i) => {
       expect(Math.abs(psi(p, q) - expected[i].psi)).toBeLessThan(1e-9);
@@ -81,10 +115,9 @@ describe('bin-based statistics', () => {
   });
 
   test('the chi-square survival function equals scipy.stats.chi2.sf across statistics and degrees of freedom', () => {
-    const cases = [];
-    for (const df of [1, 2, 3, 5, 9, 10, 49, 50, 200]) for (const x of [0.01, 0.5, 1, 3, df, 2 * df, 5 * df + 20, 400]) cases.push({ x, df });
-    const expected = python('print(json.dumps([float(stats.chi2.sf(c["x"], c["df"])) for c in cases]))', cases);
-    cases.forEach(({ x, df }, i) => expect(Math.abs(chiSquareSurvival(x, df) - expected[i])).toBeLessThan(1e-9));
+    const expected = scipySurvival();
+    expect(expected).toHaveLength(survivalCases.length);
+    survivalCases.forEach(({ x, df }, i) => expect(Math.abs(chiSquareSurvival(x, df) - expected[i])).toBeLessThan(1e-9));
   });
 
   test('identical distributions have no drift, and PSI grows with a shift', () => {
@@ -124,12 +157,20 @@ describe('KS and Wasserstein', () => {
   const SCIPY_RAW = `print(json.dumps([{'ks': float(stats.ks_2samp(c['a'], c['b']).statistic),
   'w': float(stats.wasserstein_distance(c['a'], c['b'])), 'std': float(np.std(c['a']))} for c in cases]))`;
 
+  const rawCases = [
+    ...samplePairs(3, [[1, 1], [5, 3], [50, 80], [500, 200], [2000, 1500], [3, 700], [1000, 1000], [37, 41]]),
+    ...samplePairs(4, [[40, 30], [500, 700], [2000, 100]], true),
+  ];
+  const scipyRaw = python(SCIPY_RAW, rawCases);
+  // Large continuous samples, and samples with ties, to be binned on the baseline's percentile edges.
+  const continuousCases = samplePairs(5, [[20_000, 5000], [10_000, 10_000], [6000, 30_000], [20_000, 2000], [15_000, 7000], [8000, 8000]]);
+  const scipyContinuous = python(SCIPY_RAW, continuousCases);
+  const tiedCases = samplePairs(6, [[20_000, 5000], [10_000, 3000], [5000, 20_000]], true);
+  const scipyTied = python(SCIPY_RAW, tiedCases);
+
   test('on raw samples they equal scipy.stats.ks_2samp and wasserstein_distance', () => {
-    const cases = [
-      ...samplePairs(3, [[1, 1], [5, 3], [50, 80], [500, 200], [2000, 1500], [3, 700], [1000, 1000], [37, 41]]),
-      ...samplePairs(4, [[40, 30], [500, 700], [2000, 100]], true),
-    ];
-    const expected = python(SCIPY_RAW, cases);
+    const cases = rawCases;
+    const expected = scipyRaw();
     cases.forEach(({ a, b }, i) => {
       expect(Math.abs(ksExact(a, b) - expected[i].ks)).toBeLessThan(1e-12);
       expect(Math.abs(wassersteinExact(a, b) - expected[i].w)).toBeLessThan(1e-9);
@@ -158,8 +199,8 @@ describe('KS and Wasserstein', () => {
 
   test('from percentile bins of continuous data, scipy\'s values on the raw samples lie within small reported bounds', () => {
     // GIVEN large continuous samples binned on the baseline's percentile edges
-    const cases = samplePairs(5, [[20_000, 5000], [10_000, 10_000], [6000, 30_000], [20_000, 2000], [15_000, 7000], [8000, 8000]]);
-    const expected = python(SCIPY_RAW, cases);
+    const cases = continuousCases;
+    const expected = scipyContinuous();
     cases.forEach((c, i) => {
       // WHEN the statistics come from the bins
       const { ks, w } = binned(c);
@@ -174,8 +215,8 @@ describe('KS and Wasserstein', () => {
   });
 
   test('from percentile bins of data with ties, scipy\'s values still lie within the (wider) bounds', () => {
-    const cases = samplePairs(6, [[20_000, 5000], [10_000, 3000], [5000, 20_000]], true);
-    const expected = python(SCIPY_RAW, cases);
+    const cases = tiedCases;
+    const expected = scipyTied();
     cases.forEach((c, i) => {
       const { ks, w } = binned(c);
       expect(expected[i].ks).toBeGreaterThanOrEqual(ks.statistic - 1e-12);
@@ -195,14 +236,16 @@ describe('KS and Wasserstein', () => {
 });
 
 describe('bins', () => {
-  test('edges are numpy.quantile (linear) and bin indexes are numpy.searchsorted (left)', () => {
-    const rand = random(9);
-    const values = Array.from({ length: 1234 }, () => Math.round(normal(rand, 10, 3) * 100) / 100).sort((x, y) => x - y);
-    const qs = Array.from({ length: 99 }, (_, k) => (k + 1) / 100);
-    const probes = [...values.slice(0, 50), -100, 100, 10, 10.5];
-    const expected = python(`c = cases
+  const rand = random(9);
+  const values = Array.from({ length: 1234 }, () => Math.round(normal(rand, 10, 3) * 100) / 100).sort((x, y) => x - y);
+  const qs = Array.from({ length: 99 }, (_, k) => (k + 1) / 100);
+  const probes = [...values.slice(0, 50), -100, 100, 10, 10.5];
+  const numpyEdges = python(`c = cases
 e = np.quantile(np.asarray(c['values']), c['qs'])
 print(json.dumps({'edges': e.tolist(), 'idx': np.searchsorted(e, c['probes'], side='left').tolist()}))`, { values, qs, probes });
+
+  test('edges are numpy.quantile (linear) and bin indexes are numpy.searchsorted (left)', () => {
+    const expected = numpyEdges();
     const edges = qs.map((q) => quantile(values, q));
     edges.forEach((e, i) => expect(Math.abs(e - expected.edges[i])).toBeLessThan(1e-9));
     probes.forEach((x, i) => expect(binIndex(expected.edges, x)).toBe(expected.idx[i]));

@@ -1,6 +1,11 @@
 /**
  * The run-manifest function's own S3 client against a local HTTP server that answers like S3
  * under load (503 SlowDown): the SDK's retries, not a mock's, carry the listing through.
+ *
+ * The SDK waits a full-jitter backoff between attempts, `Math.random() * min(base * 2^attempt, 20 s)`
+ * (500 ms base for throttling errors like SlowDown): seconds per test for waits that prove nothing.
+ * Math.random answers 0 here, so each wait is 0 ms; the client, its retry strategy, the attempts it
+ * makes and the error it ends with are the handler's own.
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -56,6 +61,11 @@ describe('run-manifest S3 retries', () => {
   beforeEach(() => {
     requests.length = 0;
     bodies.length = 0;
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
   });
 
   test('two SlowDown answers are retried by the SDK, and the manifest is written from the third', async () => {
@@ -82,5 +92,5 @@ describe('run-manifest S3 retries', () => {
     })).rejects.toMatchObject({ name: 'SlowDown', message: expect.stringContaining('failed after 6 attempt(s)') });
     expect(manifest.S3_MAX_ATTEMPTS).toBe(6);
     expect(requests).toHaveLength(6);
-  }, 60_000);
+  });
 });
