@@ -1,13 +1,14 @@
 /**
- * `npm run package` (scripts/package.mjs) on a copy of the project compiled afresh with jsii, so
- * that it never reads the repository's .jsii while the jsii gate rewrites it. About a minute:
- * jsii (~20 s), pacmak's npm pack and code generation, and the wheel.
+ * `npm run package` (scripts/package.mjs) on a copy of the project compiled afresh with jsii, as
+ * `npm run compile` does: the compile is the jsii gate's (test/helpers/gates.ts compiles once per
+ * run and gives each file its own copy), so this file adds pacmak's npm pack and code generation,
+ * and the wheel.
  */
 import { spawnSync } from 'child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { ROOT } from './helpers/app';
+import { compiledProject, copyOfCompiled } from './helpers/gates';
 
 const LIMIT = 240_000;
 let project: string;
@@ -21,13 +22,10 @@ function run(command: string, args: string[], cwd: string, timeout = LIMIT, env:
   return r.stdout;
 }
 
-beforeAll(() => {
-  project = mkdtempSync(path.join(tmpdir(), 'cdk-mlops-package-'));
-  for (const entry of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'API.md', 'lib', 'assets']) {
-    cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
-  }
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));
-  run(process.execPath, [require.resolve('jsii/bin/jsii', { paths: [ROOT] }), '--silence-warnings=reserved-word'], project);
+beforeAll(async () => {
+  const compiled = await compiledProject();
+  if (compiled.status !== 0) throw new Error(`jsii did not compile the library, so there is nothing to package (the jsii gate, test/quality-gates-jsii.test.ts, says why):\n${compiled.output}`);
+  project = copyOfCompiled(compiled, 'cdk-mlops-package-');
   dist = path.join(project, 'dist');
   // The copy holds the bundled assets; npm pack's `prepare` would bundle again from sources it lacks.
   packed = run(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--project', project, '--outdir', dist], project, LIMIT, { npm_config_ignore_scripts: 'true' });

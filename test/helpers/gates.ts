@@ -33,12 +33,72 @@ export function appCommand(app: string): string {
   return command.replace('bin/app.ts', app);
 }
 
-export function run(command: string, args: string[], timeout = SLOW) {
+export function run(command: string, args: string[], timeout = SLOW, cwd = ROOT) {
   const result = spawnSync(command, args, {
-    cwd: ROOT, encoding: 'utf8', timeout,
-    env: { ...process.env, CDK_VALIDATION: 'true' },
+    cwd, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, CDK_VALIDATION: 'true', JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
   });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}`, error: result.error };
+}
+
+/** The command of a package of node_modules, run with this node: `npx <command>` without npx's lookup. */
+export function runTool(pkg: string, args: string[], cwd = ROOT, timeout = SLOW) {
+  const manifest = require.resolve(`${pkg}/package.json`, { paths: [ROOT] });
+  const { bin } = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+  const script = typeof bin === 'string' ? bin : bin[pkg];
+  return run(process.execPath, [path.join(path.dirname(manifest), script), ...args], timeout, cwd);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startJsiiCompile } = require('./global-setup') as { startJsiiCompile(tmp: string): { dir: string; pid: string; result: string } };
+
+export interface CompiledProject {
+  /** jsii's exit status; the assembly is complete only when it is 0. */
+  readonly status: number | null;
+  readonly output: string;
+  /** A copy of the project with jsii's outputs (.jsii, build/); never written to after the compile, see `copyOfCompiled`. */
+  readonly dir: string;
+}
+
+/**
+ * The library compiled by jsii as `npm run compile` does (`jsii --fail-on-warnings`), once per jest
+ * run, in a copy of the project under the run's temporary root: the jsii gate and the packaging test
+ * both need the assembly, and jsii takes ~20 s of CPU. globalSetup starts it in the background
+ * (test/helpers/global-setup.js) when the run includes either file; this starts it otherwise, and
+ * waits for its result. Compiling a copy also keeps the repository's own .jsii and build/ (which
+ * `npm run build` and anyone running jsii by hand write) out of the tests.
+ */
+export async function compiledProject(): Promise<CompiledProject> {
+  const paths = startJsiiCompile(os.tmpdir());
+  const deadline = Date.now() + SLOW;
+  while (!fs.existsSync(paths.result)) {
+    const pid = Number(fs.existsSync(paths.pid) ? fs.readFileSync(paths.pid, 'utf8') : 0);
+    // The result may have landed between the two checks.
+    if (pid && !alive(pid) && !fs.existsSync(paths.result)) throw new Error(`the jsii compile (process ${pid}) ended without a result in ${paths.result}`);
+    if (Date.now() > deadline) throw new Error(`jsii did not finish compiling the library within ${SLOW} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const { status, output } = JSON.parse(fs.readFileSync(paths.result, 'utf8'));
+  return { status, output, dir: paths.dir };
+}
+
+/** A fresh copy of the compiled project for one file to write into (rosetta's tablet, decoys, dist/). */
+export function copyOfCompiled(compiled: CompiledProject, prefix: string): string {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  for (const entry of fs.readdirSync(compiled.dir)) {
+    if (entry !== 'node_modules') fs.cpSync(path.join(compiled.dir, entry), path.join(copy, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  return copy;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Fails when cfn-lint is missing, so that no lint gate passes silently without it. */
