@@ -211,6 +211,8 @@ function validateProps(scope: Construct, props: MlPipelineProps, mode: Promotion
   v.check(mode === PromotionMode.REGISTER_ONLY && props.drift?.baseline === undefined,
     "'drift.baseline' is needed with 'promotion.mode' (REGISTER_ONLY): nothing in the stack promotes a version, so nothing promotes its baseline to the drift monitor; "
     + "pass drift: { baseline: DriftBaseline.fromDataLake(lake, '<key>') } (e.g. written by mlops drift baseline), or use PromotionMode.AUTOMATIC or MANUAL");
+  v.check((props.endpoint?.securityGroups?.length ?? 0) > 0 && props.pipeline?.vpc === undefined,
+    "'endpoint.securityGroups' has no effect without 'pipeline.vpc', the VPC that holds the endpoint's containers; add 'pipeline.vpc' or remove them");
   const drift = props.drift;
   v.check(drift?.retrain === false && drift.retrainCooldown !== undefined,
     `'drift.retrainCooldown' (${drift?.retrainCooldown?.toHumanString()}) has no effect with 'drift.retrain: false'; remove one of them`);

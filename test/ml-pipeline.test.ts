@@ -579,6 +579,8 @@ describe('MlPipeline validation', () => {
     }), /'training.image' needs an NVIDIA GPU \(a -gpu- image\) but 'training.instanceType' \(ml.m5.xlarge\) has none/],
     ['fails on a training instance type that SageMaker accepts for endpoints only', () => ({ training: { image: SageMakerImage.xgboost('1.7-1'), instanceType: MlInstanceType.ML_INF2_XLARGE } }),
       /'instanceType' \(ml.inf2.xlarge\) cannot run training jobs: SageMaker accepts it for endpoints/],
+    ['fails on endpoint security groups without a VPC to put them in', (stack) => ({ endpoint: { securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0')] } }),
+      /'endpoint.securityGroups' has no effect without 'pipeline.vpc', the VPC that holds the endpoint's containers/],
     ['fails on a drift option the monitor rejects, named as the monitor names it', () => ({ drift: { minRows: 0 } }),
       /'minRows' \(0\) must be a whole number of at least 1/],
     ['fails on AUTOMATIC when the runs compute no baseline', () => ({ pipeline: { gate: minimal().pipeline!.gate } }),
