@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Duration, Stack, Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  DataLake, DriftBaseline, FeatureSchema, FeatureType, MetricSource, MlInstanceType, MlPipeline, PromotionMode, SageMakerImage,
+  DataLake, FeatureSchema, FeatureType, MetricSource, MlInstanceType, MlPipeline, PromotionMode, SageMakerImage,
   TrainingDataLayout,
 } from '../../lib';
 
@@ -33,7 +33,6 @@ export class MlStage extends Stage {
     super(scope, id, props);
     this.stack = new Stack(this, 'Ml', { description: `cdk-mlops CD example: the ${props.modelName} model (${id})` });
     const dataLake = new DataLake(this.stack, 'DataLake');
-    const automatic = props.promotionMode === PromotionMode.AUTOMATIC;
     this.ml = new MlPipeline(this.stack, 'Model', {
       modelName: props.modelName,
       dataLake,
@@ -52,10 +51,9 @@ export class MlStage extends Stage {
             { label: 'label', layout: TrainingDataLayout.LABEL_FIRST_NO_HEADER }),
         },
       },
+      // The drift monitor follows the served version's own baseline in both modes: a run that
+      // deploys (staging) and every approval's promotion (production) copy it where it reads.
       promotion: { mode: props.promotionMode },
-      // A run that deploys promotes its model's baseline; with approvals the baseline of the
-      // approved version is copied here (the model package names it in DriftCheckBaselines).
-      driftBaseline: automatic ? undefined : DriftBaseline.fromDataLake(dataLake, `${props.modelName}/baselines/approved/baseline.json`),
     });
   }
 }

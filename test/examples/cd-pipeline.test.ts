@@ -74,6 +74,15 @@ describe('the delivery pipeline', () => {
     })]);
   });
 
+  test('in both stages the drift monitor compares with the served version\'s own baseline', () => {
+    for (const stage of [synth.stack.staging, synth.stack.production]) {
+      const detectors = Object.values<any>(synth.stageTemplate(stage.stack).Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.BASELINE_KEY);
+      expect(detectors.length).toBeGreaterThan(0);
+      for (const detector of detectors) expect(detector.Properties.Environment.Variables.BASELINE_KEY).toBe(stage.ml.pipeline.currentBaselineKey);
+    }
+  });
+
   test('every stage that holds a model version keeps its previous value: the deploy action reads it, the default is never used', () => {
     const kept: string[] = [];
     for (const stage of [synth.stack.staging, synth.stack.production]) {
