@@ -78,9 +78,13 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 const uncached = [];
 Module.prototype._compile = function (content, filename) {
   if (!filename.endsWith('.js') || !filename.includes(NODE_MODULES)) return nodeCompile.call(this, content, filename);
-  const file = path.join(CODE_CACHE, `${hash(process.version, filename, content)}.bin`);
+  // Keyed by the file's identity, not its text: hashing ~35 MB of modules per synth costs more than
+  // a stat. npm replaces a file it updates (a new inode and ctime); an edit in place moves ctime.
+  let file;
   let cachedData;
   try {
+    const stat = fs.statSync(filename, { bigint: true });
+    file = path.join(CODE_CACHE, `${hash(process.version, filename, content.length, stat.size, stat.ino, stat.mtimeNs, stat.ctimeNs)}.bin`);
     cachedData = fs.readFileSync(file);
   } catch {
     // Not cached yet.
@@ -91,7 +95,7 @@ Module.prototype._compile = function (content, filename) {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (cachedData === undefined || script.cachedDataRejected) uncached.push({ file, script });
+  if (file && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ file, script });
   const wrapper = script.runInThisContext({ displayErrors: true });
   const module = this;
   const require = (id) => module.require(id);
