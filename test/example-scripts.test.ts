@@ -3,10 +3,6 @@
  * this machine under SageMaker's contracts: preprocess.py and evaluate.py as Processing jobs (fixed
  * /opt/ml/processing folders, overridden here by arguments), train.py in script mode (SM_CHANNEL_*,
  * SM_MODEL_DIR, hyperparameters.json with string values, checkpoints for managed spot).
- *
- * Every script runs as its own process, and beforeAll starts each as soon as what it reads exists
- * (the failures on bad input at once, the jobs on the preprocessed data side by side with the
- * PyTorch runs): each test then awaits the runs it checks. Sequential, the file took over a minute.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -18,8 +14,7 @@ import { packSourceDirectory } from '../lib/training/tasks/private/source-archiv
 
 const EXAMPLE = path.join(ROOT, 'examples', 'training');
 const SCRIPTS = path.join(EXAMPLE, 'scripts');
-/** Scripts run side by side here (see above), so each gets more than it needs alone (a few seconds). */
-const PYTHON_TIMEOUT = 120_000;
+const PYTHON_TIMEOUT = 30_000;
 /** The PyTorch example's source directory, as the pipeline packs it for `training.sourceDirectory`. */
 const PYTORCH = path.join(SCRIPTS, 'pytorch');
 /**
@@ -45,46 +40,25 @@ const METRIC_REGEXES = {
 
 interface PythonRun { status: number | null; stdout: string; stderr: string }
 
-/**
- * Runs python3 (in `cwd`) with only the environment given (no SM_* variables leak in from the shell),
- * killed after `timeout` ms.
- */
-function python(args: string[], env: Record<string, string> = {}, timeout = PYTHON_TIMEOUT, cwd?: string): Promise<PythonRun> {
+/** Runs python3 with only the environment given (no SM_* variables leak in from the shell). */
+function python(args: string[], env: Record<string, string> = {}): PythonRun {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SM_')));
-  return started(new Promise((resolve, reject) => {
-    const child = spawn('python3', args, { cwd, env: { ...inherited, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('error', (error) => { clearTimeout(timer); reject(new Error(`python3 ${args.join(' ')} did not run: ${error.message}`)); });
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-  }));
+  const result = spawnSync('python3', args, {
+    encoding: 'utf8', timeout: PYTHON_TIMEOUT, env: { ...inherited, ...env },
+  });
+  if (result.error) throw new Error(`python3 ${args.join(' ')} did not run: ${result.error.message}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/**
- * A run started now and awaited later, by a test: a failure is that test's, not an unhandled
- * rejection while other tests run.
- */
-function started<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
-
-/** Fails with the script's own output when it did not succeed. */
-function succeeded(args: string[], run: PythonRun): PythonRun {
+/** Runs a script that must succeed, and fails with its own output when it does not. */
+function succeed(args: string[], env: Record<string, string> = {}): PythonRun {
+  const run = python(args, env);
   if (run.status !== 0) throw new Error(`python3 ${args.join(' ')} exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
   return run;
 }
 
-/** Runs a script that must succeed, and fails with its own output when it does not. */
-function succeed(args: string[], env: Record<string, string> = {}): Promise<PythonRun> {
-  return started(python(args, env).then((run) => succeeded(args, run)));
-}
-
-async function requirePythonDependencies(): Promise<void> {
-  const check = await python(['-c', 'import numpy, sklearn, joblib']);
+function requirePythonDependencies(): void {
+  const check = python(['-c', 'import numpy, sklearn, joblib']);
   if (check.status !== 0) {
     throw new Error(`the example scripts' Python packages are missing; run scripts/ensure-python-deps.sh (npm test runs it first):\n${check.stderr}`);
   }
@@ -108,19 +82,10 @@ describe('example training scripts', () => {
   let preprocess: PythonRun;
   let training: PythonRun;
   let evaluation: PythonRun;
-  /** Runs that only the tests below await, started in beforeAll. */
-  let numpyStatistics: Promise<PythonRun>;
-  let noLabel: Promise<PythonRun>;
-  let spotResume: Promise<{ first: PythonRun; checkpointFiles: string[]; resumed: PythonRun }>;
-  let noChannel: Promise<PythonRun>;
-  let validationEvaluation: Promise<PythonRun>;
-  let noModel: Promise<PythonRun>;
-  /** The PyTorch runs (see its describe), started as soon as the preprocessed data exists. */
-  let torch: ReturnType<typeof startTorchRuns>;
   const dir = (...parts: string[]) => path.join(work, ...parts);
 
   /** A training job: its own config, model and output folders, the channels of the preprocessed data. */
-  function trainingJob(name: string, hyperparameters: Record<string, string>, args: string[] = [], checkpoints?: string): Promise<PythonRun> {
+  function trainingJob(name: string, hyperparameters: Record<string, string>, args: string[] = [], checkpoints?: string): PythonRun {
     fs.mkdirSync(dir(name, 'config'), { recursive: true });
     fs.writeFileSync(dir(name, 'config', 'hyperparameters.json'), JSON.stringify(hyperparameters));
     return python([path.join(SCRIPTS, 'train.py'), ...args], {
@@ -133,61 +98,32 @@ describe('example training scripts', () => {
     });
   }
 
-  function evaluate(testDir: string, outputDir: string): Promise<PythonRun> {
+  function evaluate(testDir: string, outputDir: string): PythonRun {
     return succeed([path.join(SCRIPTS, 'evaluate.py'),
       '--model-dir', dir('artifact'), '--test-dir', testDir, '--output-dir', outputDir]);
   }
 
-  /** GIVEN a job stopped after 40 of its trees, its checkpoint left behind; WHEN it runs again with the full hyperparameters. */
-  async function stoppedAndResumed() {
-    const checkpoints = dir('spot', 'checkpoints');
-    const first = await trainingJob('spot', { ...HYPERPARAMETERS, n_estimators: '40' }, ['--max_depth', '3'], checkpoints);
-    const checkpointFiles = first.status === 0 ? fs.readdirSync(checkpoints) : [];
-    const resumed = await trainingJob('spot', HYPERPARAMETERS, ['--max_depth', '3'], checkpoints);
-    return { first, checkpointFiles, resumed };
-  }
-
-  beforeAll(async () => {
+  beforeAll(() => {
+    requirePythonDependencies();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-scripts-'));
     fs.mkdirSync(dir('raw'));
-    // The failures on bad input read nothing that the other runs write: they start at once.
-    fs.mkdirSync(dir('unlabelled'));
-    fs.writeFileSync(dir('unlabelled', 'data.csv'), 'a,b\n1,2\n');
-    noLabel = python([path.join(SCRIPTS, 'preprocess.py'), '--input-dir', dir('unlabelled'), '--output-dir', dir('unused')]);
-    noChannel = python([path.join(SCRIPTS, 'train.py')], { SM_CHANNEL_VALIDATION: dir('processed', 'validation'), SM_MODEL_DIR: dir('unused') });
-    const dataset = succeed([path.join(EXAMPLE, 'data', 'make_dataset.py'), '--output', dir('raw', 'customers.csv')]);
-    await requirePythonDependencies();
-    await dataset;
-    preprocess = await succeed([path.join(SCRIPTS, 'preprocess.py'),
+    succeed([path.join(EXAMPLE, 'data', 'make_dataset.py'), '--output', dir('raw', 'customers.csv')]);
+    preprocess = succeed([path.join(SCRIPTS, 'preprocess.py'),
       '--input-dir', dir('raw'), '--output-dir', dir('processed'),
       '--validation-fraction', '0.15', '--test-fraction', '0.15', '--seed', '7']);
-    // Everything below reads the preprocessed data, and nothing that another run writes.
-    torch = startTorchRuns(dir);
-    // numpy recomputes from the CSV on disk, not from the script's memory.
-    numpyStatistics = succeed(['-c', [
-      'import json, sys, numpy as np',
-      'x = np.loadtxt(sys.argv[1], delimiter=",")[:, 1:]',
-      'print(json.dumps({"count": len(x), "mean": x.mean(0).tolist(), "std": x.std(0).tolist(), "min": x.min(0).tolist(), "max": x.max(0).tolist()}))',
-    ].join('\n'), dir('processed', 'train', 'train.csv')]);
-    spotResume = started(stoppedAndResumed());
-    fs.mkdirSync(dir('no-model'));
-    noModel = python([path.join(SCRIPTS, 'evaluate.py'), '--model-dir', dir('no-model'), '--test-dir', dir('processed', 'test'), '--output-dir', dir('unused')]);
     // The command line overrides hyperparameters.json, as when SageMaker passes both.
-    training = await trainingJob('job', HYPERPARAMETERS, ['--max_depth', '3'], dir('job', 'checkpoints'));
+    training = trainingJob('job', HYPERPARAMETERS, ['--max_depth', '3'], dir('job', 'checkpoints'));
     if (training.status !== 0) throw new Error(`train.py failed:\n${training.stdout}\n${training.stderr}`);
     // SageMaker tars the contents of SM_MODEL_DIR, files at the archive's root.
     fs.mkdirSync(dir('artifact'));
     const tar = spawnSync('tar', ['-czf', dir('artifact', 'model.tar.gz'), '-C', dir('job', 'model'), '.'], { encoding: 'utf8' });
     if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-    validationEvaluation = evaluate(dir('processed', 'validation'), dir('evaluation-validation'));
-    evaluation = await evaluate(dir('processed', 'test'), dir('evaluation'));
-  }, 4 * TORCH_TIMEOUT);
+    evaluation = evaluate(dir('processed', 'test'), dir('evaluation'));
+  }, 120_000);
 
-  afterAll(async () => {
-    // No run may outlive the folder it writes to.
-    await Promise.allSettled([noLabel, noChannel, noModel, numpyStatistics, spotResume, validationEvaluation, ...(torch ? torch.all() : [])]);
+  afterAll(() => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
-  }, 4 * TORCH_TIMEOUT);
+  });
 
   describe('preprocess.py', () => {
     test('counts and reports the malformed rows instead of crashing', () => {
@@ -210,10 +146,15 @@ describe('example training scripts', () => {
       for (const rows of Object.values(splits)) expect(Math.abs(positiveRate(rows) - positiveRate(all))).toBeLessThan(0.01);
     });
 
-    test('writes baseline statistics of the training split that match numpy', async () => {
+    test('writes baseline statistics of the training split that match numpy', () => {
       const statistics = readJson(dir('processed', 'baseline', 'statistics.json'));
       expect(statistics.feature_names).toEqual(FEATURES);
-      const numpy = JSON.parse((await numpyStatistics).stdout);
+      // numpy recomputes from the CSV on disk, not from the script's memory.
+      const numpy = JSON.parse(succeed(['-c', [
+        'import json, sys, numpy as np',
+        'x = np.loadtxt(sys.argv[1], delimiter=",")[:, 1:]',
+        'print(json.dumps({"count": len(x), "mean": x.mean(0).tolist(), "std": x.std(0).tolist(), "min": x.min(0).tolist(), "max": x.max(0).tolist()}))',
+      ].join('\n'), dir('processed', 'train', 'train.csv')]).stdout);
       const train = readRows(dir('processed', 'train', 'train.csv'));
       FEATURES.forEach((name, i) => {
         const feature = statistics.features[name];
@@ -228,8 +169,10 @@ describe('example training scripts', () => {
       });
     });
 
-    test('fails with a clear message when the data has no label column', async () => {
-      const run = await noLabel;
+    test('fails with a clear message when the data has no label column', () => {
+      fs.mkdirSync(dir('unlabelled'));
+      fs.writeFileSync(dir('unlabelled', 'data.csv'), 'a,b\n1,2\n');
+      const run = python([path.join(SCRIPTS, 'preprocess.py'), '--input-dir', dir('unlabelled'), '--output-dir', dir('unused')]);
       expect(run.status).not.toBe(0);
       expect(run.stderr).toMatch(/no 'label' column/);
     });
@@ -269,13 +212,15 @@ describe('example training scripts', () => {
       expect(metrics['validation:accuracy'].value).toBeCloseTo(captured(training.stdout, 'validation:accuracy')[0], 6);
     });
 
-    test('resumes from a checkpoint and ends with the model an uninterrupted run trains', async () => {
+    test('resumes from a checkpoint and ends with the model an uninterrupted run trains', () => {
+      const checkpoints = dir('spot', 'checkpoints');
       // GIVEN a job stopped after 40 of its trees, its checkpoint left behind
-      // WHEN the job runs again with the full hyperparameters and the same checkpoint folder (stoppedAndResumed)
-      const { first, checkpointFiles, resumed } = await spotResume;
+      const first = trainingJob('spot', { ...HYPERPARAMETERS, n_estimators: '40' }, ['--max_depth', '3'], checkpoints);
       expect(first.status).toBe(0);
       expect(first.stdout).toContain('no checkpoint: training from scratch');
-      expect(checkpointFiles).toEqual(['checkpoint.joblib']);
+      expect(fs.readdirSync(checkpoints)).toEqual(['checkpoint.joblib']);
+      // WHEN the job runs again with the full hyperparameters and the same checkpoint folder
+      const resumed = trainingJob('spot', HYPERPARAMETERS, ['--max_depth', '3'], checkpoints);
       // THEN it continues at tree 41 and ends where the uninterrupted job ended
       expect(resumed.status).toBe(0);
       expect(resumed.stdout).toMatch(/resumed from checkpoint \S+checkpoint\.joblib at 40 of 100 estimators/);
@@ -283,8 +228,8 @@ describe('example training scripts', () => {
       expect(captured(resumed.stdout, 'validation:auc')).toEqual(captured(training.stdout, 'validation:auc'));
     });
 
-    test('fails with a clear message when a channel is missing', async () => {
-      const run = await noChannel;
+    test('fails with a clear message when a channel is missing', () => {
+      const run = python([path.join(SCRIPTS, 'train.py')], { SM_CHANNEL_VALIDATION: dir('processed', 'validation'), SM_MODEL_DIR: dir('unused') });
       expect(run.status).not.toBe(0);
       expect(run.stderr).toMatch(/channel 'train' is missing: set SM_CHANNEL_TRAIN/);
     });
@@ -305,29 +250,92 @@ describe('example training scripts', () => {
       expect(evaluation.stdout).toMatch(/test:auc=[0-9.]+;/);
     });
 
-    test('agrees with the validation metric that training reported', async () => {
+    test('agrees with the validation metric that training reported', () => {
       const validationAuc = captured(training.stdout, 'validation:auc')[0];
       // On the test split: another sample of the same distribution, so close but not equal.
       expect(Math.abs(readJson(dir('evaluation', 'evaluation.json')).metrics.auc.value - validationAuc)).toBeLessThan(0.05);
       // On the validation split: the same number, so the model survived the tarball unchanged.
-      await validationEvaluation;
+      evaluate(dir('processed', 'validation'), dir('evaluation-validation'));
       expect(readJson(dir('evaluation-validation', 'evaluation.json')).metrics.auc.value).toBeCloseTo(validationAuc, 6);
     });
 
-    test('fails with a clear message when there is no model.tar.gz', async () => {
-      const run = await noModel;
+    test('fails with a clear message when there is no model.tar.gz', () => {
+      fs.mkdirSync(dir('no-model'));
+      const run = python([path.join(SCRIPTS, 'evaluate.py'), '--model-dir', dir('no-model'), '--test-dir', dir('processed', 'test'), '--output-dir', dir('unused')]);
       expect(run.status).not.toBe(0);
       expect(run.stderr).toMatch(/no model\.tar\.gz in /);
     });
   });
-
   describe('pytorch/ (a source directory, run with torchrun as the SageMaker PyTorch container does)', () => {
+    let code: string;
     let single: PythonRun;
     let twoProcesses: PythonRun;
 
+    /** Runs the unpacked entry point like the training toolkit: in the code folder, hyperparameters as arguments. */
+    function torchJob(name: string, launcher: string[], args: string[], env: Record<string, string> = {}): Promise<PythonRun> {
+      return new Promise((resolve, reject) => {
+        const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SM_')));
+        const child = spawn('python3', [...launcher, 'train.py', ...args], {
+          cwd: code,
+          env: {
+            ...inherited, OMP_NUM_THREADS: '1',
+            SM_CHANNEL_TRAIN: dir('processed', 'train'), SM_CHANNEL_VALIDATION: dir('processed', 'validation'), SM_MODEL_DIR: dir(name, 'model'), ...env,
+          },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => { stdout += d; });
+        child.stderr.on('data', (d) => { stderr += d; });
+        const timer = setTimeout(() => child.kill('SIGKILL'), TORCH_TIMEOUT);
+        child.on('error', reject);
+        child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+      });
+    }
+
+    function freePort(): Promise<number> {
+      return new Promise((resolve) => {
+        const server = net.createServer().listen(0, '127.0.0.1', () => {
+          const port = (server.address() as net.AddressInfo).port;
+          server.close(() => resolve(port));
+        });
+      });
+    }
+
+    /** torchrun's options as the toolkit builds them for `hosts` instances (torch_distributed.py). */
+    function torchrun(hosts: number, processesPerHost: number, nodeRank: number, port: number): string[] {
+      const multinode = hosts > 1 ? ['--master_addr', '127.0.0.1', '--master_port', String(port), '--node_rank', String(nodeRank)] : ['--master_port', String(port)];
+      return ['-m', 'torch.distributed.run', '--nnodes', String(hosts), '--nproc_per_node', String(processesPerHost), ...multinode];
+    }
+
+    function succeeded(run: PythonRun): PythonRun {
+      if (run.status !== 0) throw new Error(`train.py exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+      return run;
+    }
+
+    const steps = (run: PythonRun) => [...run.stdout.matchAll(/^epoch=\d+ steps=(\d+) /gm)].map((m) => Number(m[1]));
+
     beforeAll(async () => {
-      single = torchSucceeded(await torch.single);
-      twoProcesses = torchSucceeded(await torch.twoProcesses);
+      // GIVEN the source directory packed as the pipeline packs it, unpacked as the toolkit unpacks it
+      fs.writeFileSync(dir('sourcedir.tar.gz'), packSourceDirectory(PYTORCH).bytes);
+      code = dir('opt-ml-code');
+      // The same Python first checks that torch imports (exit status 3 when it does not): one torch import less.
+      const unpack = python(['-c', [
+        'import sys, tarfile',
+        'try:',
+        '    import torch',
+        'except ImportError as error:',
+        '    print(error, file=sys.stderr)',
+        '    sys.exit(3)',
+        'assert tarfile.is_tarfile(sys.argv[1])',
+        'with tarfile.open(name=sys.argv[1], mode="r:gz") as t:',
+        '    t.extractall(path=sys.argv[2], filter="data")',
+      ].join('\n'), dir('sourcedir.tar.gz'), code]);
+      if (unpack.status === 3) {
+        throw new Error(`torch is missing: pip install -r examples/training/scripts/requirements-pytorch.txt (the CPU build is enough):\n${unpack.stderr}`);
+      }
+      if (unpack.status !== 0) throw new Error(`unpacking sourcedir.tar.gz failed (${unpack.status}):\n${unpack.stdout}\n${unpack.stderr}`);
+      single = succeeded(await torchJob('pt-single', [], ['--epochs', '8', '--seed', '1']));
+      twoProcesses = succeeded(await torchJob('pt-ddp', torchrun(1, 2, 0, await freePort()), ['--epochs', '8', '--seed', '1']));
     }, 4 * TORCH_TIMEOUT);
 
     test('the archive holds the entry point, its helper package, requirements.txt and the serving handlers, no caches', () => {
@@ -356,118 +364,40 @@ describe('example training scripts', () => {
     });
 
     test('across two instances: torchrun on each, the first as master, one model', async () => {
-      const hosts = await torch.twoHosts;
-      hosts.forEach(torchSucceeded);
+      const port = await freePort();
+      const env = { SM_MODEL_DIR: dir('pt-two-hosts', 'model') };
+      const hosts = await Promise.all([0, 1].map((node) => torchJob(`pt-host-${node}`, torchrun(2, 1, node, port), ['--epochs', '2'], env)));
+      hosts.forEach(succeeded);
       expect(hosts[0].stdout).toMatch(/rank 0\/2 on cpu/);
       expect(hosts[1].stdout).toMatch(/rank 1\/2 on cpu/);
       expect(steps(hosts[0])).toEqual([11, 11]);
       expect(captured(hosts[1].stdout, 'validation:auc')).toEqual([]);
-      expect(fs.readdirSync(path.join(work, 'pt-two-hosts', 'model')).sort()).toEqual(['code', 'model.pt']);
+      expect(fs.readdirSync(dir('pt-two-hosts', 'model')).sort()).toEqual(['code', 'model.pt']);
     }, 2 * TORCH_TIMEOUT);
 
-    test('saves a model that SageMaker\'s PyTorch inference container serves with the handlers in code/', async () => {
-      const model = path.join(work, 'pt-single', 'model');
+    test('saves a model that SageMaker\'s PyTorch inference container serves with the handlers in code/', () => {
+      const model = dir('pt-single', 'model');
       expect(fs.readdirSync(path.join(model, 'code')).sort()).toEqual(['churn', 'inference.py']);
-      const served = await torch.served;
+      const rows = fs.readFileSync(dir('processed', 'validation', 'validation.csv'), 'utf8').trim().split('\n').slice(0, 5);
+      const served = succeed(['-c', [
+        'import sys; sys.path.insert(0, sys.argv[1] + "/code")',
+        'import inference',
+        'model = inference.model_fn(sys.argv[1])',
+        'print(inference.output_fn(inference.predict_fn(inference.input_fn(sys.argv[2].encode(), "text/csv"), model), "text/csv"), end="")',
+      ].join('\n'), model, rows.map((r) => r.split(',').slice(1).join(',')).join('\n')]);
       const probabilities = served.stdout.trim().split('\n').map(Number);
       expect(probabilities).toHaveLength(5);
       expect(probabilities.every((p) => p > 0 && p < 1)).toBe(true);
     });
 
     test('resumes from its checkpoint after an interruption', async () => {
-      const { first, checkpointFiles, resumed } = await torch.spot;
-      torchSucceeded(first);
+      const checkpoints = dir('pt-spot', 'checkpoints');
+      const first = succeeded(await torchJob('pt-spot', [], ['--epochs', '3'], { SM_CHECKPOINT_DIR: checkpoints }));
       expect(steps(first)).toHaveLength(3);
-      expect(checkpointFiles).toEqual(['checkpoint.pt']);
-      torchSucceeded(resumed);
+      expect(fs.readdirSync(checkpoints)).toEqual(['checkpoint.pt']);
+      const resumed = succeeded(await torchJob('pt-spot', [], ['--epochs', '5'], { SM_CHECKPOINT_DIR: checkpoints }));
       expect(resumed.stdout).toMatch(/resumed from checkpoint \S+checkpoint\.pt at epoch 3 of 5/);
       expect([...resumed.stdout.matchAll(/^epoch=(\d+) /gm)].map((m) => Number(m[1]))).toEqual([4, 5]);
     }, 2 * TORCH_TIMEOUT);
   });
 });
-
-function torchSucceeded(run: PythonRun): PythonRun {
-  if (run.status !== 0) throw new Error(`train.py exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
-  return run;
-}
-
-const steps = (run: PythonRun) => [...run.stdout.matchAll(/^epoch=\d+ steps=(\d+) /gm)].map((m) => Number(m[1]));
-
-/** `count` distinct free ports on 127.0.0.1 (held open together, so no two are the same). */
-function freePorts(count: number): Promise<number[]> {
-  return Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => resolve(server));
-  }))).then((servers) => Promise.all(servers.map((server) => new Promise<number>((resolve) => {
-    const port = (server.address() as net.AddressInfo).port;
-    server.close(() => resolve(port));
-  }))));
-}
-
-/** torchrun's options as the toolkit builds them for `hosts` instances (torch_distributed.py). */
-function torchrun(hosts: number, processesPerHost: number, nodeRank: number, port: number): string[] {
-  const multinode = hosts > 1 ? ['--master_addr', '127.0.0.1', '--master_port', String(port), '--node_rank', String(nodeRank)] : ['--master_port', String(port)];
-  return ['-m', 'torch.distributed.run', '--nnodes', String(hosts), '--nproc_per_node', String(processesPerHost), ...multinode];
-}
-
-/**
- * The PyTorch example's runs, started together on the preprocessed data under `dir()`: the source
- * directory packed as the pipeline packs it and unpacked as the toolkit unpacks it, then one process,
- * two processes under torchrun, two instances, the served model, and a run resumed from its checkpoint.
- */
-function startTorchRuns(dir: (...parts: string[]) => string) {
-  const code = dir('opt-ml-code');
-  /** Runs the unpacked entry point like the training toolkit: in the code folder, hyperparameters as arguments. */
-  const torchJob = (name: string, launcher: string[], args: string[], env: Record<string, string> = {}) => python([...launcher, 'train.py', ...args], {
-    OMP_NUM_THREADS: '1',
-    SM_CHANNEL_TRAIN: dir('processed', 'train'), SM_CHANNEL_VALIDATION: dir('processed', 'validation'), SM_MODEL_DIR: dir(name, 'model'), ...env,
-  }, TORCH_TIMEOUT, code);
-
-  const unpacked = started((async () => {
-    // GIVEN the source directory packed as the pipeline packs it, unpacked as the toolkit unpacks it
-    fs.writeFileSync(dir('sourcedir.tar.gz'), packSourceDirectory(PYTORCH).bytes);
-    // The same Python first checks that torch imports (exit status 3 when it does not).
-    const unpack = await python(['-c', [
-      'import sys, tarfile',
-      'try:',
-      '    import torch',
-      'except ImportError as error:',
-      '    print(error, file=sys.stderr)',
-      '    sys.exit(3)',
-      'assert tarfile.is_tarfile(sys.argv[1])',
-      'with tarfile.open(name=sys.argv[1], mode="r:gz") as t:',
-      '    t.extractall(path=sys.argv[2], filter="data")',
-    ].join('\n'), dir('sourcedir.tar.gz'), code]);
-    if (unpack.status === 3) {
-      throw new Error(`torch is missing: pip install -r examples/training/scripts/requirements-pytorch.txt (the CPU build is enough):\n${unpack.stderr}`);
-    }
-    succeeded(['(unpack sourcedir.tar.gz)'], unpack);
-    return freePorts(2);
-  })());
-  const then = <T>(run: (ports: number[]) => Promise<T>) => started(unpacked.then(run));
-
-  const single = then(() => torchJob('pt-single', [], ['--epochs', '8', '--seed', '1']));
-  const twoProcesses = then(([port]) => torchJob('pt-ddp', torchrun(1, 2, 0, port), ['--epochs', '8', '--seed', '1']));
-  const twoHosts = then(([, port]) => {
-    const env = { SM_MODEL_DIR: dir('pt-two-hosts', 'model') };
-    return Promise.all([0, 1].map((node) => torchJob(`pt-host-${node}`, torchrun(2, 1, node, port), ['--epochs', '2'], env)));
-  });
-  const served = started(single.then((run) => {
-    torchSucceeded(run);
-    const model = dir('pt-single', 'model');
-    const rows = fs.readFileSync(dir('processed', 'validation', 'validation.csv'), 'utf8').trim().split('\n').slice(0, 5);
-    return succeed(['-c', [
-      'import sys; sys.path.insert(0, sys.argv[1] + "/code")',
-      'import inference',
-      'model = inference.model_fn(sys.argv[1])',
-      'print(inference.output_fn(inference.predict_fn(inference.input_fn(sys.argv[2].encode(), "text/csv"), model), "text/csv"), end="")',
-    ].join('\n'), model, rows.map((r) => r.split(',').slice(1).join(',')).join('\n')]);
-  }));
-  const spot = then(async () => {
-    const checkpoints = dir('pt-spot', 'checkpoints');
-    const first = await torchJob('pt-spot', [], ['--epochs', '3'], { SM_CHECKPOINT_DIR: checkpoints });
-    const checkpointFiles = first.status === 0 ? fs.readdirSync(checkpoints) : [];
-    const resumed = await torchJob('pt-spot', [], ['--epochs', '5'], { SM_CHECKPOINT_DIR: checkpoints });
-    return { first, checkpointFiles, resumed };
-  });
-  return { single, twoProcesses, twoHosts, served, spot, all: () => [unpacked, single, twoProcesses, twoHosts, served, spot] };
-}
