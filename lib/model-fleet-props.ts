@@ -55,11 +55,12 @@ export interface ModelFleetProps {
   readonly dashboardName?: string;
 
   /**
-   * What happens to the lake, the topic's key and what else the fleet creates in the shared
-   * stack when it is deleted; a `RemovalPolicy.DESTROY` sandbox leaves nothing (the lake's
+   * What happens to the lake (its buckets, key and Glue database) and the topic's key when the
+   * shared stack is deleted; a `RemovalPolicy.DESTROY` sandbox leaves nothing (the lake's
    * buckets still need to be empty, see `DataLakeProps.autoDeleteObjects`).
    *
-   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   * @default - the lake is kept (`RETAIN_ON_UPDATE_OR_DELETE`: its data outlives the fleet); the
+   * topic's key, which encrypts only messages in flight, is deleted with the topic
    */
   readonly removalPolicy?: RemovalPolicy;
 }

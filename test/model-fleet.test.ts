@@ -196,11 +196,13 @@ describe('ModelFleet options', () => {
     }
   });
 
-  test('by default the lake and the topic key are kept when the stack goes (RetainExceptOnCreate)', () => {
+  test('by default the lake is kept when the stack goes (RetainExceptOnCreate), and the topic key, which protects nothing then, is not', () => {
     const template = Template.fromStack(new ModelFleet(testApp(), 'Fleet', { env: ENV }).sharedStack);
-    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
-      for (const resource of Object.values(template.findResources(type))) expect((resource as any).DeletionPolicy).toBe('RetainExceptOnCreate');
-    }
+    for (const resource of Object.values(template.findResources('AWS::S3::Bucket'))) expect((resource as any).DeletionPolicy).toBe('RetainExceptOnCreate');
+    const keys = Object.values(template.findResources('AWS::KMS::Key')) as any[];
+    const policyOf = (description: RegExp) => keys.find((k) => description.test(String(k.Properties.Description ?? ''))).DeletionPolicy;
+    expect(policyOf(/notifications of model fleet/)).toBe('Delete');
+    expect(policyOf(/^(?!.*notifications)/)).toBe('RetainExceptOnCreate');
   });
 
   test('notificationEmails subscribe to the fleet topic', () => {

@@ -30,8 +30,9 @@ export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.
   const key = new kms.Key(scope, 'NotificationKey', {
     description: `Encrypts the notifications of model fleet ${props.fleetName}`,
     enableKeyRotation: true,
-    // Encrypts messages in flight only; a failed first create removes it.
-    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    // It encrypts only messages on their way through the topic, which goes with the stack: a kept
+    // key would protect nothing. Deleting it schedules its deletion (KMS's waiting period).
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
   });
   const topic = new sns.Topic(scope, 'NotificationTopic', {
     topicName: props.topicName,
