@@ -13,7 +13,8 @@ import { DeployedStack, deployToMoto, describeDeployedStack, MOTO_ACCOUNT, MOTO_
 const TIMEOUT = 240_000;
 const STACK = 'MotoDataLake';
 const PREFIX = 'moto-lake-test';
-const APP = 'npx tsx test/fixtures/moto-app.ts';
+/** As cdk.json runs bin/app.ts: swc in plain node (test/helpers/swc-register.js), about a quarter of `npx tsx`'s CPU. */
+const APP = 'node -r ./test/helpers/swc-register.js test/fixtures/moto-app.ts';
 const ZONES = ['raw', 'curated', 'artifacts', 'capture'];
 const BUCKETS = [...ZONES, 'access-logs'].map((suffix) => `${PREFIX}-${suffix}`);
 /** Resource types of this stack that moto's CloudFormation does not model: it skips them and says nothing. */
