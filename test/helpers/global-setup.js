@@ -69,14 +69,21 @@ function stopJsiiCompile(tmp) {
   }
 }
 
-function globalSetup(globalConfig) {
+/** Whether this run may include a file that needs the assembly (its roots and path patterns; a narrower -t still compiles). */
+function mayNeedJsii(globalConfig, projectConfig) {
+  const patterns = globalConfig?.testPathPatterns?.toExecutor?.({ rootDir: globalConfig.rootDir });
+  const roots = projectConfig?.roots ?? [ROOT];
+  return NEEDS_JSII.some((file) => roots.some((root) => file.startsWith(`${root}${path.sep}`)) && (!patterns || patterns.isMatch(file)));
+}
+
+function globalSetup(globalConfig, projectConfig) {
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-handlers.mjs')], { stdio: 'inherit' });
   const root = createRoot();
-  const patterns = globalConfig?.testPathPatterns?.toExecutor?.({ rootDir: globalConfig.rootDir });
-  if (!patterns || NEEDS_JSII.some((file) => patterns.isMatch(file))) startJsiiCompile(root);
+  if (mayNeedJsii(globalConfig, projectConfig)) startJsiiCompile(root);
 }
 
 module.exports = globalSetup;
 module.exports.jsiiPaths = jsiiPaths;
+module.exports.mayNeedJsii = mayNeedJsii;
 module.exports.startJsiiCompile = startJsiiCompile;
 module.exports.stopJsiiCompile = stopJsiiCompile;
