@@ -2,13 +2,16 @@
  * Synth through the CDK CLI (`npx cdk synth --app ...`, cdk.json's feature flags): the reference app
  * (bin/app.ts's stack) against an empty app with the same settings, with CDK's built-in validator
  * (CDK_VALIDATION) and the cdk-nag packs (BENCH_NAG) on and off; then the reference app under each
- * app command against the floor, the empty app as precompiled JavaScript.
+ * app command against the floor, the empty app as precompiled JavaScript, and once with swc-register's
+ * caches empty (a first synth). Last, one profiled synth of each app (`node --cpu-prof`), its CPU
+ * split by category (bench/lib/profile-summary.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Case, envRounds, machine, measure, mb, ms, paired, ROOT, rounds, table, writeResult, x } from './lib/measure';
 import { precompile } from './lib/precompile';
+import { summarize, Summary } from './lib/profile-summary';
 
 const REFERENCE = 'bench/fixtures/reference-app.ts';
 const EMPTY = 'bench/fixtures/empty-app.ts';
@@ -34,20 +37,39 @@ const SETTINGS = [
   { name: 'validator off, nag off', validation: 'false', nag: '0' },
 ];
 
-function synthCase(name: string, appCommand: string, validation: string, nag: string): Case {
+function synthCase(name: string, appCommand: string, validation: string, nag: string, options: { coldCaches?: boolean } = {}): Case {
   return {
     name,
     run: () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-synth-'));
+      // An empty cache folder: swc compiles every .ts file, as in a first synth.
+      const cache = options.coldCaches ? path.join(out, 'swc-register-cache') : undefined;
       try {
-        return measure(`npx cdk synth --app ${JSON.stringify(appCommand)} --output ${out} --quiet`, {
-          env: { CDK_VALIDATION: validation, BENCH_NAG: nag, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+        return measure(`npx cdk synth --app ${JSON.stringify(appCommand)} --output ${path.join(out, 'cdk.out')} --quiet`, {
+          env: { CDK_VALIDATION: validation, BENCH_NAG: nag, CDK_DISABLE_CLI_TELEMETRY: 'true', ...(cache ? { SWC_REGISTER_CACHE: cache } : {}) },
         });
       } finally {
         fs.rmSync(out, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** One synth of `app` through the CLI under `node --cpu-prof`, validator and nag on, summarized. */
+export function profiledSynth(app: string): Summary {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-prof-'));
+  try {
+    const configured = configuredCommand(app);
+    if (!configured.startsWith('node ')) throw new Error(`cdk.json's app command '${configured}' does not start with 'node ': nothing to profile`);
+    const command = configured.replace(/^node /, `node --cpu-prof --cpu-prof-dir=${path.join(dir, 'prof')} `);
+    measure(`npx cdk synth --app ${JSON.stringify(command)} --output ${path.join(dir, 'cdk.out')} --quiet`, {
+      env: { CDK_VALIDATION: 'true', BENCH_NAG: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    });
+    const [profile] = fs.readdirSync(path.join(dir, 'prof'));
+    return summarize(JSON.parse(fs.readFileSync(path.join(dir, 'prof', profile), 'utf8')));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function benchSynth(): void {
@@ -67,7 +89,10 @@ export function benchSynth(): void {
     const commands = Object.entries(COMMANDS).filter(([, prefix]) => `${prefix} ` !== configured);
     for (const [name, prefix] of commands) cases.push(synthCase(`command|${name}`, `${prefix} ${REFERENCE}`, 'true', '1'));
     cases.push(synthCase('command|precompiled JS', floorCommand(REFERENCE), 'true', '1'));
+    cases.push(synthCase('command|cold caches', configuredCommand(REFERENCE), 'true', '1', { coldCaches: true }));
 
+    // Unmeasured: swc-register's cache then holds every .ts file of both apps, as after a first synth.
+    for (const app of [REFERENCE, EMPTY]) synthCase('warm-up', configuredCommand(app), 'true', '1').run();
     const samples = rounds(count, cases, (line) => process.stderr.write(`synth ${line}\n`));
     const get = (name: string) => samples.get(name)!;
 
@@ -80,12 +105,21 @@ export function benchSynth(): void {
     const defaults = SETTINGS[0].name;
     const commandRows = [
       [`${configured.trim()} (cdk.json)`, get(`reference|${defaults}`)],
+      [`${configured.trim()}, caches empty (a first synth)`, get('command|cold caches')],
       ...commands.map(([name, prefix]) => [`${prefix}`, get(`command|${name}`)] as const),
       ['precompiled JS (floor of the app command)', get('command|precompiled JS')],
     ].map(([name, s]) => {
       const p = paired(s as never, get(`floor|${defaults}`));
       return [name as string, ms(p.wallMs), ms(p.cpuMs), ms(p.appCpuMs), mb(p.appRssMb), x(p.wallRatio), x(p.cpuRatio)];
     });
+
+    const profiles = { reference: profiledSynth(REFERENCE), empty: profiledSynth(EMPTY) };
+    const categories = [...new Set([...profiles.reference.categories.keys(), ...profiles.empty.categories.keys()])]
+      .sort((a, b) => (profiles.reference.categories.get(b) ?? 0) - (profiles.empty.categories.get(b) ?? 0)
+        - ((profiles.reference.categories.get(a) ?? 0) - (profiles.empty.categories.get(a) ?? 0)));
+    const profileRows = [...categories.map((c) => [c, profiles.reference.categories.get(c) ?? 0, profiles.empty.categories.get(c) ?? 0] as const),
+      ['total', profiles.reference.totalMs, profiles.empty.totalMs] as const]
+      .map(([name, ref, empty]) => [name, `${ref.toFixed(0)} ms`, `${empty.toFixed(0)} ms`, `${(ref - empty).toFixed(0)} ms`]);
 
     writeResult('synth', `## Synth through the CLI
 
@@ -95,9 +129,13 @@ Reference app (bench/fixtures/reference-app.ts: bin/app.ts's stack) against the 
 
 ${table(['settings', 'reference wall', 'empty wall', 'wall ratio', 'CPU ratio', 'app CPU ratio', 'reference app peak', 'empty app peak', 'app memory ratio', 'wall vs floor', 'CPU vs floor'], settingsRows)}
 
-The reference app with the validator and nag on (what \`npx cdk synth\` does) under each app command, against the floor with the same settings:
+The reference app with the validator and nag on (what \`npx cdk synth\` does) under each app command, against the floor with the same settings. Every case but the first-synth row runs with swc-register's cache of compiled .ts files (test/helpers/swc-register.js) filled by an unmeasured synth of each app before the rounds.
 
 ${table(['app command', 'wall', 'CPU', 'app CPU', 'app peak memory', 'wall vs floor', 'CPU vs floor'], commandRows)}
+
+Where the app's CPU goes: one synth of each app under \`node --cpu-prof\` (validator and nag on; the profiler adds to every figure), each sample counted in the first category that a frame of its stack belongs to (bench/lib/profile-summary.ts: the validator, cdk-nag, swc, asset staging, \`require\` including aws-cdk-lib's lazy loads, our constructs and the CDK work they call, CDK's synthesis).
+
+${table(['category', 'reference app', 'empty app', 'difference'], profileRows)}
 `);
   } finally {
     js.remove();
