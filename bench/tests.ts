@@ -25,16 +25,35 @@ interface FileResult {
   readonly slowest: string;
 }
 
-function runJest(files: string[]): { wallMs: number; files: FileResult[]; passed: number; failed: number } {
+/**
+ * CPU seconds (user + system) of this process's finished children and theirs, from /proc/self/stat
+ * (cutime, cstime): what a run cost, whatever else loads the machine. Undefined off Linux.
+ */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    // After the command: state is field 3, cutime and cstime are fields 16 and 17.
+    return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / ticks;
+  } catch {
+    return undefined;
+  }
+}
+
+function runJest(files: string[]): { wallMs: number; cpuS?: number; files: FileResult[]; passed: number; failed: number } {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-jest-')), 'report.json');
+  const cpuBefore = childrenCpuSeconds();
   const start = process.hrtime.bigint();
   const result = spawnSync('npx', ['jest', '--json', `--outputFile=${report}`, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpuAfter = childrenCpuSeconds();
+  const cpuS = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   if (!fs.existsSync(report)) throw new Error(`jest wrote no report (${result.status}):\n${result.stderr.slice(-4000)}`);
   const json = JSON.parse(fs.readFileSync(report, 'utf8'));
   fs.rmSync(path.dirname(report), { recursive: true, force: true });
   return {
     wallMs,
+    cpuS,
     passed: json.numPassedTests,
     failed: json.numFailedTests,
     files: json.testResults.map((r: { name: string; status: string; startTime: number; endTime: number; assertionResults: Array<{ title: string; duration?: number }> }) => ({
@@ -84,15 +103,16 @@ function timeBuild(): number {
 export function benchTests(): void {
   const files = (process.env.BENCH_TEST_FILES ?? '').split(/\s+/).filter(Boolean);
   const buildMs = process.env.BENCH_SKIP_BUILD === '1' ? undefined : timeBuild();
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(', ');
   const run = runJest(files);
   const slow = run.files.filter((f) => f.runtimeMs > FILE_TARGET_S * 1000);
   const rows = run.files.map((f) => [f.name, f.tests, f.status, ms(f.runtimeMs), f.runtimeMs > FILE_TARGET_S * 1000 ? `over ${FILE_TARGET_S} s` : '', f.slowest.replace(/\|/g, '/')]);
   writeResult('tests', `## Tests and build
 
-\`npm run bench:tests\`: \`npx jest${files.length ? ` ${files.join(' ')}` : ''}\` (jest.config.js: ${os.cpus().length} CPUs, two workers), one run, ${machine()}.
+\`npm run bench:tests\`: \`npx jest${files.length ? ` ${files.join(' ')}` : ''}\` (jest.config.js: ${os.cpus().length} CPUs, two workers), one run, ${machine()}; load average at the start ${loadAtStart}.
 
 - jest wall time: **${ms(run.wallMs)}** (${run.passed} passed, ${run.failed} failed, ${run.files.length} files)
-- files over ${FILE_TARGET_S} s: ${slow.length ? slow.map((f) => `${f.name} (${ms(f.runtimeMs)})`).join(', ') : 'none'}
+${run.cpuS === undefined ? '' : `- CPU time of jest and every process it started (user + system): **${run.cpuS.toFixed(1)} s**, i.e. ${(run.cpuS / os.cpus().length).toFixed(1)} s of wall on ${os.cpus().length} idle cores at best (other load on the machine stretches the wall time, not this)\n`}- files over ${FILE_TARGET_S} s: ${slow.length ? slow.map((f) => `${f.name} (${ms(f.runtimeMs)})`).join(', ') : 'none'}
 ${buildMs === undefined ? '' : `- \`npm run build\` (bundle, jsii, rosetta, docgen) in a copy of the working tree: **${ms(buildMs)}**\n`}
 Each file's time is from its start to its end in its worker, so it includes waiting for the CPU that the other worker (and anything else on the machine) holds.
 
