@@ -272,7 +272,8 @@ describe('example training scripts', () => {
     let twoProcesses: PythonRun;
 
     /** Runs the unpacked entry point like the training toolkit: in the code folder, hyperparameters as arguments. */
-    function torchJob(name: string, launcher: string[], args: string[], env: Record<string, string> = {}): Promise<PythonRun> {
+    /** `stop`, when it fires, kills the run (a host whose peer failed would wait for it until the timeout). */
+    function torchJob(name: string, launcher: string[], args: string[], env: Record<string, string> = {}, stop?: AbortSignal): Promise<PythonRun> {
       return new Promise((resolve, reject) => {
         const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SM_')));
         const child = spawn('python3', [...launcher, 'train.py', ...args], {
@@ -287,6 +288,7 @@ describe('example training scripts', () => {
         child.stdout.on('data', (d) => { stdout += d; });
         child.stderr.on('data', (d) => { stderr += d; });
         const timer = setTimeout(() => child.kill('SIGKILL'), TORCH_TIMEOUT);
+        stop?.addEventListener('abort', () => child.kill('SIGKILL'));
         child.on('error', reject);
         child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
       });
@@ -366,7 +368,18 @@ describe('example training scripts', () => {
     test('across two instances: torchrun on each, the first as master, one model', async () => {
       const port = await freePort();
       const env = { SM_MODEL_DIR: dir('pt-two-hosts', 'model') };
-      const hosts = await Promise.all([0, 1].map((node) => torchJob(`pt-host-${node}`, torchrun(2, 1, node, port), ['--epochs', '2'], env)));
+      // A host that fails (e.g. the master cannot bind its port) ends the other's wait for it: the test fails at once, with its output.
+      const failed = new AbortController();
+      let firstFailure: PythonRun | undefined;
+      const hosts = await Promise.all([0, 1].map((node) => torchJob(`pt-host-${node}`, torchrun(2, 1, node, port), ['--epochs', '2'], env, failed.signal)
+        .then((run) => {
+          if (run.status !== 0 && !failed.signal.aborted) {
+            firstFailure = run;
+            failed.abort();
+          }
+          return run;
+        })));
+      if (firstFailure) succeeded(firstFailure);
       hosts.forEach(succeeded);
       expect(hosts[0].stdout).toMatch(/rank 0\/2 on cpu/);
       expect(hosts[1].stdout).toMatch(/rank 1\/2 on cpu/);
