@@ -17,7 +17,7 @@ const TIMEOUT = 240_000;
 const STACK = 'MotoModelEndpoint';
 const PREFIX = 'moto-endpoint-test';
 const ENDPOINT_NAME = 'churn-endpoint';
-const APP = 'npx tsx test/fixtures/moto-endpoint-app.ts';
+const APP = 'node -r ./test/helpers/swc-register.js test/fixtures/moto-endpoint-app.ts';
 const ARTIFACTS_BUCKET = `${PREFIX}-artifacts`;
 const CAPTURE_BUCKET = `${PREFIX}-capture`;
 /** Resource types of this stack that moto's CloudFormation does not model: it skips them and says nothing. */

@@ -93,7 +93,7 @@ async function servedValue(): Promise<string> {
 
 beforeAll(async () => {
   moto = await startMoto();
-  await deployToMoto(moto, 'npx tsx test/fixtures/moto-endpoint-app.ts', STACK, {
+  await deployToMoto(moto, 'node -r ./test/helpers/swc-register.js test/fixtures/moto-endpoint-app.ts', STACK, {
     env: { MOTO_STACK_NAME: STACK, MOTO_BUCKET_PREFIX: 'moto-promotion-test', MOTO_ENDPOINT_NAME: ENDPOINT_NAME, MOTO_PROMOTION: '1' },
     // moto keeps only parameters passed explicitly, so UsePreviousValue on a defaulted one fails there.
     extraArgs: ['--parameters', 'BootstrapVersion=/cdk-bootstrap/hnb659fds/version'],
