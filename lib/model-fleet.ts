@@ -7,7 +7,7 @@ import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipeline } from './ml-pipeline';
 import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
 import { FleetDashboard } from './private/fleet-dashboard';
-import { acknowledgeImportsByExportName, fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems } from './private/fleet-stacks';
+import { fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems } from './private/fleet-stacks';
 import { createFleetTopic, importTopic } from './private/fleet-topic';
 
 /** Warnings a model gives when it cannot add to the topic's policies, which the fleet's topic does not need. */
@@ -130,7 +130,6 @@ export class ModelFleet extends Construct {
       dataLake: importDataLake(stack, props.dataLake ?? this.dataLake),
       notificationTopic: usesFleetTopic ? importTopic(stack, 'NotificationTopic', this.notificationTopic, this.topicName) : props.notificationTopic,
     });
-    acknowledgeImportsByExportName(stack);
     this.pipelines.set(props.modelName, { id, pipeline });
     this.overview.addModel({
       modelName: props.modelName,

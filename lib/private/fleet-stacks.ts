@@ -1,4 +1,4 @@
-import { Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Stage, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DataLake, IDataLake } from '../lake/data-lake';
@@ -67,22 +67,3 @@ export function importValue(producer: Stack, value: string): string {
   }
 }
 
-/** How cdk-nag names an imported value in a finding id: the export's name. */
-const IMPORT_IN_ID = /\{"Fn::ImportValue":"([^"]+)"\}/g;
-
-/**
- * Acknowledgements made under `scope` that name a resource by an `Fn::ImportValue` (as
- * core/private/nag.ts renders it, JSON) again as cdk-nag names it (the export's name): the
- * same construct, rule and reason, so nothing new is acknowledged and a new wildcard still fails.
- */
-export function acknowledgeImportsByExportName(scope: Construct): void {
-  for (const construct of scope.node.findAll()) {
-    const acknowledged = construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
-    for (const [id, reason] of acknowledged) {
-      const renamed = id.replace(IMPORT_IN_ID, '$1');
-      if (renamed !== id) Validations.of(construct).acknowledge({ id: renamed, reason });
-    }
-  }
-}

@@ -50,5 +50,7 @@ function flatten(value: any): string {
   if (value?.['Fn::Join']) return value['Fn::Join'][1].map(flatten).join(value['Fn::Join'][0]);
   if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'][0]}.${value['Fn::GetAtt'][1]}>`;
   if (value?.Ref) return `<${value.Ref}>`;
+  // A value imported from another stack: cdk-nag names it by the export's name.
+  if (typeof value?.['Fn::ImportValue'] === 'string') return value['Fn::ImportValue'];
   return JSON.stringify(value);
 }
