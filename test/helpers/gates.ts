@@ -173,3 +173,28 @@ export function expectSynthesizedAndCfnLintClean(synth: Synthesized, lint = cfnL
     expect({ findings: cfnLintFindings(lint, synth.templates) }).toEqual({ findings: '' });
   }
 }
+
+/**
+ * The examples gate, split into `parts` files so that jest's two workers share it: part `part`
+ * (from 0) takes every `parts`-th example. Each example goes through the CLI, then one cfn-lint
+ * runs over all the part's templates, and each test reads its own findings.
+ */
+export function describeExamplesGate(part: number, parts: number): void {
+  const examples = APPS.filter((app) => app.startsWith('examples/')).filter((_app, i) => i % parts === part);
+  describe('cfn-lint', () => {
+    let synthesized: Map<string, Synthesized>;
+    let lint: CfnLintRun;
+    beforeAll(() => {
+      synthesized = new Map(examples.map((app) => [app, synthesize(app)]));
+      lint = cfnLint([...synthesized.values()].flatMap((synth) => synth.templates));
+    }, SLOW * (examples.length + 1));
+
+    test('takes its share of the examples', () => {
+      expect(examples.length).toBeGreaterThan(0);
+    });
+
+    test.each(examples)('passes on every template that %s synthesizes', (app) => {
+      expectSynthesizedAndCfnLintClean(synthesized.get(app)!, lint);
+    });
+  });
+}
