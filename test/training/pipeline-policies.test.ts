@@ -22,6 +22,8 @@ const DYNAMODB = [retry([
   'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException',
   'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
   'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+  // Unmodeled errors (throttling among them) under the SDK's base exception class.
+  'DynamoDB.AmazonDynamoDBException',
 ], 1, 6, 2)];
 const SNS = [retry(['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KMSThrottlingException', 'SNS.SdkClientException'], 1, 5, 2)];
 

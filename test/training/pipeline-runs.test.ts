@@ -248,6 +248,20 @@ describe('every failure notifies, and every ended run frees its slot', () => {
     expect(errorsOf(account)).toEqual([['cleanup', 'RunSlotNotReleased']]);
   });
 
+  test('DynamoDB errors the SDK does not model (AmazonDynamoDBException) are retried: the claim and the slot still work', async () => {
+    const account = new Account();
+    const unmodeled = () => namedError('DynamoDB.AmazonDynamoDBException', 'ThrottlingException: Rate of requests exceeds the allowed throughput');
+    account.failures.ClaimRun = [unmodeled()];
+    account.failures.AcquireRunSlot = [unmodeled(), unmodeled()];
+    account.failures.ReleaseRunSlot = [unmodeled()];
+    const run = await account.deliver(s3Event());
+    expect(run.result!.status).toBe('SUCCEEDED');
+    expect(run.result!.calls.filter((c) => c.state === 'AcquireRunSlot')).toHaveLength(3);
+    expect(run.result!.visited).not.toContain('WaitForSlot');
+    expect(account.published).toEqual([]);
+    expect(account.table.slots()).toEqual({ held: 0, holders: [] });
+  });
+
   test('a run manifest that cannot be written is reported, and the slot freed', async () => {
     const account = new Account();
     account.failures.WriteRunManifest = Array.from({ length: 7 }, () => namedError('Lambda.TooManyRequestsException', 'Rate exceeded'));

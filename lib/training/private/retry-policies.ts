@@ -25,6 +25,9 @@ export const RETRY_POLICIES = {
    * Optimized DynamoDB integration: throttling and internal errors; ConditionalCheckFailed is an
    * answer, caught by the caller. Step Functions names errors after the SDK's exception classes,
    * which for two DynamoDB errors differ from the API's error codes: both spellings are listed.
+   * An error the SDK does not model (ThrottlingException among them) arrives as
+   * AmazonDynamoDBException, as with SageMaker's; it also carries validation errors, which the
+   * library's fixed expressions do not raise.
    */
   dynamoDb: [
     {
@@ -32,6 +35,7 @@ export const RETRY_POLICIES = {
         'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException',
         'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
         'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+        'DynamoDB.AmazonDynamoDBException',
       ],
       interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6,
     },
