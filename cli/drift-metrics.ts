@@ -5,9 +5,9 @@
 import { DescribeAlarmsCommand, Dimension, GetMetricDataCommand, ListMetricsCommand, Metric, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { Clients, UserError } from './aws';
 import { duration, paint, table, time } from './format';
+// The handlers' own names, so the CLI reads what they publish (bundled into the CLI like drift-local's imports).
+import { DRIFT_NAMESPACE, QUALITY_NAMESPACE } from '../lambda/drift-core/emf';
 
-export const DRIFT_NAMESPACE = 'CdkMlops/Drift';
-export const QUALITY_NAMESPACE = 'CdkMlops/ModelQuality';
 /** GetMetricData takes at most 500 queries a call. */
 const QUERIES_PER_CALL = 500;
 
