@@ -13,8 +13,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../test/helpers/app';
 import { AslDefinition } from '../test/helpers/asl';
-import { describeDeployedStack, motoEnv, MotoServer, startMoto, StackResource } from '../test/helpers/moto';
-import { AwsOnMoto, pascal, stepFunctionsError } from './aws';
+import { describeDeployedStack, describeStackResourceOnMoto, MotoCaller, motoEndpointName, motoEnv, MotoServer, startMoto, StackResource } from '../test/helpers/moto';
+import { AwsOnMoto, pascal } from './aws';
 import { Adaptation, deployReference, Template } from './deploy';
 import { LocalSageMaker } from './jobs';
 import { LocalLambda } from './lambda';
@@ -246,6 +246,7 @@ export function transform(transformer: { InputPathsMap?: Record<string, string>;
  * as the SDK command of that name. Where moto answers differently from AWS, the handler says how.
  */
 function taskHandlers(aws: AwsOnMoto, sagemaker: LocalSageMaker, lambda: LocalLambda, stack: { resources: StackResource[]; template: any }, stackName: string) {
+  const call: MotoCaller = (service, operation, params) => aws.call(service, operation, params);
   return (resource: string): Handler => {
     const optimized = /^arn:aws:states:::([a-z0-9-]+):([A-Za-z]+)(\.sync|\.waitForTaskToken)?$/.exec(resource);
     const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9-]+):([A-Za-z0-9]+)$/.exec(resource);
@@ -266,32 +267,15 @@ function taskHandlers(aws: AwsOnMoto, sagemaker: LocalSageMaker, lambda: LocalLa
     if (sdk) {
       const [, service, action] = sdk;
       const operation = pascal(action);
-      if (service === 'cloudformation' && operation === 'DescribeStackResource') {
-        // moto's DescribeStackResource fails on a stack with types it skipped; ListStackResources has the same record.
-        return async (input) => {
-          const list = await aws.call('cloudformation', 'ListStackResources', { StackName: input.StackName });
-          const found = list.StackResourceSummaries.find((r: any) => r.LogicalResourceId === input.LogicalResourceId);
-          if (!found) throw stepFunctionsError('CloudFormation.CloudFormationException', `Resource ${input.LogicalResourceId} does not exist for stack ${input.StackName}`);
-          return { StackResourceDetail: { ...found, StackName: input.StackName } };
-        };
-      }
+      // moto answers these two differently from AWS: test/helpers/moto.ts says how, and answers as AWS does.
+      if (service === 'cloudformation' && operation === 'DescribeStackResource') return (input) => describeStackResourceOnMoto(call, input);
       if (service === 'sagemaker' && operation === 'DescribeEndpoint') {
-        // moto ignores EndpointName and names the stack's endpoint <stack>-<logicalId>-<random>: a name the
-        // template gives is answered for the endpoint moto created for that resource.
-        return async (input) => aws.call('sagemaker', 'DescribeEndpoint', { EndpointName: await motoEndpointName(aws, stack.template, stackName, input.EndpointName) });
+        return async (input) => aws.call('sagemaker', 'DescribeEndpoint', { EndpointName: await motoEndpointName(call, stack.template, stackName, input.EndpointName) });
       }
       return (input) => aws.call(service, operation, input);
     }
     return async () => { throw new Error(`the local run has no integration for Task Resource ${resource}`); };
   };
-}
-
-async function motoEndpointName(aws: AwsOnMoto, template: any, stackName: string, name: string): Promise<string> {
-  const logicalId = Object.entries<any>(template.Resources).find(([, r]) => r.Type === 'AWS::SageMaker::Endpoint' && r.Properties?.EndpointName === name)?.[0];
-  if (!logicalId) return name;
-  const list = await aws.call('cloudformation', 'ListStackResources', { StackName: stackName });
-  const physical: string | undefined = list.StackResourceSummaries.find((r: any) => r.LogicalResourceId === logicalId)?.PhysicalResourceId;
-  return physical ? physical.split('/').pop()! : name;
 }
 
 function printStep(log: (line: string) => void) {
@@ -323,7 +307,7 @@ async function describePackage(aws: AwsOnMoto, group: string, arn: string | unde
 }
 
 async function describeEndpoint(aws: AwsOnMoto, template: Template, stackName: string, name: string, log: (line: string) => void) {
-  const motoName = await motoEndpointName(aws, template, stackName, name);
+  const motoName = await motoEndpointName((service, operation, params) => aws.call(service, operation, params), template, stackName, name);
   try {
     const described = await aws.call('sagemaker', 'DescribeEndpoint', { EndpointName: motoName });
     log(`endpoint: ${name}${motoName !== name ? ` (moto's name ${motoName})` : ''} ${described.EndpointStatus}, configuration ${described.EndpointConfigName}`);

@@ -409,3 +409,39 @@ export async function describeDeployedStack(moto: MotoServer, stackName: string)
     .filter(([id]) => !createdIds.has(id)).map(([, r]) => r.Type))];
   return { status: stack.Stacks[0].StackStatus, resources, template, skippedTypes };
 }
+
+/**
+ * One call on moto by service and operation (`'cloudformation', 'ListStackResources'`), answered as
+ * plain JSON: `motoCall` bound to a server, or the local run's `AwsOnMoto.call`.
+ */
+export type MotoCaller = (service: string, operation: string, params: Record<string, unknown>) => Promise<any>;
+
+/**
+ * `DescribeStackResource` as CloudFormation answers it. moto 5.2.1's fails on a stack with resource
+ * types it skipped (alarms, scalable targets); ListStackResources holds the same record, physical id
+ * included. A logical id the stack lacks throws `CloudFormation.CloudFormationException`, the name
+ * Step Functions' SDK integration gives the service's error.
+ */
+export async function describeStackResourceOnMoto(call: MotoCaller, input: { StackName: string; LogicalResourceId: string }): Promise<{ StackResourceDetail: any }> {
+  const list = await call('cloudformation', 'ListStackResources', { StackName: input.StackName });
+  const found = list.StackResourceSummaries.find((r: any) => r.LogicalResourceId === input.LogicalResourceId);
+  if (!found) {
+    const error = new Error(`Resource ${input.LogicalResourceId} does not exist for stack ${input.StackName}`);
+    error.name = 'CloudFormation.CloudFormationException';
+    throw error;
+  }
+  return { StackResourceDetail: { ...found, StackName: input.StackName } };
+}
+
+/**
+ * The name moto gave the endpoint that `template` names `name`. moto 5.2.1 ignores EndpointName and
+ * names a stack's endpoint `<stack>-<logicalId>-<random>`; a name no endpoint of the template has, or
+ * one moto did not create, comes back unchanged.
+ */
+export async function motoEndpointName(call: MotoCaller, template: { Resources: Record<string, { Type: string; Properties?: any }> }, stackName: string, name: string): Promise<string> {
+  const logicalId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SageMaker::Endpoint' && r.Properties?.EndpointName === name)?.[0];
+  if (!logicalId) return name;
+  const list = await call('cloudformation', 'ListStackResources', { StackName: stackName });
+  const physical: string | undefined = list.StackResourceSummaries.find((r: any) => r.LogicalResourceId === logicalId)?.PhysicalResourceId;
+  return physical ? physical.split('/').pop()! : name;
+}
