@@ -104,9 +104,21 @@ export interface MlPipelineProps {
    * dashboard, and prefixes the model's data in the lake (`<modelName>/` in the raw zone,
    * `<modelName>-endpoint/` in the capture zone). 1 to 24 lowercase letters, digits and
    * hyphens, starting and ending with a letter or digit (SageMaker's name pattern, within the
-   * length that job names leave). These names are unique per account and region.
+   * length that job names leave). These names are unique per account and region; the
+   * dashboard's is unique per account (see `dashboardName`).
    */
   readonly modelName: string;
+
+  /**
+   * Name of the model's CloudWatch dashboard. Dashboards are global to the account, unlike the
+   * other names of the model: deploying the same `modelName` in a second region of one account
+   * fails on the dashboard name (CloudFormation rolls the stack back), so give each region its
+   * own, e.g. `` `churn-${Stack.of(this).region}` ``. Up to 255 letters, digits, hyphens and
+   * underscores.
+   *
+   * @default - `modelName`
+   */
+  readonly dashboardName?: string;
 
   /**
    * The training step: the image, and what else a `TrainingPipeline`'s training step takes.

@@ -250,6 +250,13 @@ describe('MlPipeline overrides', () => {
     expect(body).toContain('train:logloss');
     expect(body).not.toContain('validation:auc');
   });
+
+  test('dashboardName: dashboards are global to the account, so a model in a second region names its own, e.g. with the region', () => {
+    const { template } = build({ dashboardName: 'fraud-eu-west-1' });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'fraud-eu-west-1' });
+    // The test stack's region is us-east-1.
+    build((s) => ({ dashboardName: `fraud-${Stack.of(s).region}` })).template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'fraud-us-east-1' });
+  });
 });
 
 describe('MlPipeline validation', () => {
@@ -258,6 +265,9 @@ describe('MlPipeline validation', () => {
       /'modelName' \('Fraud'\) must be 1 to 24 lowercase letters, digits and hyphens, starting and ending with a letter or digit \(SageMaker's name pattern.*use e.g. 'churn'/],
     ['fails on a model name longer than 24 characters', () => ({ modelName: 'a'.repeat(25) }), /'modelName' \('a{25}'\) must be 1 to 24/],
     ['fails on a model name ending in a hyphen', () => ({ modelName: 'fraud-' }), /'modelName' \('fraud-'\) must be/],
+    ['fails on a dashboard name CloudWatch rejects', () => ({ dashboardName: 'fraud dashboard' }),
+      /'dashboardName' \('fraud dashboard', 15 characters\) must be 1 to 255 letters, digits, hyphens and underscores.*use e.g. 'fraud-eu-west-1'/],
+    ['fails on a dashboard name longer than 255 characters', () => ({ dashboardName: 'd'.repeat(256) }), /'dashboardName' \('d{256}', 256 characters\) must be 1 to 255/],
     ['fails on a model name known only at deploy time', (stack) => ({ modelName: new CfnParameter(stack, 'Name').valueAsString }), /'modelName' must be known at synth/],
     ['fails on a registry whose name is a deploy-time value', (stack) => ({ registry: ModelRegistry.fromModelPackageGroupName(stack, 'R', new CfnParameter(stack, 'Group').valueAsString) }),
       /'registry' must have a model package group name known at synth/],
