@@ -1,4 +1,4 @@
-import { ArnFormat, CfnDeletionPolicy, CfnResource, Duration, IResource, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, IResource, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -9,9 +9,9 @@ import { ModelSource } from './model-source';
 import { modelSettingsOf, recordComponent, validateComponentProps } from './private/inference-component-validation';
 import { sageMakerScalingRole } from './private/endpoint-scaling';
 import { versionOfSource } from './private/served-endpoints';
+import { createServingModel } from './private/serving-model';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { acknowledgeWildcards } from '../core/private/nag';
-import { renderMap } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /** The role Application Auto Scaling uses for SageMaker; naming its ARN makes CloudFormation create it when missing. */
@@ -402,23 +402,8 @@ export class InferenceComponent extends InferenceComponentBase {
     grantComponentLogs(this, role, name);
 
     const settings = modelSettingsOf(endpoint);
-    const cfnModel = new sagemaker.CfnModel(this, 'Model', {
-      executionRoleArn: role.roleArn,
-      primaryContainer: {
-        image: model.imageUri,
-        modelDataUrl: model.modelDataUrl,
-        modelPackageName: model.modelPackageName,
-        environment: renderMap(model.environment),
-      },
-      vpcConfig: settings.vpcConfig,
-      enableNetworkIsolation: settings.enableNetworkIsolation,
-    });
-    if (settings.networkPolicy) cfnModel.node.addDependency(settings.networkPolicy);
-    // A rolling update may fall back to the replaced model: keep it (it costs nothing).
-    cfnModel.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-    cfnModel.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
-    // SageMaker checks at CreateModel that the role can read the model and pull the image.
-    cfnModel.node.addDependency(role);
+    // A rolling update may fall back to the replaced model: it is kept.
+    const cfnModel = createServingModel(this, 'Model', { role, model, ...settings });
 
     const compute = props.computeResources;
     const component = new sagemaker.CfnInferenceComponent(this, 'Resource', {

@@ -1,4 +1,4 @@
-import { Annotations, CfnDeletionPolicy, CfnResource, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,6 +16,7 @@ import { createExecutionRole, grantLocation, renderNetwork, RenderedNetwork } fr
 import { addVariantScaling } from './private/endpoint-scaling';
 import { guardrailExclusion, serverlessMemory, validateEndpointProps, VariantPlan } from './private/endpoint-validation';
 import { recordServedEndpoint, versionOfSource } from './private/served-endpoints';
+import { createServingModel, keepWhenReplaced } from './private/serving-model';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
 import { requireUniqueName } from '../core/private/unique-names';
@@ -338,22 +339,13 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
     for (const plan of plans) {
       const source = plan.props.model ?? props.model;
       if (names.has(source)) continue;
-      const c = bound.get(source)!;
-      const model = new sagemaker.CfnModel(this, source === props.model ? 'Model' : `${plan.name}Model`, {
-        executionRoleArn: this.role.roleArn,
-        primaryContainer: {
-          image: c.imageUri,
-          modelDataUrl: c.modelDataUrl,
-          modelPackageName: c.modelPackageName,
-          environment: c.environment && Object.keys(c.environment).length > 0 ? c.environment : undefined,
-        },
+      const model = createServingModel(this, source === props.model ? 'Model' : `${plan.name}Model`, {
+        role: this.role,
+        model: bound.get(source)!,
         vpcConfig: network.vpcConfig,
+        networkPolicy: network.policy,
         enableNetworkIsolation: props.enableNetworkIsolation,
       });
-      keepWhenReplaced(model);
-      // SageMaker checks at CreateModel that the role can read the model and pull the image.
-      model.node.addDependency(this.role);
-      if (network.policy) model.node.addDependency(network.policy);
       names.set(source, model.attrModelName);
     }
     return names;
@@ -435,11 +427,6 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
  * would run on a configuration that no longer exists, which it needs to scale, be patched or be
  * updated again. Replaced ones are kept (they cost nothing); deleting the stack deletes the current ones.
  */
-function keepWhenReplaced(resource: CfnResource): void {
-  resource.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-  resource.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
-}
-
 function renderVariant(plan: VariantPlan, modelName: string): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
   const p = plan.props;
   const scaling = p.autoScaling;

@@ -1,4 +1,4 @@
-import { CfnDeletionPolicy, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { InferenceComponent, InferenceComponentOptions } from './inference-compo
 import { hasInstanceStorage } from './private/endpoint-instances';
 import { createExecutionRole, renderNetwork } from './private/endpoint-role';
 import { recordModelSettings } from './private/inference-component-validation';
+import { keepWhenReplaced } from './private/serving-model';
 import { validateSharedEndpoint, validateSharedEndpointProps } from './private/shared-endpoint-validation';
 import { MlInstanceType } from '../core/instance-type';
 import { acknowledgeFindings } from '../core/private/nag';
@@ -221,8 +222,7 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
       }]);
     }
     // SageMaker may roll an endpoint back to the replaced configuration: keep it (it costs nothing).
-    config.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-    config.cfnOptions.deletionPolicy = CfnDeletionPolicy.DELETE;
+    keepWhenReplaced(config);
     // SageMaker checks the execution role when it creates the configuration.
     config.node.addDependency(this.role);
     this.endpointConfigName = config.attrEndpointConfigName;

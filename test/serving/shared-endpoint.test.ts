@@ -188,6 +188,9 @@ describe('InferenceComponent', () => {
     expect(cfnModel.Properties.PrimaryContainer.Image).toBeDefined();
     expect(cfnModel.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(endpoint.role.node.defaultChild as any), 'Arn'] });
     expect(cfnModel.UpdateReplacePolicy).toBe('Retain');
+    expect(cfnModel.DeletionPolicy).toBe('Delete');
+    // SageMaker checks at CreateModel that the role can read the model and pull the image.
+    expect(cfnModel.DependsOn).toContain(stack.getLogicalId(endpoint.role.node.defaultChild as any));
     const component = Object.values(t.findResources('AWS::SageMaker::InferenceComponent'))[0];
     expect(component.Properties).toEqual({
       InferenceComponentName: 'churn',
