@@ -16,6 +16,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
 import * as path from 'path';
+import { seededRandom as random } from '../../test/helpers/random';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'assets', 'cli', 'mlops.js');
@@ -25,16 +26,6 @@ const TRAIN_ROWS = 100_000;
 const NUMERIC = 8;
 const PLANS = ['basic', 'pro', 'team', 'enterprise', 'edu', 'trial'];
 const REGIONS = ['eu', 'us', 'apac', 'latam'];
-
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One input row: 8 numeric features of different shapes (1% missing) and 2 categoricals. */
 export function row(rand: () => number, shift: number): string {
