@@ -70,7 +70,7 @@ export class LocalSageMaker {
     this.jobs.push({ kind: 'processing', name, script: scriptName(script, input), inputs: downloaded, outputs, metrics: [], log: run.log });
     const described = await this.pollUntilDone('DescribeProcessingJob', { ProcessingJobName: name }, 'ProcessingJobStatus');
     if (run.code !== 0) throw jobFailed(described, 'ProcessingJobStatus', run.log);
-    return described;
+    return completedJob(described, 'ProcessingJobStatus');
   }
 
   /** `sagemaker:createTrainingJob.sync` */
@@ -117,6 +117,7 @@ export class LocalSageMaker {
     this.jobs.push({ kind: 'training', name, script: path.basename(script), standIn, inputs: downloaded, outputs, metrics, log: run.log });
     const described = await this.pollUntilDone('DescribeTrainingJob', { TrainingJobName: name }, 'TrainingJobStatus');
     if (run.code !== 0) throw jobFailed(described, 'TrainingJobStatus', run.log);
+    completedJob(described, 'TrainingJobStatus');
     // moto answers FinalMetricDataList with a placeholder (train:progress=100); SageMaker fills it from the
     // job's log with the algorithm's metric definitions: here, the last value of each metric line the script printed.
     const timestamp = new Date().toISOString();
@@ -188,6 +189,16 @@ export function finalMetrics(log: string): Array<{ MetricName: string; Value: nu
   const last = new Map<string, number>();
   for (const [, name, value] of log.matchAll(METRIC_LINE)) last.set(name, Number(value));
   return [...last].map(([MetricName, Value]) => ({ MetricName, Value }));
+}
+
+/**
+ * A `.sync` job's describe answer at its terminal status, as the task's result: Step Functions ends the
+ * task successfully only on Completed; on Failed or Stopped it fails it with States.TaskFailed and the
+ * describe answer as the Cause (the FailureReason says why).
+ */
+export function completedJob(described: any, statusField: string): any {
+  if (described[statusField] === 'Completed') return described;
+  throw stepFunctionsError('States.TaskFailed', JSON.stringify(described));
 }
 
 function jobFailed(described: any, statusField: string, log: string): Error {

@@ -10,7 +10,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { adaptTemplate, Template } from '../local/deploy';
-import { containerPathFlags, finalMetrics } from '../local/jobs';
+import { completedJob, containerPathFlags, finalMetrics } from '../local/jobs';
 import { LocalRunResult, runLocal, SHIFTED_FEATURE, transform } from '../local/local-run';
 import { requireMoto } from '../local/python';
 
@@ -137,6 +137,17 @@ describe('local run helpers', () => {
   test('a job\'s final metrics are the last value of each metric line, as SageMaker reports them', () => {
     const log = 'estimators=10 train:loss=0.500000;\nno metric here: 3\nestimators=20 train:loss=0.400000;\nvalidation:auc=0.910000;\nvalidation:auc=0.905000;\n';
     expect(finalMetrics(log)).toEqual([{ MetricName: 'train:loss', Value: 0.4 }, { MetricName: 'validation:auc', Value: 0.905 }]);
+  });
+
+  test('a .sync job succeeds only Completed; Failed and Stopped fail the task with States.TaskFailed and the describe answer as Cause', () => {
+    const completed = { TrainingJobName: 'j', TrainingJobStatus: 'Completed' };
+    expect(completedJob(completed, 'TrainingJobStatus')).toBe(completed);
+    for (const status of ['Failed', 'Stopped']) {
+      const described = { ProcessingJobName: 'p', ProcessingJobStatus: status, FailureReason: 'why' };
+      let error: any;
+      try { completedJob(described, 'ProcessingJobStatus'); } catch (e) { error = e; }
+      expect([error?.name, JSON.parse(error?.message)]).toEqual(['States.TaskFailed', described]);
+    }
   });
 
   test('a processing script gets its container-path flags pointed into the job\'s folder', () => {
