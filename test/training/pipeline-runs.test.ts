@@ -262,6 +262,33 @@ describe('every failure notifies, and every ended run frees its slot', () => {
     expect(account.table.slots()).toEqual({ held: 0, holders: [] });
   });
 
+  test('a claim and a slot whose write succeeded but answered with an internal error: the retried run proceeds, once', async () => {
+    const account = new Account();
+    const table = account.table.handlers();
+    const lost = new Set<string>();
+    // DynamoDB: an internal error may come after the write was made.
+    const afterWrite = (op: 'dynamodb:putItem' | 'dynamodb:updateItem', state: string) => async (input: any, s: string) => {
+      const answer = await table[op](input, s);
+      if (s === state && !lost.has(state)) {
+        lost.add(state);
+        throw namedError('DynamoDB.InternalServerErrorException', 'Internal server error');
+      }
+      return answer;
+    };
+    account.overrides['dynamodb:putItem'] = afterWrite('dynamodb:putItem', 'ClaimRun');
+    account.overrides['dynamodb:updateItem'] = afterWrite('dynamodb:updateItem', 'AcquireRunSlot');
+    const run = await account.deliver(s3Event());
+    expect(run.result!.status).toBe('SUCCEEDED');
+    expect(run.result!.visited).not.toContain('DuplicateRun');
+    expect(run.result!.visited).not.toContain('WaitForSlot');
+    expect(run.result!.visited).toEqual(expect.arrayContaining(['HoldsRunSlot', 'ModelRegistered']));
+    expect(account.jobs).toHaveLength(3);
+    expect(account.table.slots()).toEqual({ held: 0, holders: [] });
+    // A second delivery of the same event is still a duplicate.
+    const again = await account.deliver(s3Event());
+    expect(again.result!.visited.slice(-1)).toEqual(['DuplicateRun']);
+  });
+
   test('a run manifest that cannot be written is reported, and the slot freed', async () => {
     const account = new Account();
     account.failures.WriteRunManifest = Array.from({ length: 7 }, () => namedError('Lambda.TooManyRequestsException', 'Rate exceeded'));

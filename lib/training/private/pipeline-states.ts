@@ -246,7 +246,11 @@ export class PipelineStates {
         Error: 'QueuedTooLong', Cause: `No run slot became free within ${maxQueueTime.toHumanString()}: older runs are still running`,
       }))
       .otherwise(wait.next(count).next(acquire));
-    acquire.addCatch(busy, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    // A failed condition means every slot is held, or that a retried call's first attempt took this run's.
+    const held = this.ctx.slots.held(this.scope, 'HoldsRunSlot');
+    held.addCatch(busy, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    this.withFailureHandling(held, 'AcquireRunSlot', manifest).next(proceed);
+    acquire.addCatch(held, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
     this.withFailureHandling(acquire, 'AcquireRunSlot', manifest).next(proceed);
     return { start: sfn.Chain.start(startWaiting).next(acquire), proceed };
   }

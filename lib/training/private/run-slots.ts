@@ -41,7 +41,9 @@ export class RunSlots extends Construct {
 
   /**
    * Claims the start of one run for `keyPath` (a string in the state): fails with
-   * ConditionalCheckFailed when another execution claimed it first.
+   * ConditionalCheckFailed when another execution claimed it first. A claim this execution holds
+   * already passes: a retried call whose first attempt wrote the item (an internal error after
+   * the write) must not end the run as a duplicate of itself.
    */
   public claim(scope: Construct, id: string, keyPath: string): tasks.DynamoPutItem {
     const task = new tasks.DynamoPutItem(scope, id, {
@@ -52,7 +54,9 @@ export class RunSlots extends Construct {
         execution: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.executionId),
         startTime: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
       },
-      conditionExpression: 'attribute_not_exists(pk)',
+      conditionExpression: 'attribute_not_exists(pk) OR #execution = :execution',
+      expressionAttributeNames: { '#execution': 'execution' },
+      expressionAttributeValues: { ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.executionId) },
       resultPath: sfn.JsonPath.DISCARD,
     });
     addRetries(task, 'dynamoDb');
@@ -74,6 +78,28 @@ export class RunSlots extends Construct {
         ':max': tasks.DynamoAttributeValue.fromNumber(this.max),
         ':since': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
       },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    addRetries(task, 'dynamoDb');
+    return task;
+  }
+
+  /**
+   * Succeeds when this execution holds a slot already, else fails with ConditionalCheckFailed:
+   * asked after `acquire` failed its condition, it tells a retried call whose first attempt took
+   * the slot (an internal error after the write) from a run that found every slot held, which
+   * would otherwise wait, holding a slot, until it queued too long.
+   */
+  public held(scope: Construct, id: string): tasks.DynamoUpdateItem {
+    const task = new tasks.DynamoUpdateItem(scope, id, {
+      comment: 'Whether this run took its slot already (a retried call)',
+      table: this.table,
+      key: { pk: tasks.DynamoAttributeValue.fromString(SLOTS_ITEM) },
+      // Writes the value the holder attribute has already: DynamoDB has no conditional read.
+      updateExpression: 'SET #holder = :since',
+      conditionExpression: 'attribute_exists(#holder)',
+      expressionAttributeNames: { '#holder': sfn.JsonPath.executionId },
+      expressionAttributeValues: { ':since': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')) },
       resultPath: sfn.JsonPath.DISCARD,
     });
     addRetries(task, 'dynamoDb');
