@@ -7,7 +7,7 @@ import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipeline } from './ml-pipeline';
 import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
 import { FleetDashboard } from './private/fleet-dashboard';
-import { fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems } from './private/fleet-stacks';
+import { fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';
 import { createFleetTopic, importTopic } from './private/fleet-topic';
 
 /** Warnings a model gives when it cannot add to the topic's policies, which the fleet's topic does not need. */
@@ -69,7 +69,7 @@ export class ModelFleet extends Construct {
     v.check(props.notificationTopic !== undefined && (props.notificationEmails ?? []).length > 0,
       "'notificationEmails' subscribes to the topic the fleet creates and has no effect with 'notificationTopic'; subscribe to your topic yourself, or remove 'notificationTopic'");
     const sharedName = fleetStackName(this, SHARED_STACK_ID);
-    for (const problem of stackNameProblems('the fleet id', id, sharedName)) v.check(true, problem);
+    for (const problem of [...stackNameProblems('the fleet id', id, sharedName), ...stageNameProblems(this)]) v.check(true, problem);
     v.throwIfInvalid();
 
     this.sharedStack = new Stack(this, SHARED_STACK_ID, {

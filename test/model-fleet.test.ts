@@ -239,6 +239,20 @@ describe('ModelFleet validation', () => {
     expect(() => fleet.addModel(`M${'x'.repeat(130)}`, { modelName: 'churn', training: TRAINING })).toThrow(/is 137 characters long; CloudFormation allows 128/);
   });
 
+  test('fails for ids that cannot be part of a stack name, suggesting one that can', () => {
+    const fleet = new ModelFleet(testApp(), 'Fleet', { env: ENV });
+    expect(() => fleet.addModel('churn_v2', { modelName: 'churn', training: TRAINING })).toThrow(/'Fleet-churn_v2'; use e.g. 'churn-v2'/);
+    expect(() => fleet.addModel('2churn', { modelName: 'churn', training: TRAINING })).toThrow(/the model id '2churn' must start with a letter.*; use e.g. 'churn'/);
+    expect(() => new ModelFleet(testApp(), 'fleet.eu', { env: ENV }))
+      .toThrow(/the fleet id 'fleet.eu' must start with a letter and hold only letters, digits and hyphens: it is part of the stack name 'fleet.eu-Shared'; use e.g. 'fleet-eu'/);
+  });
+
+  test('fails in a stage whose name CloudFormation rejects in a stack name (CDK allows _ and . in stage names)', () => {
+    const stage = new Stage(testApp(), 'prod_eu', { env: ENV });
+    expect(() => new ModelFleet(stage, 'Fleet'))
+      .toThrow(/the stage name 'prod_eu' starts the fleet's stack names \('prod_eu-Fleet-Shared'\), which hold only letters, digits and hyphens and start with a letter; name the stage e.g. 'prod-eu'/);
+  });
+
   test('fails inside a stack: the models need top-level stacks', () => {
     const stack = new Stack(testApp(), 'Outer');
     expect(() => new ModelFleet(stack, 'Fleet')).toThrow(/its scope must be an App or a Stage, not the stack 'Outer'/);

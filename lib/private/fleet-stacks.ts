@@ -23,12 +23,29 @@ export function fleetStackName(fleet: Construct, id: string): string {
 export function stackNameProblems(what: string, id: string, name: string): string[] {
   const problems: string[] = [];
   if (!STACK_NAME.test(id)) {
-    problems.push(`${what} '${id}' must start with a letter and hold only letters, digits and hyphens: it is part of the stack name '${name}'`);
+    problems.push(`${what} '${id}' must start with a letter and hold only letters, digits and hyphens: it is part of the stack name '${name}'; `
+      + `use e.g. '${validPart(id)}'`);
   }
   if (name.length > MAX_STACK_NAME) {
     problems.push(`the stack name '${name}' (from ${what} '${id}') is ${name.length} characters long; CloudFormation allows ${MAX_STACK_NAME}: choose a shorter id`);
   }
   return problems;
+}
+
+/**
+ * Problems with the fleet's stage name, which starts every stack name of the fleet: a stage name
+ * may hold `_` and `.`, which CloudFormation's stack names may not.
+ */
+export function stageNameProblems(fleet: Construct): string[] {
+  const stageName = Stage.of(fleet)?.stageName;
+  if (!stageName || STACK_NAME.test(stageName)) return [];
+  return [`the stage name '${stageName}' starts the fleet's stack names ('${fleetStackName(fleet, SHARED_STACK_ID)}'), which hold only letters, digits and hyphens `
+    + `and start with a letter; name the stage e.g. '${validPart(stageName)}'`];
+}
+
+/** `part` made valid in a stack name, for the fix an error suggests: `churn_v2` becomes `churn-v2`. */
+function validPart(part: string): string {
+  return part.replace(/[^A-Za-z0-9-]/g, '-').replace(/^[^A-Za-z]+/, '') || 'Model';
 }
 
 /**
