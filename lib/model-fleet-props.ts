@@ -48,7 +48,9 @@ export interface ModelFleetProps {
   readonly notificationEmails?: string[];
 
   /**
-   * Name of the fleet's overview dashboard (CloudWatch dashboards are global to the account).
+   * Name of the fleet's overview dashboard. CloudWatch dashboards are global to the account,
+   * unlike the fleet's stacks, topic and exports (per region): the same fleet in a second region
+   * of one account needs a name per region here, and in each model's `dashboardName`.
    *
    * @default - the shared stack's name without `-Shared`: `<stage>-<fleet id>`, or the fleet's id
    */
