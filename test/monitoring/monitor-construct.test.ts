@@ -392,6 +392,24 @@ describe('validation', () => {
     expect(fails(() => ({ features }))).toThrow(/would combine 101 critical alarms; CloudWatch allows 100/);
   });
 
+  test('fails when an alarm name or the composite alarm\'s rule would be longer than CloudWatch allows', () => {
+    // 'churn-feature-<200 x>-ChiSquarePValue-critical' is 239 characters; a 40-character monitor name makes it 274.
+    const long = { featureName: 'x'.repeat(200), statistic: DriftStatistic.CHI_SQUARE_P_VALUE };
+    expect(() => monitorStack(() => ({ features: [long] }))).not.toThrow();
+    expect(fails(() => ({ monitorName: 'm'.repeat(40), features: [long] })))
+      .toThrow(/'features\[0\]' would name its alarm 'm{40}-feature-x{200}-ChiSquarePValue-critical' \(274 characters\); CloudWatch allows 255: give a 'monitorName' shorter by 19 characters/);
+    // Each ALARM("arn:aws:cloudwatch:<region>:<account>:alarm:<name>") of a 100-character feature name takes about 190 characters.
+    const features = Array.from({ length: 60 }, (_, i) => ({ featureName: `${String(i).padStart(3, '0')}${'y'.repeat(97)}` }));
+    expect(fails(() => ({ features })))
+      .toThrow(/The drift composite alarm's rule would be \d{5} characters \(ALARM\("<ARN>"\) for each of its 63 critical alarms\); CloudWatch allows 10240: give fewer 'features'/);
+  });
+
+  test('takes 97 short feature names: 100 critical alarms whose rule fits', () => {
+    const features = Array.from({ length: 97 }, (_, i) => ({ featureName: `f${i}` }));
+    const { monitor } = monitorStack(() => ({ features }));
+    expect(monitor.features).toHaveLength(97);
+  });
+
   test('fails with a schedule that leaves capture unchecked, a short window, or too long an evaluation range', () => {
     expect(fails(() => ({ schedule: events.Schedule.rate(Duration.hours(2)) })))
       .toThrow(/'schedule' \(rate\(2 hours\)\) runs less often than the window \(1 hour\) is long/);

@@ -1,13 +1,21 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { IConstruct } from 'constructs';
 import { QUALITY_LOWER_IS_WORSE, REGRESSION_METRICS } from './metric-names';
 import { checkUnique, PropsValidator } from '../../core/private/errors';
 import { DriftMonitorProps } from '../drift-monitor-props';
-import { ProblemType, SeverityThresholds } from '../drift-statistics';
+import { DriftStatistic, ProblemType, SeverityThresholds } from '../drift-statistics';
 
 /** At most this many alarms in one composite alarm's rule (CloudWatch PutCompositeAlarm). */
 export const MAX_COMPOSITE_CHILDREN = 100;
+/** At most this many characters in an alarm's name (PutMetricAlarm) and in a composite alarm's rule (PutCompositeAlarm). */
+export const MAX_ALARM_NAME_LENGTH = 255;
+export const MAX_ALARM_RULE_LENGTH = 10240;
+/**
+ * Lengths taken for an environment-agnostic stack's ARNs: partition 'aws', the longest region
+ * names ('ap-southeast-2'), an account id. (GovCloud's 'aws-us-gov' adds 7 characters an alarm.)
+ */
+const UNRESOLVED_LENGTH = { partition: 3, region: 14, account: 12 };
 /** An alarm's evaluation range: 7 days, or 1 day for periods under an hour (CloudWatch PutMetricAlarm). */
 const MAX_EVALUATION_RANGE = Duration.days(7);
 const MAX_SHORT_PERIOD_RANGE = Duration.days(1);
@@ -74,6 +82,7 @@ export function validateMonitorProps(scope: IConstruct, props: DriftMonitorProps
   checkUnique(v, 'features', features.map((f) => `${f.featureName} (${f.statistic ?? 'PSI'})`));
   v.check(s.driftCompositeChildren > MAX_COMPOSITE_CHILDREN,
     `The drift composite alarm would combine ${s.driftCompositeChildren} critical alarms; CloudWatch allows ${MAX_COMPOSITE_CHILDREN}: give fewer 'features' critical thresholds (the MaxPSI alarm covers every feature)`);
+  checkAlarmNames(scope, v, s, features.map((f) => ({ featureName: f.featureName, statistic: f.statistic ?? DriftStatistic.PSI })));
 
   const retrain = props.retrain;
   if (retrain?.cooldown) {
@@ -111,6 +120,27 @@ export function validateMonitorProps(scope: IConstruct, props: DriftMonitorProps
     }
   }
   v.throwIfInvalid();
+}
+
+/**
+ * The critical alarms' names fit CloudWatch's 255 characters, and the drift composite alarm's rule
+ * (CDK writes `(ALARM("<alarm ARN>") OR ...)`) its 10240, both checked at deploy time otherwise.
+ */
+function checkAlarmNames(scope: IConstruct, v: PropsValidator, s: ResolvedMonitorSettings, features: Array<{ featureName: string; statistic: string }>): void {
+  if (Token.isUnresolved(s.monitorName) || features.some((f) => Token.isUnresolved(f.featureName))) return;
+  const featureAlarms = features.map((f) => `${s.monitorName}-feature-${f.featureName}-${f.statistic}-critical`);
+  featureAlarms.forEach((name, i) => v.check(name.length > MAX_ALARM_NAME_LENGTH,
+    `'features[${i}]' would name its alarm '${name}' (${name.length} characters); CloudWatch allows ${MAX_ALARM_NAME_LENGTH}: give a 'monitorName' shorter by ${name.length - MAX_ALARM_NAME_LENGTH} characters`));
+  const critical = [...featureAlarms, ...['max-psi-critical', 'dataset-drift', 'prediction-psi-critical'].map((n) => `${s.monitorName}-${n}`)];
+  if (critical.length > MAX_COMPOSITE_CHILDREN) return;
+  const stack = Stack.of(scope);
+  const known = (value: string, unresolved: number) => (Token.isUnresolved(value) ? unresolved : value.length);
+  const arnPrefix = 'arn::cloudwatch:::alarm:'.length + known(stack.partition, UNRESOLVED_LENGTH.partition)
+    + known(stack.region, UNRESOLVED_LENGTH.region) + known(stack.account, UNRESOLVED_LENGTH.account);
+  const rule = '()'.length + critical.reduce((n, name) => n + 'ALARM("")'.length + arnPrefix + name.length, 0) + ' OR '.length * (critical.length - 1);
+  v.check(rule > MAX_ALARM_RULE_LENGTH,
+    `The drift composite alarm's rule would be ${rule} characters (ALARM("<ARN>") for each of its ${critical.length} critical alarms${Token.isUnresolved(stack.region) ? ', taking the longest region name for this environment-agnostic stack' : ''}); `
+    + `CloudWatch allows ${MAX_ALARM_RULE_LENGTH}: give fewer 'features' (the MaxPSI alarm covers every feature), or a shorter 'monitorName'`);
 }
 
 function checkWholeMinutes(v: PropsValidator, prop: string, d: Duration, min: Duration, max: Duration, why: string): void {
