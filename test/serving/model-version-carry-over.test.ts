@@ -14,7 +14,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { testApp } from '../helpers/app';
 import { ModelRegistry } from '../../lib/registry/model-registry';
 import { ModelVersionCarryOver } from '../../lib/serving/model-version-carry-over';
-import { MODEL_VERSIONS_FILE, readCommands } from '../../lib/serving/private/model-version-read-step';
+import { DEFAULT_READ_WAIT, MODEL_VERSIONS_FILE, readCommands, ReadWait } from '../../lib/serving/private/model-version-read-step';
 import { ModelVersionParameter } from '../../lib/serving/model-version-parameter';
 
 const PIPELINE_ENV = { account: '111111111111', region: 'us-east-1' };
@@ -255,22 +255,26 @@ describe('the read step\'s commands (bash, with a stand-in aws CLI)', () => {
       'case "$FAKE_STACK" in',
       '  missing) echo "An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id $6 does not exist" >&2; exit 254;;',
       '  denied) echo "An error occurred (AccessDenied) when calling the AssumeRole operation: not authorized" >&2; exit 254;;',
+      // One answer per read, the last repeated: a stack whose status changes between reads.
+      '  sequence) n=$(cat "$FAKE_SEQUENCE/count" 2>/dev/null || echo 0); echo $((n + 1)) > "$FAKE_SEQUENCE/count";',
+      '    f="$FAKE_SEQUENCE/$n.json"; [ -f "$f" ] || f=$(ls "$FAKE_SEQUENCE"/*.json | sort -V | tail -1); cat "$f";;',
       '  *) cat "$FAKE_STACK";;',
       'esac',
     ].join('\n'), { mode: 0o755 });
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  function runStep(fakeStack: string) {
+  function runStep(fakeStack: string, wait?: ReadWait) {
     const work = path.join(dir, 'work');
     fs.mkdirSync(work, { recursive: true });
-    const result = spawnSync('bash', ['-c', readCommands().join('\n')], {
+    const result = spawnSync('bash', ['-c', readCommands(wait).join('\n')], {
       cwd: work,
       encoding: 'utf8',
       env: {
         PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
         CALLS: path.join(dir, 'calls.txt'),
         FAKE_STACK: fakeStack,
+        FAKE_SEQUENCE: path.join(dir, 'sequence'),
         DEPLOY_ROLE_ARN: 'arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1',
         STACK_NAME: 'Production-Serving',
         STACK_REGION: 'eu-west-1',
@@ -291,6 +295,18 @@ describe('the read step\'s commands (bash, with a stand-in aws CLI)', () => {
     fs.writeFileSync(file, JSON.stringify({ Stacks: [{ StackName: 'Production-Serving', StackStatus: 'UPDATE_COMPLETE', Parameters: parameters }] }));
     return file;
   }
+
+  /** The stack as successive reads find it. */
+  function stackSequence(...reads: Array<{ status: string; churn: string }>): string {
+    const folder = path.join(dir, 'sequence');
+    fs.mkdirSync(folder, { recursive: true });
+    reads.forEach((r, i) => fs.writeFileSync(path.join(folder, `${i}.json`), JSON.stringify({
+      Stacks: [{ StackName: 'Production-Serving', StackStatus: r.status, Parameters: [{ ParameterKey: 'ModelVersionChurn', ParameterValue: r.churn }] }],
+    })));
+    return 'sequence';
+  }
+  const describes = (calls: string[]) => calls.filter((c) => c.startsWith('cloudformation describe-stacks')).length;
+  const quick: ReadWait = { polls: 3, intervalSeconds: 0 };
 
   test('writes the values the stack holds, reading it as the deploy role in its region', () => {
     const churn = 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/churn/7';
@@ -318,6 +334,42 @@ describe('the read step\'s commands (bash, with a stand-in aws CLI)', () => {
     const churn = 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/churn/2';
     const run = runStep(stackFile([{ ParameterKey: 'ModelVersionChurn', ParameterValue: churn }]));
     expect(run.versions).toEqual({ ModelVersionChurn: churn, ModelVersionFraud: 'none' });
+  });
+
+  test('waits for an update in progress, and carries the version it rolled back to, not the one it tried', () => {
+    const v3 = 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/churn/3';
+    const v4 = 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/churn/4';
+    const run = runStep(stackSequence(
+      { status: 'UPDATE_IN_PROGRESS', churn: v4 },
+      { status: 'UPDATE_ROLLBACK_IN_PROGRESS', churn: v4 },
+      { status: 'UPDATE_ROLLBACK_COMPLETE', churn: v3 },
+    ), quick);
+    expect(run.status).toBe(0);
+    expect(run.versions).toEqual({ ModelVersionChurn: v3, ModelVersionFraud: 'none' });
+    expect(describes(run.calls)).toBe(3);
+  });
+
+  test('fails, writing nothing, when the stack is still updating after the wait', () => {
+    const v4 = 'arn:aws:sagemaker:eu-west-1:222222222222:model-package/churn/4';
+    const run = runStep(stackSequence({ status: 'UPDATE_IN_PROGRESS', churn: v4 }), quick);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('Production-Serving was still UPDATE_IN_PROGRESS after 0 s');
+    expect(run.versions).toBeUndefined();
+    expect(describes(run.calls)).toBe(3);
+  });
+
+  test('reads a stack in REVIEW_IN_PROGRESS (a change set never executed) at once', () => {
+    const run = runStep(stackSequence({ status: 'REVIEW_IN_PROGRESS', churn: 'none' }), quick);
+    expect(run.status).toBe(0);
+    expect(run.versions).toEqual({ ModelVersionChurn: 'none', ModelVersionFraud: 'none' });
+    expect(describes(run.calls)).toBe(1);
+  });
+
+  test('by default waits up to 30 minutes for a busy stack, reading every 20 seconds', () => {
+    expect(DEFAULT_READ_WAIT).toEqual({ polls: 90, intervalSeconds: 20 });
+    const commands = readCommands().join('\n');
+    expect(commands).toContain('seq 1 90');
+    expect(commands).toContain('sleep 20');
   });
 
   test('fails, writing nothing, when the stack cannot be read: a deployment never falls back to none', () => {
