@@ -36,6 +36,8 @@ const patching = new WeakSet<pipelines.CodePipeline>();
  * `model-versions.json`, and the stack's create-change-set (or create-update) action sets each
  * parameter with `Fn::GetParam` from that file. A stack that does not exist yet gets `none`; any
  * other failure to read fails the step, so a deployment never falls back to `none` by accident.
+ * A stack that another update is changing (`*_IN_PROGRESS`) is read again every 20 seconds until
+ * it settles, for up to 30 minutes: its parameters are those of an update that may yet roll back.
  *
  * A promotion that updates the stack after its change set was created makes that change set
  * OBSOLETE, so CloudFormation refuses to execute it and the pipeline fails rather than revert
