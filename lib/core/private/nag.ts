@@ -44,13 +44,19 @@ export function acknowledgeInlinePolicy(role: IConstruct): void {
   }]);
 }
 
-/** Renders a resolved CloudFormation value the way cdk-nag names it in finding ids. */
+/**
+ * Renders a resolved CloudFormation value the way cdk-nag names it in finding ids (its
+ * flattenCfnReference): intrinsics are flattened part by part, so a Fn::Sub, or an import of a
+ * joined name, gets the same id as in cdk-nag's finding.
+ */
 function flatten(value: any): string {
+  if (value === undefined) return '';
   if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
   if (value?.['Fn::Join']) return value['Fn::Join'][1].map(flatten).join(value['Fn::Join'][0]);
-  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'][0]}.${value['Fn::GetAtt'][1]}>`;
-  if (value?.Ref) return `<${value.Ref}>`;
+  if (value?.['Fn::Sub']) return flatten(value['Fn::Sub']);
+  if (value?.['Fn::GetAtt']) return `<${flatten(value['Fn::GetAtt'][0])}.${flatten(value['Fn::GetAtt'][1])}>`;
   // A value imported from another stack: cdk-nag names it by the export's name.
-  if (typeof value?.['Fn::ImportValue'] === 'string') return value['Fn::ImportValue'];
+  if (value?.['Fn::ImportValue']) return flatten(value['Fn::ImportValue']);
+  if (value?.Ref) return `<${flatten(value.Ref)}>`;
   return JSON.stringify(value);
 }
