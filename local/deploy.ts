@@ -55,29 +55,25 @@ function arnOf(type: string, logicalId: string, properties: any): string | undef
   }
 }
 
-/** Resource types moto's CloudFormation creates (the rest it skips with a warning). */
-async function motoModeledTypes(): Promise<Set<string>> {
-  const types: string[] = await pythonJson([
-    'import json, warnings',
+/**
+ * What moto can hold, from one Python process (importing moto takes a second): the resource types its
+ * CloudFormation creates (the rest it skips with a warning), and the instance types its SageMaker accepts.
+ */
+async function motoCapabilities(): Promise<{ modeled: Set<string>; instanceTypes: Set<string> }> {
+  const { modeled, instanceTypes } = await pythonJson([
+    'import json, re, sys, warnings',
     'warnings.simplefilter("ignore")',
     'from moto.cloudformation.parsing import get_model_map',
-    'print(json.dumps(sorted(get_model_map())))',
-  ].join('\n'));
-  return new Set(types);
-}
-
-async function validInstanceTypes(): Promise<Set<string>> {
-  // moto keeps the enum inside a method: read it from the error it raises for an unknown type.
-  const types: string[] = await pythonJson([
-    'import json, re, warnings',
-    'warnings.simplefilter("ignore")',
     'from moto.sagemaker.models import FakeEndpointConfig',
+    // moto keeps the instance type enum inside a method: read it from the error it raises for an unknown type.
     'try:',
     '    FakeEndpointConfig.validate_instance_type(None, "ml.none")',
+    '    sys.exit("moto accepted instance type ml.none: local/deploy.ts motoCapabilities() must read its instance types another way")',
     'except Exception as e:',
-    '    print(json.dumps(re.findall(r"ml\\.[a-z0-9.]+", str(e).split("enum value set", 1)[1])))',
+    '    instance_types = re.findall(r"ml\\.[a-z0-9.]+", str(e).split("enum value set", 1)[1])',
+    'print(json.dumps({"modeled": sorted(get_model_map()), "instanceTypes": instance_types}))',
   ].join('\n'));
-  return new Set(types);
+  return { modeled: new Set(modeled), instanceTypes: new Set(instanceTypes) };
 }
 
 /** Adapts a template in place to moto (see the file comment) and says what it changed. */
@@ -147,7 +143,7 @@ export async function deployReference(moto: MotoServer, workDir: string, log: (l
   const synthMs = Date.now() - synthStart;
   const { stackName, templateFile } = assemblyStack(assembly);
   const template: Template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
-  const [modeled, instanceTypes] = await Promise.all([motoModeledTypes(), validInstanceTypes()]);
+  const { modeled, instanceTypes } = await motoCapabilities();
   const removed: Template['Resources'] = {};
   const adaptations = adaptTemplate(template, modeled, instanceTypes, removed);
   fs.writeFileSync(templateFile, JSON.stringify(template));
