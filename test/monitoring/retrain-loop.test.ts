@@ -145,6 +145,27 @@ describe('the retraining path in the template', () => {
     expect(definition.States.WaitOutCooldown).toEqual({ Type: 'Wait', Seconds: 6 * 3600, Next: 'ReleaseCooldown' });
   });
 
+  test('the gate retries DynamoDB throttling on every lock task, never retries a run name StartExecution has seen, and catches the optimized integrations\' error names', () => {
+    const states = gate().definition.States;
+    const throttling = {
+      ErrorEquals: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'],
+      IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2,
+    };
+    const lockTasks = Object.entries(states).filter(([, st]: [string, any]) => /:states:::dynamodb:/.test(JSON.stringify(st.Resource ?? '')));
+    expect(lockTasks.map(([name]) => name).sort()).toEqual(['AcquireCooldown', 'ReadCooldown', 'ReleaseAfterDuplicate', 'ReleaseAfterFailure', 'ReleaseCooldown', 'ReleaseStaleCooldown']);
+    for (const [name, st] of lockTasks as [string, any][]) expect({ name, retry: st.Retry }).toEqual({ name, retry: [throttling] });
+    // The optimized DynamoDB integration names errors 'DynamoDB.' (the SDK integration would say 'DynamoDb.').
+    expect(states.AcquireCooldown.Catch[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'ReadCooldown' });
+    expect(states.ReleaseCooldown.Catch).toEqual([{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'RetrainingStarted' }]);
+    // Retriers match in order: the seen name first, so States.TaskFailed never retries it.
+    expect(states.StartRetraining.Retry).toEqual([
+      { ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], MaxAttempts: 0 },
+      { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 },
+    ]);
+    expect(states.StartRetraining.Catch[0]).toEqual({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: null, Next: 'ReleaseAfterDuplicate' });
+    expect(states.DescribeHolder.Catch[0]).toEqual({ ErrorEquals: ['Sfn.ExecutionDoesNotExistException'], ResultPath: null, Next: 'ReleaseStaleCooldown' });
+  });
+
   test('the default cooldown is 24 hours', () => {
     expect(gate().definition.States.WaitOutCooldown.Seconds).toBe(86400);
   });
