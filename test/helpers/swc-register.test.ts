@@ -7,14 +7,15 @@ import * as path from 'path';
 const ROOT = path.resolve(__dirname, '..', '..');
 const HOOK = path.join(ROOT, 'test', 'helpers', 'swc-register.js');
 
-/** Runs `source` (TypeScript) under the hook with its own cache folder; returns stdout. */
-function run(dir: string, source: string): string {
-  const file = path.join(dir, 'app.ts');
+/** Runs `source` (TypeScript) as `name` under the hook with its own cache folder; returns stdout. */
+function run(dir: string, source: string, name = 'app.ts'): string {
+  const file = path.join(dir, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, source);
   const result = spawnSync(process.execPath, ['-r', HOOK, file], {
-    encoding: 'utf8', cwd: ROOT, env: { ...process.env, SWC_REGISTER_CACHE: path.join(dir, 'cache') },
+    encoding: 'utf8', cwd: ROOT, env: { ...process.env, SWC_REGISTER_CACHE: path.join(dir, 'cache') }, timeout: 60_000,
   });
-  if (result.status !== 0) throw new Error(result.stderr);
+  if (result.status !== 0) throw new Error(`${result.error?.message ?? ''}${result.stderr}`);
   return result.stdout;
 }
 
@@ -57,6 +58,13 @@ describe('swc-register', () => {
   test('a changed file is compiled again', () => {
     run(dir, 'console.log("one");\n');
     expect(run(dir, 'console.log("two");\n')).toBe('two\n');
+    expect(fs.readdirSync(path.join(dir, 'cache'))).toHaveLength(2);
+  });
+
+  test('the same source at another path is compiled again, so its frames name that path', () => {
+    run(dir, THROWS, path.join('a', 'app.ts'));
+    const second = run(dir, THROWS, path.join('b', 'app.ts'));
+    expect(second).toContain(`at new Thing (${path.join(dir, 'b', 'app.ts')}:4:28)`);
     expect(fs.readdirSync(path.join(dir, 'cache'))).toHaveLength(2);
   });
 
