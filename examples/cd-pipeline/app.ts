@@ -24,19 +24,14 @@
  *   npx cdk synth --app "node -r ./test/helpers/swc-register.js examples/cd-pipeline/app.ts"
  * Deploy the pipeline once with `cdk deploy MlopsDelivery`; from then on a push deploys.
  */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { DeliveryPipelineStack } from './delivery-pipeline-stack';
+import { addNagPacks } from '../nag-packs';
 
 const app = new App();
 // Every cdk-nag pack runs at synth; an unacknowledged finding fails `cdk synth`. Added before the
 // stacks: CDK Pipelines synthesizes each stage when it is added.
-Validations.of(app).addPlugins(
-  new AwsSolutionsChecks(app),
-  new NIST80053R5Checks(app),
-  new HIPAASecurityChecks(app),
-  new PCIDSS321Checks(app),
-);
+addNagPacks(app);
 const context = (key: string): string | undefined => app.node.tryGetContext(key);
 const region = context('region') ?? process.env.CDK_DEFAULT_REGION;
 new DeliveryPipelineStack(app, 'MlopsDelivery', {

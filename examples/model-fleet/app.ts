@@ -15,9 +15,9 @@
  *   npx cdk synth --app "node -r ./test/helpers/swc-register.js examples/model-fleet/app.ts"
  */
 import * as path from 'path';
-import { App, Duration, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { App, Duration } from 'aws-cdk-lib';
 import { FeatureSchema, FeatureType, MetricSource, MlInstanceType, ModelFleet, SageMakerImage, TrainingDataLayout } from '../../lib';
+import { addNagPacks } from '../nag-packs';
 
 const PREPROCESS = path.join(__dirname, '..', 'training', 'scripts', 'preprocess.py');
 
@@ -57,9 +57,4 @@ for (const model of MODELS) {
 }
 
 // Every cdk-nag pack runs at synth; an unacknowledged finding fails `cdk synth`.
-Validations.of(app).addPlugins(
-  new AwsSolutionsChecks(app),
-  new NIST80053R5Checks(app),
-  new HIPAASecurityChecks(app),
-  new PCIDSS321Checks(app),
-);
+addNagPacks(app);

@@ -13,16 +13,11 @@
  * Synthesize with:
  *   npx cdk synth --app "node -r ./test/helpers/swc-register.js examples/pytorch/app.ts"
  */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { PyTorchStack } from './pytorch-stack';
+import { addNagPacks } from '../nag-packs';
 
 const app = new App();
 new PyTorchStack(app, 'PyTorchExample');
 // Every cdk-nag pack runs at synth; an unacknowledged finding fails `cdk synth`.
-Validations.of(app).addPlugins(
-  new AwsSolutionsChecks(app),
-  new NIST80053R5Checks(app),
-  new HIPAASecurityChecks(app),
-  new PCIDSS321Checks(app),
-);
+addNagPacks(app);

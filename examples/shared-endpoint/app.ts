@@ -15,10 +15,10 @@
  */
 import { App, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import {
   ComponentScalingMetric, DataLake, DataZone, InferenceDataLocation, MlInstanceType, ModelRegistry, ModelSource, ModelVersionParameter, SageMakerImage, SharedEndpoint,
 } from '../../lib';
+import { addNagPacks } from '../nag-packs';
 
 const PYTORCH = SageMakerImage.pytorchInference('2.5.1-gpu-py311-cu124-ubuntu22.04-sagemaker');
 
@@ -68,9 +68,4 @@ Validations.of(churnApp).acknowledge(
 );
 
 // Every cdk-nag pack runs at synth; an unacknowledged finding fails `cdk synth`.
-Validations.of(app).addPlugins(
-  new AwsSolutionsChecks(app),
-  new NIST80053R5Checks(app),
-  new HIPAASecurityChecks(app),
-  new PCIDSS321Checks(app),
-);
+addNagPacks(app);
