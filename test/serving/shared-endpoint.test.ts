@@ -543,12 +543,17 @@ describe('InferenceComponent', () => {
     expect(stack.resolve(c.metricModelLatency().dimensions)).toEqual({ InferenceComponentName: 'Churn' });
   });
 
-  test('the execution role may read only the components\' artifacts', async () => {
+  /** An endpoint with components 'churn' and 'fraud', and its execution role as rendered. */
+  function twoComponentsRole() {
     const { stack, lake, endpoint } = sharedStack();
     endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'churn' }));
     endpoint.addComponent('Fraud', gpuComponent(lake, { inferenceComponentName: 'fraud', model: model(lake, 'fraud/model.tar.gz') }));
     const t = templateOf(stack);
-    const role = rolesOf(t.toJSON() as any)[stack.getLogicalId(endpoint.role.node.defaultChild as any)];
+    return { stack, lake, t, role: rolesOf(t.toJSON() as any)[stack.getLogicalId(endpoint.role.node.defaultChild as any)] };
+  }
+
+  test('the execution role may read only the components\' artifacts', async () => {
+    const { stack, lake, t, role } = twoComponentsRole();
     const bucket = fakeRef(stack.getLogicalId(lake.artifactsBucket.node.defaultChild as any), t.toJSON() as any);
     const object = (key: string) => `arn:aws:s3:::${bucket}/${key}`;
     expect(await decide(role, 's3:GetObject', object('churn/model.tar.gz'))).toBe('Allowed');
@@ -557,11 +562,7 @@ describe('InferenceComponent', () => {
   });
 
   test('the execution role writes each component\'s own log group and no other', async () => {
-    const { stack, lake, endpoint } = sharedStack();
-    endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'churn' }));
-    endpoint.addComponent('Fraud', gpuComponent(lake, { inferenceComponentName: 'fraud', model: model(lake, 'fraud/model.tar.gz') }));
-    const t = templateOf(stack);
-    const role = rolesOf(t.toJSON() as any)[stack.getLogicalId(endpoint.role.node.defaultChild as any)];
+    const { role } = twoComponentsRole();
     const group = (name: string) => `arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/InferenceComponents/${name}`;
     for (const name of ['churn', 'fraud']) {
       expect(await decide(role, 'logs:CreateLogGroup', group(name))).toBe('Allowed');
