@@ -158,7 +158,10 @@ export interface ModelPromotionProps extends RolloutOptions {
   readonly whenServed?: sfn.IChainable;
 
   /**
-   * The key that encrypts the promotion's logs (and its topic, when it creates one).
+   * The key that encrypts the promotion's logs (and its topic, when it creates one). Its key
+   * policy must let CloudWatch Logs of the account use it (the service principal
+   * `logs.<region>.amazonaws.com`), as the key the promotion creates does; else creating the
+   * log group fails at deploy.
    *
    * @default - a new customer managed key with rotation
    */
