@@ -1,24 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HandlerFunction } from '../../core/private/handler-function';
+import { HandlerFunction, HandlerFunctionProps } from '../../core/private/handler-function';
 
-export interface PipelineFunctionProps {
-  /** The handler's folder under lambda/ (and assets/lambda/). */
-  readonly handler: string;
-  readonly description: string;
-  readonly timeout: Duration;
-  readonly memorySize: number;
+/** A handler function's props, less the cdk-nag reasons, which are the same for every pipeline function. */
+export interface PipelineFunctionProps extends Omit<HandlerFunctionProps, 'noDeadLetterQueueReason' | 'noReservedConcurrencyReason' | 'outsideVpcReason'> {
   /** The pipeline prop that reserves concurrency, named in the acknowledgement. */
   readonly reservedConcurrencyProp?: string;
-  readonly encryptionKey: kms.IKey;
-  readonly logRetention: logs.RetentionDays;
-  /** Reserved concurrent executions; none by default. */
-  readonly reservedConcurrency?: number;
-  readonly vpc?: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
 /**
