@@ -163,12 +163,15 @@ export class LocalSageMaker {
   }
 
   private async pollUntilDone(operation: string, params: Record<string, string>, statusField: string): Promise<any> {
+    let status: string | undefined;
     for (let attempt = 0; attempt < 120; attempt++) {
       const described = await this.aws.call('sagemaker', operation, params);
-      if (['Completed', 'Failed', 'Stopped'].includes(described[statusField])) return described;
+      status = described[statusField];
+      if (['Completed', 'Failed', 'Stopped'].includes(status!)) return described;
       await new Promise((r) => setTimeout(r, 500));
     }
-    throw stepFunctionsError('States.Timeout', `${operation} never reached a terminal status`);
+    // Step Functions would wait on (up to the state's TimeoutSeconds): States.Timeout is not what this is.
+    throw stepFunctionsError('LocalRun.JobNeverEnded', `${operation} ${JSON.stringify(params)} on moto still answers ${statusField} ${status} after 60 s; moto completes a job at once, so its server log says what went wrong`);
   }
 }
 
