@@ -1,8 +1,8 @@
-import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { templateOf, testStack } from '../helpers/app';
+import { cfnLint } from '../helpers/gates';
 import { expectNagClean } from '../helpers/nag';
 import { fullPipelineProps } from '../helpers/pipeline';
 import { MlInstanceType } from '../../lib/core/instance-type';
@@ -182,8 +182,7 @@ describe('a model\'s whole loop', () => {
     expect(startsPipeline).toBe(true);
     expectNagClean(stack.node.root as any);
     const outdir = (stack.node.root as any).outdir as string;
-    const lint = spawnSync('cfn-lint', ['--format', 'parseable', path.join(outdir, 'TestStack.template.json')], { encoding: 'utf8' });
-    if (lint.error) throw lint.error;
-    expect({ status: lint.status, findings: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, findings: '' });
+    const lint = cfnLint([path.join(outdir, 'TestStack.template.json')]);
+    expect({ status: lint.status, findings: lint.output }).toEqual({ status: 0, findings: '' });
   }, NAG_TIMEOUT);
 });

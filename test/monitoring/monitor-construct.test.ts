@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -10,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { templateOf, testStack } from '../helpers/app';
 import { definitionFromTemplate, validateAsl } from '../helpers/asl';
+import { cfnLint } from '../helpers/gates';
 import { expectNagClean } from '../helpers/nag';
 import { monitorStack } from './monitor-fixture';
 import { DataLake } from '../../lib/lake/data-lake';
@@ -458,9 +458,8 @@ describe('DriftMonitor passes every cdk-nag pack and cfn-lint', () => {
     }));
     expectNagClean(stack.node.root as any);
     const outdir = (stack.node.root as any).outdir as string;
-    const lint = spawnSync('cfn-lint', ['--format', 'parseable', path.join(outdir, 'TestStack.template.json')], { encoding: 'utf8' });
-    if (lint.error) throw lint.error;
-    expect({ status: lint.status, findings: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, findings: '' });
+    const lint = cfnLint([path.join(outdir, 'TestStack.template.json')]);
+    expect({ status: lint.status, findings: lint.output }).toEqual({ status: 0, findings: '' });
   }, NAG_TIMEOUT);
 
   test('in a VPC, for an imported endpoint', () => {
