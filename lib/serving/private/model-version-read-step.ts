@@ -43,7 +43,7 @@ export function readCommands(wait: ReadWait = DEFAULT_READ_WAIT): string[] {
       + `if [ "$poll" -lt ${wait.polls} ]; then echo "$STACK_NAME is $status; reading it again in ${wait.intervalSeconds} s"; sleep ${wait.intervalSeconds}; fi; `
       + 'done',
     'case "$status" in REVIEW_IN_PROGRESS) ;; *_IN_PROGRESS) '
-      + `echo "$STACK_NAME was still $status after ${wait.polls * wait.intervalSeconds} s, so its model versions may yet roll back; retry the stage when the stack has finished updating" >&2; exit 1;; esac`,
+      + `echo "$STACK_NAME was still $status after ${(wait.polls - 1) * wait.intervalSeconds} s, so its model versions may yet roll back; retry the stage when the stack has finished updating" >&2; exit 1;; esac`,
     `python3 -c "${PYTHON_WRITER}" stack.json "${READ_OUTPUT_DIRECTORY}/${MODEL_VERSIONS_FILE}" $PARAMETER_KEYS`,
     `cat "${READ_OUTPUT_DIRECTORY}/${MODEL_VERSIONS_FILE}"`,
   ];
