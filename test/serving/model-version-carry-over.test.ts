@@ -370,6 +370,8 @@ describe('the read step\'s commands (bash, with a stand-in aws CLI)', () => {
     const commands = readCommands().join('\n');
     expect(commands).toContain('seq 1 90');
     expect(commands).toContain('sleep 20');
+    // 89 waits of 20 s between the 90 reads.
+    expect(commands).toContain('was still $status after 1780 s');
   });
 
   test('fails, writing nothing, when the stack cannot be read: a deployment never falls back to none', () => {
