@@ -33,7 +33,7 @@ export function clients(options: AwsOptions): Clients {
 export class UserError extends Error {}
 
 const THROTTLED = ['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ProvisionedThroughputExceededException'];
-const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken', 'ExpiredTokenException'];
+const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId'];
 
 /** What went wrong and what to do about it, for the errors users meet. */
 export function explain(error: unknown, options: AwsOptions = {}): string {

@@ -311,6 +311,10 @@ describe('errors say what went wrong and what to do', () => {
     [Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), /^mlops: no AWS credentials found: Could not load credentials from any providers\nSign in/],
     [awsError('AccessDeniedException', 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: states:ListStateMachines'), /^mlops: access denied: User: .* states:ListStateMachines\nYour identity needs the IAM action named above/],
     [awsError('ThrottlingException', 'Rate exceeded'), new RegExp(`^mlops: AWS throttled the requests \\(ThrottlingException\\), still after ${MAX_ATTEMPTS} attempts with backoff: Rate exceeded\\nWait a minute and retry`)],
+    // The query-protocol services (CloudWatch, CloudFormation) name throttling and denial without 'Exception'.
+    [awsError('Throttling', 'Rate exceeded'), /^mlops: AWS throttled the requests \(Throttling\), still after/],
+    [awsError('AccessDenied', 'User is not authorized to perform: cloudwatch:ListMetrics'), /^mlops: access denied: User is not authorized .*\nYour identity needs the IAM action named above/],
+    [awsError('ExpiredTokenException', 'The security token included in the request is expired'), /^mlops: your AWS session expired: The security token included in the request is expired\nSign in again/],
   ])('%s', async (error, message) => {
     sfn.on(ListStateMachinesCommand).rejects(error);
     expect(await mlops(io, 'runs')).toBe(1);
