@@ -357,6 +357,16 @@ describe('InferenceComponent', () => {
     }))).toThrow(/'inferenceComponentName' \('churn_model'\)[\s\S]*acceleratorCount' \(1.5\) must be a whole number[\s\S]*'computeResources.minMemory' \(100 MiB\) must be whole MiB from 128[\s\S]*maxMemory' \(64 MiB\) is less than[\s\S]*cpuCores' \(0.1\)[\s\S]*minCopyCount' \(3\) is more than 'autoScaling.maxCopyCount' \(2\)[\s\S]*'modelDataDownloadTimeout' \(30 seconds\)/);
   });
 
+  test.each([
+    ['a', true], ['churn-model-2', true], [`c${'-a'.repeat(31)}`, true],
+    [`c${'-a'.repeat(31)}b`, false], ['churn-', false], ['-churn', false], ['churn_model', false], ['', false],
+  ])('inferenceComponentName %p follows SageMaker\'s pattern and 63-character bound: accepted %p', (name, accepted) => {
+    const { lake, endpoint } = sharedStack();
+    const add = () => endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: name }));
+    if (accepted) expect(add).not.toThrow();
+    else expect(add).toThrow(/'inferenceComponentName' \('.*'\) must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit/);
+  });
+
   test('fails at synth when the components\' initial copies need more GPUs than the instances hold', () => {
     const { stack, lake, endpoint } = sharedStack({ initialInstanceCount: 1 });
     endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'churn', computeResources: { acceleratorCount: 2, minMemory: Size.gibibytes(16) }, initialCopyCount: 1 }));

@@ -5,6 +5,7 @@ import type { InferenceComponentProps } from '../inference-component';
 import { ModelSourceConfig } from '../model-source';
 import type { ISharedEndpoint } from '../shared-endpoint';
 import { PropsValidator } from '../../core/private/errors';
+import { isSageMakerName } from '../../core/private/sagemaker-api';
 
 /** What one component asks of its endpoint, as far as it is known at synth (tokens count as unknown). */
 export interface ComponentPlan {
@@ -18,9 +19,6 @@ export interface ComponentPlan {
   readonly minCopyCount: number;
   readonly maxCopyCount?: number;
 }
-
-/** The pattern of InferenceComponentName in SageMaker's API model (at most 63 characters). */
-const COMPONENT_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 
 const components = new WeakMap<ISharedEndpoint, ComponentPlan[]>();
 
@@ -64,7 +62,8 @@ export function validateComponentProps(scope: IConstruct, props: InferenceCompon
   const endpoint = props.endpoint;
   const type = endpoint.instanceType;
   const c = props.computeResources;
-  v.checkResolved([name], () => name.length > 63 || !COMPONENT_NAME.test(name),
+  // InferenceComponentName has the API model's entity-name pattern and bound (1 to 63).
+  v.checkResolved([name], () => !isSageMakerName(name),
     `'inferenceComponentName' ('${name}') must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit; use e.g. 'churn-model'`);
 
   const accelerators = c.acceleratorCount;
