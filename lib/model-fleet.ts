@@ -54,7 +54,7 @@ export class ModelFleet extends Construct {
   /** The name of the topic the fleet created. */
   private readonly topicName?: string;
   private readonly overview: FleetDashboard;
-  private readonly pipelines = new Map<string, { readonly id: string; readonly pipeline: MlPipeline }>();
+  private readonly pipelines = new Map<string, { readonly id: string; readonly pipeline: MlPipeline; readonly dashboardName: string }>();
 
   constructor(scope: Construct, id: string, props: ModelFleetProps = {}) {
     super(scope, id);
@@ -109,6 +109,14 @@ export class ModelFleet extends Construct {
     v.check(taken !== undefined,
       `'modelName' ('${props.modelName}') of model '${id}' is already the name of model '${taken?.id}' of this fleet; `
       + 'a model name names its pipeline, registry and endpoint, which are unique per account and region: give each model its own name');
+    // CloudWatch dashboards are global to the account: a name taken in the fleet fails the second stack's deployment.
+    const dashboardName = props.dashboardName ?? props.modelName;
+    const sameDashboard = [...this.pipelines.values()].find((m) => m.dashboardName === dashboardName);
+    const dashboardOwner = dashboardName === this.dashboardName ? "the fleet's overview dashboard" : sameDashboard && `the dashboard of model '${sameDashboard.id}'`;
+    // A model name taken already says so; its default dashboard name adds nothing to that.
+    v.check(dashboardOwner !== undefined && !(taken !== undefined && props.dashboardName === undefined),
+      `the dashboard name '${dashboardName}' of model '${id}' is already the name of ${dashboardOwner}; dashboards are unique per account: `
+      + "give the model its own 'dashboardName', or the fleet another 'dashboardName'");
     v.throwIfInvalid();
 
     const stack = new Stack(this, id, {
@@ -130,7 +138,7 @@ export class ModelFleet extends Construct {
       dataLake: importDataLake(stack, props.dataLake ?? this.dataLake),
       notificationTopic: usesFleetTopic ? importTopic(stack, 'NotificationTopic', this.notificationTopic, this.topicName) : props.notificationTopic,
     });
-    this.pipelines.set(props.modelName, { id, pipeline });
+    this.pipelines.set(props.modelName, { id, pipeline, dashboardName });
     this.overview.addModel({
       modelName: props.modelName,
       endpoint: pipeline.endpoint,

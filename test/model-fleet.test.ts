@@ -253,6 +253,15 @@ describe('ModelFleet validation', () => {
       .toThrow(/the stage name 'prod_eu' starts the fleet's stack names \('prod_eu-Fleet-Shared'\), which hold only letters, digits and hyphens and start with a letter; name the stage e.g. 'prod-eu'/);
   });
 
+  test('fails on a dashboard name the fleet already uses: dashboards are unique per account', () => {
+    const fleet = new ModelFleet(testApp(), 'fleet', { env: ENV });
+    expect(() => fleet.addModel('Model', { modelName: 'fleet', training: TRAINING }))
+      .toThrow(/the dashboard name 'fleet' of model 'Model' is already the name of the fleet's overview dashboard; dashboards are unique per account: give the model its own 'dashboardName'/);
+    const { fleet: two } = twoModels();
+    expect(() => two.addModel('Again', { modelName: 'again', dashboardName: 'model1', training: TRAINING }))
+      .toThrow(/the dashboard name 'model1' of model 'Again' is already the name of the dashboard of model 'Model1'/);
+  });
+
   test('fails inside a stack: the models need top-level stacks', () => {
     const stack = new Stack(testApp(), 'Outer');
     expect(() => new ModelFleet(stack, 'Fleet')).toThrow(/its scope must be an App or a Stage, not the stack 'Outer'/);
