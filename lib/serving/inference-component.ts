@@ -1,4 +1,4 @@
-import { ArnFormat, CfnResource, Duration, IResource, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, IResource, Names, Resource, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -12,6 +12,7 @@ import { versionOfSource } from './private/served-endpoints';
 import { createServingModel } from './private/serving-model';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { acknowledgeWildcards } from '../core/private/nag';
+import { lowercaseName } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /** The role Application Auto Scaling uses for SageMaker; naming its ARN makes CloudFormation create it when missing. */
@@ -356,7 +357,7 @@ function grantComponentLogs(scope: Construct, role: iam.IRole, componentName: st
 
 /** An ARN from a SageMaker name; SageMaker writes resource names in ARNs in lowercase. */
 function sageMakerArn(scope: Construct, resource: string, name: string): string {
-  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName: Token.isUnresolved(name) ? name : name.toLowerCase() });
+  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName: lowercaseName(name) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Annotations, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,6 +19,7 @@ import { recordServedEndpoint, versionOfSource } from './private/served-endpoint
 import { createServingModel, keepWhenReplaced } from './private/serving-model';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
+import { lowercaseName } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /**
@@ -451,6 +452,6 @@ function endpointArnFor(scope: Construct, endpointName: string): string {
   return Stack.of(scope).formatArn({
     service: 'sagemaker',
     resource: 'endpoint',
-    resourceName: Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase(),
+    resourceName: lowercaseName(endpointName),
   });
 }

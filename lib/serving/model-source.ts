@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { InferenceDataLocation } from './inference-data-location';
 import { throwUnscoped } from '../core/private/errors';
 import { acknowledgeWildcards } from '../core/private/nag';
+import { lowercaseName } from '../core/private/sagemaker-api';
 import { SageMakerImage } from '../core/sagemaker-image';
 import { IModelRegistry } from '../registry/model-registry';
 
@@ -133,7 +134,7 @@ export abstract class ModelSource {
     }
     const group = registry.modelPackageGroupName;
     // SageMaker writes resource names in ARNs in lowercase.
-    const name = `${Token.isUnresolved(group) ? group : group.toLowerCase()}/${version}`;
+    const name = `${lowercaseName(group)}/${version}`;
     const arn = Stack.of(registry).formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     return new PackageSource(arn, options);
   }

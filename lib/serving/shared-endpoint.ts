@@ -13,6 +13,7 @@ import { keepWhenReplaced } from './private/serving-model';
 import { validateSharedEndpoint, validateSharedEndpointProps } from './private/shared-endpoint-validation';
 import { MlInstanceType } from '../core/instance-type';
 import { acknowledgeFindings } from '../core/private/nag';
+import { lowercaseName } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /**
@@ -235,7 +236,7 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
       service: 'sagemaker',
       resource: 'endpoint',
       // SageMaker writes resource names in ARNs in lowercase.
-      resourceName: Token.isUnresolved(name) ? name : name.toLowerCase(),
+      resourceName: lowercaseName(name),
     });
   }
 

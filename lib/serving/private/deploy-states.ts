@@ -1,4 +1,4 @@
-import { ArnFormat, CfnParameter, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -7,6 +7,7 @@ import { servedEndpoints } from './served-endpoints';
 import type { ModelVersionParameter } from '../model-version-parameter';
 import { PropsValidator } from '../../core/private/errors';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
+import { lowercaseName } from '../../core/private/sagemaker-api';
 
 export interface DeployStatesProps {
   readonly modelVersion: ModelVersionParameter;
@@ -284,7 +285,7 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
     // SageMaker writes names in ARNs in lowercase; an endpoint name is known at synth.
     iamResources: Lazy.list({
       produce: () => endpoints().length > 0
-        ? endpoints().map((e) => sageMakerArn('endpoint', Token.isUnresolved(e.endpointName) ? e.endpointName : e.endpointName.toLowerCase()))
+        ? endpoints().map((e) => sageMakerArn('endpoint', lowercaseName(e.endpointName)))
         // No endpoint serves the version: the (empty) Map never calls this; an endpoint name cannot hold '_'.
         : [sageMakerArn('endpoint', 'no_endpoint_serves_this_version')],
     }),
