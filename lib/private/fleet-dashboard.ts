@@ -5,7 +5,7 @@ import { throwInvalid } from '../core/private/errors';
 import { IModelEndpoint } from '../serving/model-endpoint';
 
 /** CloudWatch's dashboard quotas (CloudWatch service quotas): widgets per dashboard, metrics per dashboard. */
-export const DASHBOARD_QUOTAS = { widgets: 500, metrics: 2500 };
+const DASHBOARD_QUOTAS = { widgets: 500, metrics: 2500 };
 /** One header widget, then one graph of `METRICS_PER_MODEL` metrics per model. */
 const METRICS_PER_MODEL = 4;
 export const MAX_DASHBOARD_MODELS = Math.min(DASHBOARD_QUOTAS.widgets - 1, Math.floor(DASHBOARD_QUOTAS.metrics / METRICS_PER_MODEL));

@@ -7,7 +7,7 @@ import { DataLake, IDataLake } from '../lake/data-lake';
 export const SHARED_STACK_ID = 'Shared';
 /** CloudFormation stack names: a letter, then letters, digits and hyphens; at most 128 characters. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-export const MAX_STACK_NAME = 128;
+const MAX_STACK_NAME = 128;
 
 /**
  * The name of one of the fleet's stacks: `<fleet id>-<id>`, after the stage's name as CDK names
