@@ -148,7 +148,13 @@ describe('the retraining path in the template', () => {
   test('the gate retries DynamoDB throttling on every lock task, never retries a run name StartExecution has seen, and catches the optimized integrations\' error names', () => {
     const states = gate().definition.States;
     const throttling = {
-      ErrorEquals: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'],
+      // Both spellings Step Functions uses for two DynamoDB errors, and AmazonDynamoDBException for errors the SDK does not model.
+      ErrorEquals: [
+        'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException',
+        'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
+        'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
+        'DynamoDB.AmazonDynamoDBException',
+      ],
       IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2,
     };
     const lockTasks = Object.entries(states).filter(([, st]: [string, any]) => /:states:::dynamodb:/.test(JSON.stringify(st.Resource ?? '')));

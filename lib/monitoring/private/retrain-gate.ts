@@ -11,6 +11,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { alarmArn, alarmArnPattern } from './alarm-topic';
 import { coordinationTable } from '../../core/private/coordination-table';
+import { DYNAMODB_CONDITION_FAILED, DYNAMODB_RETRYABLE_ERRORS } from '../../core/private/dynamodb-errors';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
 import { grantPublish } from '../../core/private/publish';
 import { stateMachineLogGroup } from '../../core/private/state-machine-logs';
@@ -29,9 +30,6 @@ export interface RetrainGateProps {
 
 /** The single item that holds the cooldown: present while its holder execution runs. */
 const LOCK_KEY = 'retrain';
-const THROTTLING = ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceededException',
-  'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'];
-const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 
 /**
  * Starts retraining when an alarm goes to ALARM, at most once per cooldown, without Lambda.
@@ -100,7 +98,7 @@ export class RetrainGate extends Construct {
       expressionAttributeValues: { ':holder': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path)) },
     });
     const withRetry = <T extends sfn.TaskStateBase>(task: T): T => {
-      task.addRetry({ errors: THROTTLING, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
+      task.addRetry({ errors: DYNAMODB_RETRYABLE_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
       return task;
     };
 
@@ -199,14 +197,14 @@ export class RetrainGate extends Construct {
       table: this.table, key: lockKey, ...heldBy('$$.Execution.Id'), resultPath: sfn.JsonPath.DISCARD,
     }));
     const started = new sfn.Succeed(this, 'RetrainingStarted');
-    release.addCatch(started, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    release.addCatch(started, { errors: [DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
 
     const releaseDuplicate = withRetry(new tasks.DynamoDeleteItem(this, 'ReleaseAfterDuplicate', {
       comment: 'This event was delivered before and its run started then: release without a second cooldown',
       table: this.table, key: lockKey, ...heldBy('$$.Execution.Id'), resultPath: sfn.JsonPath.DISCARD,
     }));
     const alreadyStarted = new sfn.Succeed(this, 'AlreadyStarted');
-    releaseDuplicate.addCatch(alreadyStarted, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    releaseDuplicate.addCatch(alreadyStarted, { errors: [DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
 
     const notify = new tasks.SnsPublish(this, 'NotifyRetrainingNotStarted', {
       topic: props.notificationTopic,
@@ -227,12 +225,12 @@ export class RetrainGate extends Construct {
     }));
     releaseAfterFailure.addCatch(notify, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
 
-    acquire.addCatch(read, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    acquire.addCatch(read, { errors: [DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
     acquire.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.error' });
     read.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.error' });
     describeHolder.addCatch(releaseStale, { errors: ['Sfn.ExecutionDoesNotExistException'], resultPath: sfn.JsonPath.DISCARD });
     describeHolder.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.error' });
-    releaseStale.addCatch(acquire, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    releaseStale.addCatch(acquire, { errors: [DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
     releaseStale.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.error' });
     start.addCatch(releaseDuplicate, { errors: ['StepFunctions.ExecutionAlreadyExistsException'], resultPath: sfn.JsonPath.DISCARD });
     start.addCatch(releaseAfterFailure, { errors: ['States.ALL'], resultPath: '$.error' });

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { DYNAMODB_RETRYABLE_ERRORS } from '../../core/private/dynamodb-errors';
 
 /**
  * The retries of each kind of Task in a training pipeline, by integration: the error names differ
@@ -22,23 +23,12 @@ export const RETRY_POLICIES = {
     { errors: ['SageMaker.ConflictException', 'SageMaker.SageMakerException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 },
   ],
   /**
-   * Optimized DynamoDB integration: throttling and internal errors; ConditionalCheckFailed is an
-   * answer, caught by the caller. Step Functions names errors after the SDK's exception classes,
-   * which for two DynamoDB errors differ from the API's error codes: both spellings are listed.
-   * An error the SDK does not model (ThrottlingException among them) arrives as
-   * AmazonDynamoDBException, as with SageMaker's; it also carries validation errors, which the
-   * library's fixed expressions do not raise.
+   * Optimized DynamoDB integration: throttling and internal errors (core/private/dynamodb-errors.ts);
+   * ConditionalCheckFailed is an answer, caught by the caller. AmazonDynamoDBException also carries
+   * validation errors, which the library's fixed expressions do not raise.
    */
   dynamoDb: [
-    {
-      errors: [
-        'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException',
-        'DynamoDB.RequestLimitExceeded', 'DynamoDB.RequestLimitExceededException',
-        'DynamoDB.InternalServerError', 'DynamoDB.InternalServerErrorException',
-        'DynamoDB.AmazonDynamoDBException',
-      ],
-      interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6,
-    },
+    { errors: DYNAMODB_RETRYABLE_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6 },
   ],
   /** Optimized SNS integration. */
   sns: [

@@ -6,13 +6,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { addRetries } from './retry-policies';
 import { coordinationTable } from '../../core/private/coordination-table';
+import { DYNAMODB_CONDITION_FAILED } from '../../core/private/dynamodb-errors';
 
 /** The item that counts the runs holding a slot; each holder is an attribute named by its execution ARN. */
 const SLOTS_ITEM = 'slots';
 /** Prefix of the items that claim a run start, keyed by what started it (an object version, a schedule time). */
 export const CLAIM_PREFIX = 'run#';
 /** The error DynamoDB's optimized integration raises when a ConditionExpression is false. */
-export const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
+export { DYNAMODB_CONDITION_FAILED as CONDITION_FAILED };
 
 export interface RunSlotsProps {
   readonly encryptionKey: kms.IKey;
