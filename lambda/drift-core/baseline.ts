@@ -115,7 +115,7 @@ class ColumnSummary {
 }
 
 /** A small seeded generator (mulberry32), so the same file always gives the same baseline. */
-function seeded(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -146,7 +146,7 @@ export async function buildBaseline(lines: () => AsyncIterable<string>, options:
   if (!Number.isInteger(fineBins) || !Number.isInteger(psiBins) || psiBins < 2 || fineBins % psiBins !== 0) {
     throw new Error(`psiBins (${psiBins}) must be an integer of at least 2 that divides fineBins (${fineBins})`);
   }
-  const random = seeded(0x5eed);
+  const random = seededRandom(0x5eed);
   let header: string[] | undefined;
   let columns: ColumnSummary[] = [];
   let rows = 0;

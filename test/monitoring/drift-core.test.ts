@@ -11,6 +11,7 @@ import { Baseline, CategoricalBaseline, NumericBaseline } from '../../lambda/dri
 import { parseDecimal } from '../../lambda/drift-core/values';
 import { joinKey } from '../../lambda/drift-core/capture';
 import { quickJoinKey } from '../../lambda/drift-core/quality';
+import { seededRandom as random } from '../helpers/random';
 
 async function* fromLines(lines: string[]): AsyncGenerator<string> {
   for (const line of lines) yield line;
@@ -35,16 +36,6 @@ function capture(input: { data: string; encoding?: string; contentType?: string 
     eventMetadata: { eventId, inferenceTime: time },
     eventVersion: '0',
   });
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A training CSV: numeric age (some missing), categorical plan, numeric income, a label and a score column. */

@@ -9,6 +9,7 @@ import { binIndex, coarsen, fineToCoarse, quantile } from '../../lambda/drift-co
 import {
   chiSquare, chiSquareSurvival, jensenShannon, ksBinned, ksExact, psi, wassersteinBinned, wassersteinExact,
 } from '../../lambda/drift-core/stats';
+import { seededRandom as random } from '../helpers/random';
 
 /**
  * numpy/scipy's answers, from one Python process for the whole file (importing scipy takes a second
@@ -43,17 +44,6 @@ json.dump(printed, sys.stdout)`;
 }
 
 beforeAll(() => { answers = runSnippets(); }, 120_000);
-
-/** A seeded generator, so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(rand: () => number, mean = 0, sd = 1): number {
   return mean + sd * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
