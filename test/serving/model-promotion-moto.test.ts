@@ -23,7 +23,7 @@
  *   shows the endpoint being made.
  */
 import { definitionFromTemplate, namedError, runStateMachine, RunResult, TaskHandlers } from '../helpers/asl';
-import { deployToMoto, describeDeployedStack, motoCall, MotoServer, queryMoto, startMoto } from '../helpers/moto';
+import { deployToMoto, describeDeployedStack, describeStackResourceOnMoto, motoCall, motoEndpointName, MotoServer, queryMoto, startMoto } from '../helpers/moto';
 
 const TIMEOUT = 240_000;
 const STACK = 'MotoPromotion';
@@ -57,10 +57,7 @@ function motoHandlers(calls: Calls): TaskHandlers {
     // moto's DescribeStackResource fails on a stack with types it skipped: the same record from ListStackResources.
     'aws-sdk:cloudformation:describeStackResource': async (input) => {
       calls.actions.push('DescribeStackResource');
-      const list = await motoCall(moto!, 'cloudformation', 'ListStackResources', { StackName: input.StackName });
-      const found = list.StackResourceSummaries.find((r: any) => r.LogicalResourceId === input.LogicalResourceId);
-      if (!found) throw namedError('CloudFormation.CloudFormationException', `Resource ${input.LogicalResourceId} does not exist for stack ${input.StackName}`);
-      return { StackResourceDetail: found };
+      return describeStackResourceOnMoto((service, operation, params) => motoCall(moto!, service, operation, params), input);
     },
     'aws-sdk:cloudformation:cancelUpdateStack': forward('cloudformation', 'CancelUpdateStack', 'CloudFormation.CloudFormation'),
     'aws-sdk:cloudformation:updateStack': async (input) => {
@@ -69,8 +66,9 @@ function motoHandlers(calls: Calls): TaskHandlers {
     },
     'aws-sdk:sagemaker:describeEndpoint': async (input) => {
       expect(input.EndpointName).toBe(ENDPOINT_NAME);
-      const arn = await physicalId('AWS::SageMaker::Endpoint');
-      return forward('sagemaker', 'DescribeEndpoint', 'SageMaker.SageMaker')({ EndpointName: arn?.split('/').pop() ?? ENDPOINT_NAME });
+      const { template } = await describeDeployedStack(moto!, STACK);
+      const name = await motoEndpointName((service, operation, params) => motoCall(moto!, service, operation, params), template, STACK, ENDPOINT_NAME);
+      return forward('sagemaker', 'DescribeEndpoint', 'SageMaker.SageMaker')({ EndpointName: name });
     },
     'aws-sdk:sagemaker:describeEndpointConfig': forward('sagemaker', 'DescribeEndpointConfig', 'SageMaker.SageMaker'),
     'sns:publish': (input) => {
