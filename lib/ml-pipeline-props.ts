@@ -79,7 +79,7 @@ export interface MlPipelineDriftOptions extends DriftMonitorOptions {
   readonly retrain?: boolean;
 
   /**
-   * After a retraining start, further alarms start nothing for this long. Between 1 minute and 365 days.
+   * After a retraining start, further alarms start nothing for this long. Between 1 minute and 364 days.
    *
    * @default Duration.hours(24)
    */

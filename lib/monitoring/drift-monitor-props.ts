@@ -25,7 +25,7 @@ export interface RetrainOptions {
 
   /**
    * After a start, further alarms start nothing for this long, so an alarm storm cannot start a
-   * run storm. Between 1 minute and 365 days.
+   * run storm. Between 1 minute and 364 days (the gate waits it out in one execution, which may run at most a year).
    *
    * @default Duration.hours(24)
    */

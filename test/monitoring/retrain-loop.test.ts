@@ -215,10 +215,13 @@ describe('the retraining path in the template', () => {
     expect(JSON.stringify(manifest.Parameters)).toContain('"input.$":"$$.Execution.Input"');
   });
 
-  test('fails with a cooldown shorter than a minute or not whole seconds', () => {
+  test('fails with a cooldown shorter than a minute, not whole seconds, or longer than a gate execution may run', () => {
     const make = (cooldown: Duration) => () => monitorStack((f) => ({ retrain: { stateMachine: f.pipeline, cooldown } }));
-    expect(make(Duration.seconds(30))).toThrow(/'retrain.cooldown' \(30 seconds\) must be whole seconds between 1 minute and 365 days/);
+    expect(make(Duration.seconds(30))).toThrow(/'retrain.cooldown' \(30 seconds\) must be whole seconds between 1 minute and 364 days/);
     expect(make(Duration.days(400))).toThrow(/'retrain.cooldown'/);
+    // The gate's timeout is the cooldown plus an hour, and a Standard execution runs at most a year.
+    expect(make(Duration.days(365))).toThrow(/'retrain.cooldown' \(365 days\) must be .* at most a year\); e.g. Duration.days\(30\)/);
+    expect(make(Duration.days(364))).not.toThrow();
     expect(make(Duration.minutes(1))).not.toThrow();
   });
 });

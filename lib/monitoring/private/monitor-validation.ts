@@ -87,8 +87,10 @@ export function validateMonitorProps(scope: IConstruct, props: DriftMonitorProps
   const retrain = props.retrain;
   if (retrain?.cooldown) {
     const c = retrain.cooldown;
-    v.checkResolved([c.toSeconds()], () => !Number.isInteger(c.toSeconds()) || c.toSeconds() < 60 || c.toSeconds() > Duration.days(365).toSeconds(),
-      `'retrain.cooldown' (${c.toHumanString()}) must be whole seconds between 1 minute and 365 days`);
+    // The gate's execution waits out the cooldown, plus an hour's margin, and a Standard
+    // execution may run at most a year.
+    v.checkResolved([c.toSeconds()], () => !Number.isInteger(c.toSeconds()) || c.toSeconds() < 60 || c.toSeconds() > Duration.days(364).toSeconds(),
+      `'retrain.cooldown' (${c.toHumanString()}) must be whole seconds between 1 minute and 364 days (the retraining gate waits it out in one execution, which may run at most a year); e.g. Duration.days(30)`);
   }
 
   const quality = props.quality;
