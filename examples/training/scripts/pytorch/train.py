@@ -139,6 +139,10 @@ def main():
         shutil.copytree(os.path.join(HERE, "churn"), os.path.join(code, "churn"), dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if world > 1:
+        # Tear the group down together and before exit: DDP holds it, and a gloo group that one rank
+        # leaves alone, or that is freed while the interpreter shuts down, can abort (SIGABRT) the process.
+        del trained
+        dist.barrier()
         dist.destroy_process_group()
 
 
