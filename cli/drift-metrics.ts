@@ -2,7 +2,7 @@
  * `mlops drift <endpoint>`: the latest drift and quality metrics the detector published
  * (lambda/drift/CONTRACT.md, "Metrics") beside the thresholds of the monitor's alarms.
  */
-import { DescribeAlarmsCommand, Dimension, GetMetricDataCommand, ListMetricsCommand, Metric, MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, Dimension, GetMetricDataCommand, ListMetricsCommand, Metric, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { Clients, UserError } from './aws';
 import { duration, paint, table, time } from './format';
 // The handlers' own names, so the CLI reads what they publish (bundled into the CLI like drift-local's imports).
@@ -45,15 +45,49 @@ async function listMetrics(c: Clients, namespace: string, endpoint: string): Pro
   return all.filter((m) => !dim(m.Dimensions, 'Kind'));
 }
 
-async function endpointAlarms(c: Clients, endpoint: string): Promise<MetricAlarm[]> {
-  const all: MetricAlarm[] = [];
-  let token: string | undefined;
-  do {
-    const page = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], NextToken: token, MaxRecords: 100 }));
-    all.push(...(page.MetricAlarms ?? []));
-    token = page.NextToken;
-  } while (token);
-  return all.filter((a) => (a.Namespace === DRIFT_NAMESPACE || a.Namespace === QUALITY_NAMESPACE) && dim(a.Dimensions, 'Endpoint') === endpoint);
+/**
+ * The metric a DriftMonitor always alarms on, and its alarm's name after the monitor's name
+ * (lib/monitoring/drift-monitor.ts, `<monitorName>-dataset-drift`): the CLI finds the monitors of
+ * an endpoint by it.
+ */
+export const MONITOR_ANCHOR_METRIC = 'DriftedFeatureShare';
+export const MONITOR_ANCHOR_SUFFIX = '-dataset-drift';
+
+/**
+ * The names of the monitors watching the endpoint's variants: DescribeAlarmsForMetric on each
+ * variant's drifted-feature share returns the alarms on that one metric, whatever the account holds.
+ */
+async function monitorsOf(c: Clients, endpoint: string, variants: string[]): Promise<string[]> {
+  const names = new Set<string>();
+  await Promise.all(variants.map(async (variant) => {
+    const Dimensions = [{ Name: 'Endpoint', Value: endpoint }, { Name: 'Variant', Value: variant }];
+    const found = await c.cloudwatch.send(new DescribeAlarmsForMetricCommand({ Namespace: DRIFT_NAMESPACE, MetricName: MONITOR_ANCHOR_METRIC, Dimensions }));
+    for (const a of found.MetricAlarms ?? []) {
+      const name = a.AlarmName ?? '';
+      if (name.endsWith(MONITOR_ANCHOR_SUFFIX) && name.length > MONITOR_ANCHOR_SUFFIX.length && sameDimensions(a.Dimensions, Dimensions)) {
+        names.add(name.slice(0, -MONITOR_ANCHOR_SUFFIX.length));
+      }
+    }
+  }));
+  return [...names].sort();
+}
+
+/**
+ * The metric alarms of the monitors (named `<monitorName>-...`) on the endpoint's metrics:
+ * DescribeAlarms by name prefix, so only the monitors' alarms are read, not the account's.
+ */
+async function monitorAlarms(c: Clients, endpoint: string, monitors: string[]): Promise<MetricAlarm[]> {
+  const byName = new Map<string, MetricAlarm>();
+  for (const monitor of monitors) {
+    let token: string | undefined;
+    do {
+      // A prefix excludes AlarmNames; AlarmTypes keeps the composite alarms, which have no threshold, out.
+      const page = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${monitor}-`, AlarmTypes: ['MetricAlarm'], NextToken: token, MaxRecords: 100 }));
+      for (const a of page.MetricAlarms ?? []) byName.set(a.AlarmName!, a);
+      token = page.NextToken;
+    } while (token);
+  }
+  return [...byName.values()].filter((a) => (a.Namespace === DRIFT_NAMESPACE || a.Namespace === QUALITY_NAMESPACE) && dim(a.Dimensions, 'Endpoint') === endpoint);
 }
 
 /** The latest value of each metric within the window (GetMetricData, newest first). */
@@ -77,15 +111,30 @@ async function latestValues(c: Clients, metrics: Metric[], start: Date, end: Dat
   return latest;
 }
 
-export async function driftRows(c: Clients, endpoint: string, options: { sinceMs: number; now: number; variant?: string }): Promise<MetricRow[]> {
-  const [drift, quality, alarms] = await Promise.all([
-    listMetrics(c, DRIFT_NAMESPACE, endpoint), listMetrics(c, QUALITY_NAMESPACE, endpoint), endpointAlarms(c, endpoint),
-  ]);
+export interface DriftOptions {
+  readonly sinceMs: number;
+  readonly now: number;
+  readonly variant?: string;
+  /** The DriftMonitor's `monitorName`; unset, found from the endpoint's alarms. */
+  readonly monitor?: string;
+  /** Told when no monitor's alarms were found, so no thresholds show. */
+  readonly warn?: (text: string) => void;
+}
+
+export async function driftRows(c: Clients, endpoint: string, options: DriftOptions): Promise<MetricRow[]> {
+  const [drift, quality] = await Promise.all([listMetrics(c, DRIFT_NAMESPACE, endpoint), listMetrics(c, QUALITY_NAMESPACE, endpoint)]);
   const metrics = [...drift, ...quality].filter((m) => !options.variant || dim(m.Dimensions, 'Variant') === options.variant);
   if (!metrics.length) {
     throw new UserError(`no drift or quality metrics for endpoint ${endpoint} in ${DRIFT_NAMESPACE} or ${QUALITY_NAMESPACE}${options.variant ? ` (variant ${options.variant})` : ''}: `
       + 'check the endpoint name and --region; CloudWatch lists a metric once the detector published it (within 2 weeks).');
   }
+  const variants = [...new Set(metrics.map((m) => dim(m.Dimensions, 'Variant')).filter((v): v is string => v !== undefined))].sort();
+  const monitors = options.monitor ? [options.monitor] : await monitorsOf(c, endpoint, variants);
+  if (!monitors.length) {
+    options.warn?.(`no DriftMonitor alarm '<monitorName>${MONITOR_ANCHOR_SUFFIX}' on ${MONITOR_ANCHOR_METRIC} of endpoint ${endpoint} `
+      + `(${variants.join(', ') || 'no variant'}): no thresholds shown; pass the monitor's name with --monitor.\n`);
+  }
+  const alarms = monitors.length ? await monitorAlarms(c, endpoint, monitors) : [];
   // An hour per point: the detector publishes once per window (an hour or longer).
   const latest = await latestValues(c, metrics, new Date(options.now - options.sinceMs), new Date(options.now), 3600);
   const rows = metrics.map((m, i): MetricRow => {

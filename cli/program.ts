@@ -32,12 +32,15 @@ export function program(io: Io, exit: (code: number) => void, makeClients = clie
     .argument('[endpoint]', 'the SageMaker endpoint the DriftMonitor watches')
     // `drift check ... --json` is check's --json, not drift's own.
     .enablePositionalOptions();
-  withAws<CommonOptions & { variant?: string; since: number }>(drift, ctx, async (c, options, endpoint) => {
+  withAws<CommonOptions & { variant?: string; since: number; monitor?: string }>(drift, ctx, async (c, options, endpoint) => {
     if (!endpoint) { drift.help({ error: true }); return; }
-    const rows = await driftRows(c, endpoint, { sinceMs: options.since * 3_600_000, now: io.now(), variant: options.variant });
+    const rows = await driftRows(c, endpoint, {
+      sinceMs: options.since * 3_600_000, now: io.now(), variant: options.variant, monitor: options.monitor, warn: (text) => io.err(`mlops: ${text}`),
+    });
     io.out(options.json ? json(rows) : driftTable(rows, io.color, io.now()));
   })
     .option('--variant <name>', 'only this production variant')
+    .option('--monitor <name>', 'the DriftMonitor\'s monitorName, the prefix of its alarms (default: found from the endpoint\'s alarms)')
     .option('--since <hours>', 'look back this many hours for the latest points', hours, 24 * 14);
   localDriftCommands(drift);
   return mlops;

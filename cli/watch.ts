@@ -1,7 +1,8 @@
 import { GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { Clients } from './aws';
+import { ExecutionHistory } from './execution-history';
 import { paint } from './format';
 import { Io } from './io';
 import { FINISHED, progressOf, render, RunProgress, TrainingProgress, trainingOf } from './progress';
@@ -40,22 +41,14 @@ async function liveMetrics(c: Clients, training: TrainingProgress, since: Date, 
   }
 }
 
-/** The whole history, oldest first (1000 events a page). */
-async function history(c: Clients, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let token: string | undefined;
-  do {
-    const page = await c.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken: token, includeExecutionData: true }));
-    events.push(...(page.events ?? []));
-    token = page.nextToken;
-  } while (token);
-  return events;
-}
-
-/** One look at a run: the execution, its history and its training job. */
-export async function snapshot(c: Clients, executionArn: string, now: number, previous?: TrainingProgress): Promise<RunProgress> {
+/**
+ * One look at a run: the execution, its history and its training job. A watch passes the same
+ * `history` at each poll, which then reads only the events added since.
+ */
+export async function snapshot(c: Clients, executionArn: string, now: number, previous?: TrainingProgress,
+  history = new ExecutionHistory(c.sfn, executionArn)): Promise<RunProgress> {
   const execution = await c.sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const run = progressOf(execution, await history(c, executionArn));
+  const run = progressOf(execution, await history.read());
   let training: TrainingProgress | undefined;
   if (run.trainingJobName) {
     // A finished job does not change: described once more only when it is a new job.
@@ -95,10 +88,11 @@ export async function watch(c: Clients, io: Io, executionArn: string, options: {
   let wake: (() => void) | undefined;
   const release = io.onInterrupt(() => { detached = true; wake?.(); });
   let run: RunProgress | undefined;
+  const history = new ExecutionHistory(c.sfn, executionArn);
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        run = await snapshot(c, executionArn, io.now(), run?.training);
+        run = await snapshot(c, executionArn, io.now(), run?.training, history);
       } catch (error) {
         // DescribeExecution is eventually consistent: right after StartExecution it may not know the execution yet.
         const unknownYet = options.justStarted && !run && (error as Error).name === 'ExecutionDoesNotExist' && attempt < NEW_EXECUTION_ATTEMPTS;

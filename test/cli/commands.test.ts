@@ -2,7 +2,7 @@
  * Every AWS command of `mlops` in-process, with mocked SDK clients and a recording terminal.
  */
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointCommand, DescribeModelPackageCommand, DescribeTrainingJobCommand, ListModelPackagesCommand, ListTagsCommand, SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
@@ -11,7 +11,7 @@ import * as path from 'path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_ATTEMPTS } from '../../cli/aws';
 import { FakeIo, mlops } from './fake-io';
-import { EXECUTION, History, MACHINE, PLAN, REGISTERED } from './history';
+import { EXECUTION, History, HistoryService, MACHINE, PLAN, REGISTERED } from './history';
 
 const sfn = mockClient(SFNClient);
 const sagemaker = mockClient(SageMakerClient);
@@ -28,8 +28,8 @@ beforeEach(() => {
   io = new FakeIo();
 });
 
-/** A run whose history grows at each poll: running, training, then succeeded. */
-function pipelineRun() {
+/** A run whose history grows at each poll: running, training, then succeeded. Returns its GetExecutionHistory. */
+function pipelineRun(): HistoryService {
   const h = [
     new History().enter('PlanRun', 0, 'Pass').exit('PlanRun', 0, PLAN, 'Pass').enter('Train', 1)
       .scheduled('Train', 1, 'sagemaker', 'createTrainingJob.sync', { TrainingJobName: JOB }),
@@ -41,7 +41,8 @@ function pipelineRun() {
   sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION })
     .resolvesOnce({ executionArn: EXECUTION, name: 'run-1', status: 'RUNNING', startDate: started, stateMachineArn: MACHINE, input: '{}' } as any)
     .resolves({ executionArn: EXECUTION, name: 'run-1', status: 'SUCCEEDED', startDate: started, stopDate: new Date(started.getTime() + 194_000), stateMachineArn: MACHINE, output: JSON.stringify(PLAN) } as any);
-  sfn.on(GetExecutionHistoryCommand).resolvesOnce({ events: h[0].events }).resolves({ events: h[1].events });
+  const history: HistoryService = new HistoryService(() => h[Math.min(history.requests.length, 1)].events);
+  sfn.on(GetExecutionHistoryCommand).callsFake((input) => history.page(input));
   sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: JOB })
     .resolvesOnce({
       TrainingJobName: JOB, TrainingJobStatus: 'InProgress', SecondaryStatus: 'Training',
@@ -60,6 +61,7 @@ function pipelineRun() {
       ],
       FinalMetricDataList: [{ MetricName: 'validation:auc', Value: 0.8734, Timestamp: new Date(started.getTime() + 170_000) }],
     } as any);
+  return history;
 }
 
 describe('mlops run', () => {
@@ -219,6 +221,41 @@ describe('mlops watch and status', () => {
     expect(await mlops(io, 'watch', 'run-1', '--pipeline', MACHINE)).toBe(0);
     expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn: EXECUTION });
     expect(io.sleeps).toEqual([5000]);
+  });
+
+  test('a poll reads only the events added since the last: newest first, down to the last one it has', async () => {
+    // GIVEN a run whose 4 events grow to 9 between the polls
+    const history = pipelineRun();
+    // WHEN
+    expect(await mlops(io, 'watch', EXECUTION)).toBe(0);
+    // THEN the first poll read the whole history, the second one page of the newest events
+    expect(history.requests.map((r) => [r.nextToken, r.maxResults, r.reverseOrder])).toEqual([[undefined, 1000, undefined], [undefined, 100, true]]);
+    expect(history.requests.every((r) => (r as any).includeExecutionData === true)).toBe(true);
+    // and the steps show each event once: no visit counted twice
+    const last = io.frames[io.frames.length - 1];
+    expect(last).toMatch(/PlanRun\s+SUCCEEDED\s+0s\n/);
+    expect(last).toMatch(/Train\s+SUCCEEDED\s+3m09s\n/);
+    expect(last).not.toContain('visits');
+  });
+
+  test('a poll whose page token expired (InvalidToken) reads again and shows each event once', async () => {
+    // GIVEN a loop that adds 150 events between the polls, and the poll's second page token expired
+    const h = () => {
+      const run = new History().enter('PlanRun', 0, 'Pass').exit('PlanRun', 0, PLAN, 'Pass');
+      for (let i = 0; i < (history.requests.length ? 76 : 1); i++) run.enter('Wait', 1 + i, 'Wait').exit('Wait', 2 + i, {}, 'Wait');
+      return run.events;
+    };
+    const history = new HistoryService(h);
+    history.expired.push('after-55');
+    sfn.on(GetExecutionHistoryCommand).callsFake((input) => history.page(input));
+    sfn.on(DescribeExecutionCommand)
+      .resolvesOnce({ executionArn: EXECUTION, name: 'run-1', status: 'RUNNING', startDate: started } as any)
+      .resolves({ executionArn: EXECUTION, name: 'run-1', status: 'SUCCEEDED', startDate: started, stopDate: new Date(started.getTime() + 80_000) } as any);
+    // WHEN
+    expect(await mlops(io, 'watch', EXECUTION)).toBe(0);
+    // THEN the poll started over after the expired token and counted each visit once
+    expect(history.requests.map((r) => r.nextToken)).toEqual([undefined, undefined, 'after-55', undefined, 'after-55']);
+    expect(io.frames[io.frames.length - 1]).toMatch(/Wait\s+SUCCEEDED\s+1s\s+76 visits\n/);
   });
 
   test('without access to CloudWatch the watch goes on with SageMaker\'s metrics and says why', async () => {
@@ -438,7 +475,11 @@ describe('mlops rollback', () => {
 
 describe('mlops drift <endpoint>', () => {
   const dims = (feature?: string) => [{ Name: 'Endpoint', Value: 'churn' }, { Name: 'Variant', Value: 'AllTraffic' }, ...(feature ? [{ Name: 'Feature', Value: feature }] : [])];
-  test('latest value per feature and statistic beside the alarms\' thresholds and states', async () => {
+  const alarm = (name: string, metric: string, threshold: number, op: string, state: string, feature?: string) => ({
+    AlarmName: `churn-drift-${name}`, Namespace: metric === 'AUC' ? 'CdkMlops/ModelQuality' : 'CdkMlops/Drift', MetricName: metric, Dimensions: dims(feature), Threshold: threshold, ComparisonOperator: op, StateValue: state,
+  });
+  /** The endpoint's metrics, one point each but MaxPSI's. */
+  function metrics() {
     cloudwatch.on(ListMetricsCommand, { Namespace: 'CdkMlops/Drift' }).resolves({ Metrics: [
       { Namespace: 'CdkMlops/Drift', MetricName: 'PSI', Dimensions: dims('tenure') },
       { Namespace: 'CdkMlops/Drift', MetricName: 'ChiSquarePValue', Dimensions: dims('plan') },
@@ -446,40 +487,104 @@ describe('mlops drift <endpoint>', () => {
       { Namespace: 'CdkMlops/Drift', MetricName: 'MalformedLines', Dimensions: [...dims(), { Name: 'Kind', Value: 'truncatedJson' }] },
     ] });
     cloudwatch.on(ListMetricsCommand, { Namespace: 'CdkMlops/ModelQuality' }).resolves({ Metrics: [{ Namespace: 'CdkMlops/ModelQuality', MetricName: 'AUC', Dimensions: dims() }] });
-    const alarm = (name: string, metric: string, threshold: number, op: string, state: string, feature?: string) => ({
-      AlarmName: `churn-drift-${name}`, Namespace: metric === 'AUC' ? 'CdkMlops/ModelQuality' : 'CdkMlops/Drift', MetricName: metric, Dimensions: dims(feature), Threshold: threshold, ComparisonOperator: op, StateValue: state,
-    });
-    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [
-      alarm('feature-tenure-psi-warning', 'PSI', 0.1, 'GreaterThanOrEqualToThreshold', 'ALARM', 'tenure'),
-      alarm('feature-tenure-psi-critical', 'PSI', 0.25, 'GreaterThanOrEqualToThreshold', 'OK', 'tenure'),
-      alarm('feature-plan-chi2-critical', 'ChiSquarePValue', 0.01, 'LessThanOrEqualToThreshold', 'ALARM', 'plan'),
-      alarm('quality-AUC-warning', 'AUC', 0.8, 'LessThanOrEqualToThreshold', 'OK'),
-      { ...alarm('other-endpoint', 'PSI', 0.1, 'GreaterThanOrEqualToThreshold', 'OK', 'tenure'), Dimensions: [{ Name: 'Endpoint', Value: 'other' }] },
-    ] as any });
     cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [
       { Id: 'm0', Values: [0.18, 0.05], Timestamps: [new Date('2026-12-01T09:00:00Z'), new Date('2026-12-01T08:00:00Z')] },
       { Id: 'm1', Values: [0.004], Timestamps: [new Date('2026-12-01T09:00:00Z')] },
       { Id: 'm2', Values: [], Timestamps: [] },
       { Id: 'm3', Values: [0.91], Timestamps: [new Date('2026-11-30T10:00:00Z')] },
     ] });
+  }
+  /** Monitor churn-drift's alarms: found by its dataset-drift alarm, read by its prefix. */
+  function monitorAlarms() {
+    cloudwatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [
+      alarm('dataset-drift', 'DriftedFeatureShare', 0.5, 'GreaterThanOrEqualToThreshold', 'OK'),
+      // another endpoint's monitor on the same metric name (CloudWatch matches the dimensions; a stand-in may not)
+      { ...alarm('dataset-drift', 'DriftedFeatureShare', 0.5, 'GreaterThanOrEqualToThreshold', 'OK'), AlarmName: 'other-dataset-drift', Dimensions: [{ Name: 'Endpoint', Value: 'other' }, { Name: 'Variant', Value: 'AllTraffic' }] },
+    ] as any });
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'churn-drift-' }).resolves({ MetricAlarms: [
+      alarm('feature-tenure-psi-warning', 'PSI', 0.1, 'GreaterThanOrEqualToThreshold', 'ALARM', 'tenure'),
+      alarm('feature-tenure-psi-critical', 'PSI', 0.25, 'GreaterThanOrEqualToThreshold', 'OK', 'tenure'),
+      alarm('feature-plan-chi2-critical', 'ChiSquarePValue', 0.01, 'LessThanOrEqualToThreshold', 'ALARM', 'plan'),
+      alarm('quality-AUC-warning', 'AUC', 0.8, 'LessThanOrEqualToThreshold', 'OK'),
+      alarm('dataset-drift', 'DriftedFeatureShare', 0.5, 'GreaterThanOrEqualToThreshold', 'OK'),
+      { ...alarm('other-endpoint', 'PSI', 0.1, 'GreaterThanOrEqualToThreshold', 'OK', 'tenure'), Dimensions: [{ Name: 'Endpoint', Value: 'other' }] },
+    ] as any });
+  }
+  const table = (stdout: string) => stdout.split('\n');
+
+  test('latest value per feature and statistic beside the alarms\' thresholds and states', async () => {
+    metrics();
+    monitorAlarms();
     expect(await mlops(io, 'drift', 'churn')).toBe(0);
     const query = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
     expect(query.ScanBy).toBe('TimestampDescending');
     expect(query.MetricDataQueries).toHaveLength(4);
     expect(query.MetricDataQueries![0]).toMatchObject({ Id: 'm0', MetricStat: { Metric: { MetricName: 'PSI' }, Period: 3600, Stat: 'Maximum' } });
     expect(query.EndTime!.getTime() - query.StartTime!.getTime()).toBe(14 * 24 * 3_600_000);
-    const lines = io.stdout.split('\n');
+    const lines = table(io.stdout);
     expect(lines[0]).toMatch(/^variant\s+feature\s+metric\s+latest\s+age\s+warning\s+critical\s+level\s+alarms$/);
     expect(lines[1]).toMatch(/^AllTraffic\s+\(dataset\)\s+MaxPSI\s+-\s+-\s+-\s+-\s+no data\s+-$/);
     expect(lines[2]).toMatch(/^AllTraffic\s+plan\s+ChiSquarePValue\s+0\.004000\s+1h00m ago\s+-\s+<= 0\.01000\s+critical\s+critical ALARM$/);
     expect(lines[3]).toMatch(/^AllTraffic\s+tenure\s+PSI\s+0\.1800\s+1h00m ago\s+>= 0\.1000\s+>= 0\.2500\s+warning\s+warning ALARM, critical OK$/);
     expect(lines[4]).toMatch(/^AllTraffic\s+\(quality\)\s+AUC\s+0\.9100\s+24h00m ago\s+<= 0\.8000\s+-\s+ok\s+warning OK$/);
+    expect(io.stderr).toBe('');
+  });
+
+  test('reads only the monitor\'s alarms: found by the alarm on the variant\'s drifted-feature share, then by name prefix', async () => {
+    metrics();
+    monitorAlarms();
+    expect(await mlops(io, 'drift', 'churn', '--json')).toBe(0);
+    // one look at the metric every monitor alarms on, per variant
+    expect(cloudwatch.commandCalls(DescribeAlarmsForMetricCommand).map((call) => call.args[0].input)).toEqual([
+      { Namespace: 'CdkMlops/Drift', MetricName: 'DriftedFeatureShare', Dimensions: dims() },
+    ]);
+    // DescribeAlarms by the monitor's prefix (never the whole account), metric alarms only
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input)).toEqual([
+      { AlarmNamePrefix: 'churn-drift-', AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken: undefined },
+    ]);
+    const psi = JSON.parse(io.stdout).find((r: any) => r.metric === 'PSI');
+    expect(psi).toMatchObject({ warning: 0.1, critical: 0.25, alarms: ['warning ALARM', 'critical OK'] });
+  });
+
+  test('the monitor\'s alarms are read page by page, each page by the prefix', async () => {
+    metrics();
+    monitorAlarms();
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'churn-drift-', NextToken: undefined }).resolves({
+      MetricAlarms: [alarm('feature-tenure-psi-warning', 'PSI', 0.1, 'GreaterThanOrEqualToThreshold', 'ALARM', 'tenure')] as any, NextToken: 'page2',
+    });
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'churn-drift-', NextToken: 'page2' }).resolves({
+      MetricAlarms: [alarm('feature-tenure-psi-critical', 'PSI', 0.25, 'GreaterThanOrEqualToThreshold', 'OK', 'tenure')] as any,
+    });
+    expect(await mlops(io, 'drift', 'churn', '--json')).toBe(0);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input)).toEqual([
+      { AlarmNamePrefix: 'churn-drift-', AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken: undefined },
+      { AlarmNamePrefix: 'churn-drift-', AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken: 'page2' },
+    ]);
+    expect(JSON.parse(io.stdout).find((r: any) => r.metric === 'PSI')).toMatchObject({ warning: 0.1, critical: 0.25 });
+  });
+
+  test('--monitor names the monitor: its prefix is read without looking for it', async () => {
+    metrics();
+    monitorAlarms();
+    expect(await mlops(io, 'drift', 'churn', '--monitor', 'churn-drift', '--json')).toBe(0);
+    expect(cloudwatch.commandCalls(DescribeAlarmsForMetricCommand)).toHaveLength(0);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({ AlarmNamePrefix: 'churn-drift-' });
+    expect(JSON.parse(io.stdout).find((r: any) => r.metric === 'ChiSquarePValue')).toMatchObject({ critical: 0.01, comparison: '<=', level: 'critical' });
+  });
+
+  test('no monitor\'s alarm on the endpoint: the values without thresholds, and a note naming --monitor', async () => {
+    metrics();
+    cloudwatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [] });
+    expect(await mlops(io, 'drift', 'churn', '--json')).toBe(0);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+    expect(JSON.parse(io.stdout).map((r: any) => r.level)).toEqual(['no data', 'no threshold', 'no threshold', 'no threshold']);
+    expect(io.stderr).toBe("mlops: no DriftMonitor alarm '<monitorName>-dataset-drift' on DriftedFeatureShare of endpoint churn (AllTraffic): no thresholds shown; pass the monitor's name with --monitor.\n");
   });
 
   test('an endpoint without metrics says where it looked', async () => {
     cloudwatch.on(ListMetricsCommand).resolves({ Metrics: [] });
-    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     expect(await mlops(io, 'drift', 'nope', '--json')).toBe(1);
     expect(io.stderr).toMatch(/^mlops: no drift or quality metrics for endpoint nope in CdkMlops\/Drift or CdkMlops\/ModelQuality: check the endpoint name and --region/);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
   });
 });

@@ -43,3 +43,39 @@ export const PLAN = {
     manifestKey: 'churn/runs/run-1/manifest.json',
   },
 };
+
+/** A GetExecutionHistory request as the fake below reads it. */
+export interface HistoryRequest {
+  readonly nextToken?: string;
+  readonly maxResults?: number;
+  readonly reverseOrder?: boolean;
+}
+
+/**
+ * GetExecutionHistory as Step Functions documents it, over the events `current()` returns at each
+ * call: oldest first unless `reverseOrder`, `maxResults` a page (100 unless given, at most 1000),
+ * a `nextToken` only while events remain after the page. The next request with the token at the
+ * head of `expired` fails with InvalidToken (HTTP 400), as a token older than 24 hours does, and
+ * takes it off the list. Every request and the ids it got are recorded.
+ */
+export class HistoryService {
+  public readonly requests: Array<HistoryRequest & { ids: number[] }> = [];
+  public readonly expired: string[] = [];
+  constructor(private readonly current: () => HistoryEvent[]) {}
+
+  page(input: HistoryRequest): { events: HistoryEvent[]; nextToken?: string } {
+    if (input.nextToken !== undefined && input.nextToken === this.expired[0]) {
+      this.expired.shift();
+      this.requests.push({ ...input, ids: [] });
+      throw Object.assign(new Error('Invalid Token: expired'), { name: 'InvalidToken', $metadata: { httpStatusCode: 400 } });
+    }
+    const size = Math.min(input.maxResults || 100, 1000);
+    const ordered = input.reverseOrder ? [...this.current()].reverse() : this.current();
+    // A token names the last event of its page: the next page starts after it, as new events arrive.
+    const after = input.nextToken ? ordered.findIndex((e) => `after-${e.id}` === input.nextToken) + 1 : 0;
+    const events = ordered.slice(after, after + size);
+    this.requests.push({ ...input, ids: events.map((e) => e.id!) });
+    const more = after + size < ordered.length;
+    return { events, nextToken: more ? `after-${events[events.length - 1].id}` : undefined };
+  }
+}
