@@ -113,13 +113,18 @@ test('drift reads the latest metric and the alarm\'s threshold from CloudWatch',
   const cloudwatch = new CloudWatchClient(config());
   const Dimensions = [{ Name: 'Endpoint', Value: 'churn' }, { Name: 'Variant', Value: 'AllTraffic' }, { Name: 'Feature', Value: 'tenure' }];
   await cloudwatch.send(new PutMetricDataCommand({ Namespace: 'CdkMlops/Drift', MetricData: [{ MetricName: 'PSI', Dimensions, Value: 0.31, Timestamp: new Date(Date.now() - 600_000) }] }));
-  await cloudwatch.send(new PutMetricAlarmCommand({
-    AlarmName: 'churn-drift-feature-tenure-PSI-critical', Namespace: 'CdkMlops/Drift', MetricName: 'PSI', Dimensions, Statistic: 'Maximum',
-    Period: 3600, EvaluationPeriods: 1, Threshold: 0.25, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  const alarm = (AlarmName: string, MetricName: string, dimensions: typeof Dimensions, Threshold: number) => cloudwatch.send(new PutMetricAlarmCommand({
+    AlarmName, Namespace: 'CdkMlops/Drift', MetricName, Dimensions: dimensions, Statistic: 'Maximum',
+    Period: 3600, EvaluationPeriods: 1, Threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
   }));
+  // monitor churn-drift's alarms, as a DriftMonitor names them, and someone else's on the same metric
+  await alarm('churn-drift-dataset-drift', 'DriftedFeatureShare', Dimensions.slice(0, 2), 0.5);
+  await alarm('churn-drift-feature-tenure-PSI-critical', 'PSI', Dimensions, 0.25);
+  await alarm('team-b-tenure-psi', 'PSI', Dimensions, 0.4);
   const drift = await mlops('drift', 'churn', '--json');
   expect(drift.stderr).toBe('');
   expect(JSON.parse(drift.stdout)).toEqual([expect.objectContaining({
     namespace: 'CdkMlops/Drift', variant: 'AllTraffic', feature: 'tenure', metric: 'PSI', value: 0.31, critical: 0.25, comparison: '>=', level: 'critical',
+    alarms: ['critical OK'],
   })]);
 }, 60_000);
