@@ -104,7 +104,9 @@ export class FakeServingAccount {
       this.calls.push({ action, input });
       if ((this.throttled[action] ?? 0) > 0) {
         this.throttled[action]--;
-        throw namedError(this.options.throttleError ?? 'CloudFormation.CloudFormationException', 'Rate exceeded');
+        const error = this.options.throttleError ?? 'CloudFormation.CloudFormationException';
+        // As the integration words it: the service's message, then the SDK's details.
+        throw namedError(error, `Rate exceeded (Service: ${error.split('.')[0]}, Status Code: 400, Request ID: 5c3e7a90-0d1b-4f7e-9a43-2b8f4c6d1e05)`);
       }
       return answer(input);
     };

@@ -9,7 +9,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { templateOf, testStack } from '../helpers/app';
-import { AslDefinition, allStates, definitionFromTemplate, runStateMachine, RunResult } from '../helpers/asl';
+import { AslDefinition, allStates, definitionFromTemplate, namedError, runStateMachine, RunResult } from '../helpers/asl';
 import { nagFindings } from '../helpers/nag';
 import { FakeAccountOptions, FakeServingAccount } from './fake-serving-account';
 import { deployBudget } from '../../lib/serving/private/deploy-states';
@@ -206,6 +206,78 @@ describe('busy stacks, timeouts and cancellation (item 14)', () => {
   });
 });
 
+describe('a throttled UpdateStack (CloudFormation raises it as CloudFormationException, "Rate exceeded")', () => {
+  const updateCalls = (fake: FakeServingAccount) => fake.calls.filter((c) => c.action === 'updateStack').length;
+
+  test('three throttles in a row are sent again with backoff and promote, without using up the one rejection', async () => {
+    for (const throttleError of ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException']) {
+      const fake = account({ throttle: { updateStack: 3 }, throttleError });
+      const result = await promote(fake);
+      expect({ throttleError, status: result.status, outcome: outcomeOf(result), sent: updateCalls(fake), updates: fake.updates.length, published: fake.published })
+        .toEqual({ throttleError, status: 'SUCCEEDED', outcome: 'DEPLOYED', sent: 4, updates: 1, published: [] });
+      expect(result.visited).not.toContain('PromoteModelVersionAgain');
+      expect(result.visited.filter((s) => s === 'CheckServedModel')).toHaveLength(1);
+    }
+  });
+
+  test('the second UpdateStack, after a rejection, retries throttling too', async () => {
+    const fake = account({ rolloutPolls: 2 });
+    const handlers = fake.handlers();
+    const update = handlers['aws-sdk:cloudformation:updateStack'];
+    let sent = 0;
+    handlers['aws-sdk:cloudformation:updateStack'] = (input, state) => {
+      sent++;
+      // A cdk deploy starts between our check and our first UpdateStack; then two throttles.
+      if (sent === 1) {
+        fake.status = 'UPDATE_IN_PROGRESS';
+        setStatusAfter(fake, 2, 'UPDATE_COMPLETE');
+      }
+      if (sent === 2 || sent === 3) throw namedError('CloudFormation.CloudFormationException', 'Rate exceeded (Service: CloudFormation, Status Code: 400, Request ID: 1)');
+      return update(input, state);
+    };
+    const result = await runStateMachine(built.definition, { modelPackageArn: V7 }, handlers, { stateMachineName: 'promotion' });
+    expect({ status: result.status, outcome: outcomeOf(result), sent, updates: fake.updates.length }).toEqual({ status: 'SUCCEEDED', outcome: 'DEPLOYED', sent: 4, updates: 1 });
+    expect(result.visited).toContain('PromoteModelVersionAgain');
+  });
+
+  test('a validation error is not resent, also after throttles: one re-check, one second UpdateStack, CloudFormation\'s error reported', async () => {
+    const fake = account({ served: V7, throttle: { updateStack: 2 } });
+    const result = await promote(fake, { modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn' });
+    expect(result.status).toBe('FAILED');
+    // 2 throttled, then the rejected one and the one sent after the re-check.
+    expect(updateCalls(fake)).toBe(4);
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'CloudFormation.CloudFormationException', cause: expect.stringContaining('must match pattern') })]);
+  });
+
+  test('"No updates are to be performed" is not resent either: the re-check finds the version served', async () => {
+    const fake = account({ served: V6 });
+    const handlers = fake.handlers();
+    const describe = handlers['aws-sdk:cloudformation:describeStacks'];
+    let checks = 0;
+    // The first check still sees V6; another execution has set V7 by the time our UpdateStack arrives.
+    handlers['aws-sdk:cloudformation:describeStacks'] = (input, state) => {
+      const answer = describe(input, state) as any;
+      if (checks++ === 0) (fake as any).parameter = V7;
+      return answer;
+    };
+    const result = await runStateMachine(built.definition, { modelPackageArn: V7 }, handlers, { stateMachineName: 'promotion' });
+    expect(updateCalls(fake)).toBe(1);
+    expect({ status: result.status, outcome: outcomeOf(result) }).toEqual({ status: 'SUCCEEDED', outcome: 'UNCHANGED' });
+  });
+
+  test('throttling beyond the backoff (1 + 5 attempts) fails as StackUpdateThrottled, with nothing changed', async () => {
+    const fake = account({ throttle: { updateStack: 50 } });
+    const result = await promote(fake);
+    expect(result.status).toBe('FAILED');
+    expect(updateCalls(fake)).toBe(6);
+    expect(fake.updates).toEqual([]);
+    expect(result.visited).not.toContain('PromoteModelVersionAgain');
+    expect(fake.published).toEqual([expect.objectContaining({
+      'model-package': V7, 'error': 'StackUpdateThrottled', 'cause': expect.stringMatching(/^CloudFormation throttled every UpdateStack of TestStack \(Rate exceeded\), 6 times over about 155 seconds; the stack was not changed/),
+    })]);
+  });
+});
+
 describe('duplicate and stale registry events (item 15)', () => {
   test('two events for one approval at once: one update, no failure notice, the duplicate ends as IN_PROGRESS or UNCHANGED', async () => {
     const fake = account({ rolloutPolls: 3 });
@@ -350,14 +422,20 @@ describe('the retry and timeout policy of the synthesized promotion', () => {
     }
   });
 
-  test('UpdateStack is retried only when throttled: a lost answer is looked up, never sent twice', () => {
+  test('UpdateStack is retried only when throttled, with backoff: a lost answer is looked up, a rejection checked again, never resent', () => {
+    const throttle = ['UpdateStackThrottled', 'CloudFormation.ThrottlingException'];
     for (const name of ['PromoteModelVersion', 'PromoteModelVersionAgain']) {
-      expect(retriers(name)).toEqual([{ ErrorEquals: ['CloudFormation.ThrottlingException'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 3 }]);
+      expect({ name, retry: retriers(name) }).toEqual({ name, retry: [{ ErrorEquals: throttle, IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5, JitterStrategy: 'FULL' }] });
+      // The request itself is never retried: its Parallel retries only what the branch renamed as throttling.
+      expect({ name, retry: states[`${name}Update`].Retry, catches: states[`${name}Update`].Catch })
+        .toEqual({ name, retry: undefined, catches: [{ ErrorEquals: ['CloudFormation.CloudFormationException'], ResultPath: '$.rejection', Next: `${name}Throttled` }] });
     }
-    expect(states.PromoteModelVersion.Catch.slice(0, 2)).toEqual([
+    expect(states.PromoteModelVersion.Catch.slice(0, 3)).toEqual([
       { ErrorEquals: ['CloudFormation.SdkClientException'], ResultPath: '$.deployment.updateLost', Next: 'CheckServedModel' },
-      { ErrorEquals: ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException'], ResultPath: '$.deployment.updateError', Next: 'CheckServedModel' },
+      { ErrorEquals: ['CloudFormation.CloudFormationException'], ResultPath: '$.deployment.updateError', Next: 'CheckServedModel' },
+      { ErrorEquals: throttle, ResultPath: '$.deployment.updateError', Next: 'StackUpdateThrottled' },
     ]);
+    expect(states.PromoteModelVersionAgain.Catch[0]).toEqual({ ErrorEquals: throttle, ResultPath: '$.deployment.updateError', Next: 'StackUpdateThrottled' });
   });
 
   test('CancelRollout is reached only from UPDATE_IN_PROGRESS, once, at the rollout budget (5 polls of 1 minute)', () => {

@@ -67,6 +67,18 @@ export const DeployOutcome = {
 export const CLOUDFORMATION_TRANSIENT_ERRORS = ['CloudFormation.ThrottlingException', 'CloudFormation.CloudFormationException', 'CloudFormation.SdkClientException'];
 /** The same for SageMaker reads (DescribeEndpoint's "could not find" and throttling are unmodeled: SageMakerException). */
 export const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'SageMaker.SdkClientException'];
+/**
+ * The error a throttled UpdateStack is raised as inside its Parallel, so that a Retry can match
+ * throttling alone (the integration names it like every other CloudFormation error).
+ */
+const UPDATE_THROTTLED = 'UpdateStackThrottled';
+/**
+ * CloudFormation answers a throttled call with code Throttling and message "Rate exceeded"; the
+ * integration's cause starts with that message ("Rate exceeded (Service: CloudFormation, Status Code: 400, ...)").
+ */
+const THROTTLED_CAUSE = '*Rate exceeded*';
+/** Backoff of a throttled UpdateStack: 5 s doubling, 5 times (155 s at most); full jitter spreads promotions throttled together. */
+const UPDATE_RETRY = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
 /** Errors of CancelUpdateStack that say "not now": the update finished meanwhile. */
 const CLOUDFORMATION_REJECTIONS = ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException', 'CloudFormation.SdkClientException'];
 
@@ -80,7 +92,9 @@ const CLOUDFORMATION_REJECTIONS = ['CloudFormation.CloudFormationException', 'Cl
  *   serves leaves the stack untouched (`UNCHANGED`).
  * - UpdateStack rejected because another update started meanwhile goes back to the check; a
  *   second rejection fails the deployment with CloudFormation's error. A lost answer is not
- *   retried (the update may have started): the check finds and watches it.
+ *   retried (the update may have started): the check finds and watches it. A throttled UpdateStack
+ *   (which changed nothing) is sent again with backoff, and counts as no rejection; throttling
+ *   that outlasts the backoff fails the deployment as `StackUpdateThrottled`.
  * - The rollout has its own budget (`rolloutTimeout`). At the end of it an update still in
  *   `UPDATE_IN_PROGRESS` is cancelled (CloudFormation can cancel nothing else: cleanup and
  *   rollback states run to their end) and its rollback is waited for; a stack still busy after a
@@ -191,27 +205,44 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
     .otherwise(waitForRollout);
   checkRollout.next(rollout);
 
+  // Throttling is retried with backoff (a throttled request changed nothing); any other rejection is not resent.
+  const throttled = failures.failWith('StackUpdateThrottled', 'StackUpdateThrottled',
+    `CloudFormation throttled every UpdateStack of ${stack.stackName} (Rate exceeded), ${UPDATE_RETRY.maxAttempts + 1} times over about `
+    + `${retryWaitSeconds(UPDATE_RETRY)} seconds; the stack was not changed. Promote again once fewer calls reach CloudFormation in this account and region`);
   const update = (id: string, comment: string) => {
-    const task = stackCall(id, 'updateStack', {
+    const task = stackCall(`${id}Update`, 'updateStack', {
       UsePreviousTemplate: true,
       RoleARN: props.cloudFormationRole.roleArn,
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
       // Uncached: the synthesizer adds BootstrapVersion to the stack only while it synthesizes.
       Parameters: Lazy.uncachedAny({ produce: () => updateParameters(stack, target.parameterKey, props.packageArnPath) }),
-    }, { comment });
+    });
+    // CloudFormation's throttling (code Throttling) is not in its API model: the integration raises it as
+    // CloudFormationException, like a validation error. Only the cause tells them apart, so the branch
+    // renames a throttle for the Retry below and raises any other error as it came.
+    const rejection = '$.rejection';
+    task.addCatch(new sfn.Choice(scope, `${id}Throttled`)
+      .when(sfn.Condition.and(sfn.Condition.isPresent(`${rejection}.Cause`), sfn.Condition.isString(`${rejection}.Cause`),
+        sfn.Condition.stringMatches(`${rejection}.Cause`, THROTTLED_CAUSE)),
+      new sfn.Fail(scope, `${id}RenameThrottle`, { error: UPDATE_THROTTLED, causePath: `${rejection}.Cause` }))
+      .otherwise(new sfn.Fail(scope, `${id}Rejected`, { errorPath: `${rejection}.Error`, causePath: `${rejection}.Cause` })),
+    { errors: ['CloudFormation.CloudFormationException'], resultPath: rejection });
+    const attempt = new sfn.Parallel(scope, id, { comment, resultPath: sfn.JsonPath.DISCARD }).branch(task);
     // Not retried on a lost response: a repeated UpdateStack would find the stack busy with itself.
-    task.addRetry({ errors: ['CloudFormation.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 3 });
-    return task;
+    attempt.addRetry({ errors: [UPDATE_THROTTLED, 'CloudFormation.ThrottlingException'], ...UPDATE_RETRY });
+    return attempt;
   };
   const promote = update('PromoteModelVersion', `Sets ${target.parameterKey} of ${stack.stackName}; CloudFormation rolls the endpoint out`);
   // The answer was lost: the update may have started. Look, and watch it if it did.
   promote.addCatch(checkServed, { errors: ['CloudFormation.SdkClientException'], resultPath: '$.deployment.updateLost' });
   // Rejected, most likely because another update started since the check: look again, once.
-  promote.addCatch(checkServed, { errors: ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException'], resultPath: '$.deployment.updateError' });
-  failures.catchTask(promote, 'Deploy');
+  promote.addCatch(checkServed, { errors: ['CloudFormation.CloudFormationException'], resultPath: '$.deployment.updateError' });
+  promote.addCatch(throttled, { errors: [UPDATE_THROTTLED, 'CloudFormation.ThrottlingException'], resultPath: '$.deployment.updateError' });
+  failures.catchTask(asCatchable(promote), 'Deploy');
   promote.next(waitForRollout);
   const promoteAgain = update('PromoteModelVersionAgain', 'The first UpdateStack was rejected; a second rejection is reported');
-  failures.catchTask(promoteAgain, 'Deploy');
+  promoteAgain.addCatch(throttled, { errors: [UPDATE_THROTTLED, 'CloudFormation.ThrottlingException'], resultPath: '$.deployment.updateError' });
+  failures.catchTask(asCatchable(promoteAgain), 'Deploy');
   promoteAgain.next(waitForRollout);
   // Also after a rejection: a newer version may have been promoted meanwhile (two approvals at once).
   const gated = (suffix: string, next: sfn.IChainable) => props.onlyNewerVersions
@@ -347,6 +378,21 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
   return sfn.Chain.start(list).next(check).next(done);
 }
 
+/** The longest a retry policy waits in all (without jitter, which only shortens the waits). */
+function retryWaitSeconds(retry: { interval: Duration; backoffRate: number; maxAttempts: number }): number {
+  let total = 0;
+  for (let i = 0; i < retry.maxAttempts; i++) total += retry.interval.toSeconds() * retry.backoffRate ** i;
+  return total;
+}
+
+/**
+ * `DeployFailureHandling.catchTask` takes tasks; both of its implementations only add a catch and
+ * read the construct id, which a Parallel has as well.
+ */
+function asCatchable(state: sfn.Parallel): sfn.TaskStateBase {
+  return state as unknown as sfn.TaskStateBase;
+}
+
 /** The rollout settings a deployment's length follows from, with the same defaults as `RolloutOptions`. */
 export interface DeployBudgetOptions {
   readonly rolloutTimeout?: Duration;
@@ -363,9 +409,9 @@ export function deployBudget(options: DeployBudgetOptions): Duration {
   const rollout = options.rolloutTimeout ?? Duration.hours(2);
   const busy = options.stackBusyTimeout ?? rollout;
   const poll = options.pollInterval ?? Duration.minutes(1);
-  // Each read retries 5 times from 5 s doubling (155 s at most); a few reads follow each other.
-  const reads = 4 * 155;
-  return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + 6 * poll.toSeconds() + reads);
+  // Each read retries 5 times from 5 s doubling (155 s at most); a few reads follow each other, and each UpdateStack's throttling retries as long.
+  const retries = (4 + 2) * retryWaitSeconds(UPDATE_RETRY);
+  return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + 6 * poll.toSeconds() + retries);
 }
 
 /** Every parameter of the serving stack keeps its value, but the model version, which is set. */
