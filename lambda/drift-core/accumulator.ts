@@ -1,5 +1,5 @@
 import { binIndex } from './bins';
-import { CaptureRecord, decodePayload, jsonRows, predictions } from './capture';
+import { CaptureRecord, decodePayload, inferenceTimeMs, jsonRows, predictions } from './capture';
 import { Baseline, CategoricalBaseline, FeatureBaseline, MALFORMED_KINDS, MalformedKind, MalformedSample, NumericBaseline } from './types';
 import { isBlank, isMissing, parseDecimal, splitCsvLine, toCategory, toNumber } from './values';
 
@@ -126,8 +126,9 @@ export class DriftAccumulator {
       return;
     }
     if (this.window) {
-      const time = Date.parse(record.eventMetadata?.inferenceTime ?? '');
-      if (Number.isNaN(time)) {
+      // A record is in the window its own inferenceTime says, whichever hour folder holds its file.
+      const time = inferenceTimeMs(record);
+      if (time === undefined) {
         this.malformed('missingFields', source, lineNumber, line);
         return;
       }

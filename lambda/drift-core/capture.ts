@@ -126,6 +126,22 @@ function predictionOf(element: unknown): unknown {
   return element;
 }
 
+/** ISO 8601 date and time, as SageMaker writes `inferenceTime` (e.g. `2026-12-01T10:59:59Z`, `...59.123Z`, `...+00:00`). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * The epoch milliseconds of a record's `eventMetadata.inferenceTime`, or undefined when it is
+ * absent or not an ISO 8601 date and time. A time without a zone is UTC (JavaScript would read it
+ * in the local zone, so a laptop and Lambda would disagree).
+ */
+export function inferenceTimeMs(record: CaptureRecord): number | undefined {
+  const text: unknown = record?.eventMetadata?.inferenceTime;
+  if (typeof text !== 'string' || !ISO_TIME.test(text)) return undefined;
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`;
+  const ms = Date.parse(zoned);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** The key a ground-truth label joins on: the caller's inference id if it set one, else the event id. */
 export function joinKey(record: CaptureRecord): string | undefined {
   const meta = record.eventMetadata;

@@ -12,6 +12,8 @@ export interface S3Location {
 export interface ListedObject {
   readonly key: string;
   readonly size: number;
+  /** When S3 received the object (epoch milliseconds), when the listing says. */
+  readonly lastModified?: number;
 }
 
 /** Every object under the prefixes (paginated), empty objects left out; in key order per prefix. */
@@ -22,7 +24,10 @@ export async function listObjects(s3: S3Client, bucket: string, prefixes: string
     do {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of page.Contents ?? []) {
-        if (o.Key && !o.Key.endsWith('/') && (o.Size ?? 0) > 0) out.push({ key: o.Key, size: o.Size ?? 0 });
+        if (o.Key && !o.Key.endsWith('/') && (o.Size ?? 0) > 0) {
+          const modified = o.LastModified ? new Date(o.LastModified).getTime() : NaN;
+          out.push({ key: o.Key, size: o.Size ?? 0, ...(Number.isFinite(modified) ? { lastModified: modified } : {}) });
+        }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -40,13 +40,46 @@ export function captureBase(prefix: string, endpoint: string, variant: string): 
 
 /** The hour folders `<base>yyyy/mm/dd/hh/` (UTC) that overlap [start, end). */
 export function hourPrefixes(base: string, window: ResolvedWindow): string[] {
+  return hourFolders(base, window.start.getTime(), window.end.getTime() - 1);
+}
+
+/** The hour folders `<base>yyyy/mm/dd/hh/` (UTC) from the hour of `fromMs` to the hour of `toMs`, both included. */
+function hourFolders(base: string, fromMs: number, toMs: number): string[] {
   const out: string[] = [];
-  for (let t = Math.floor(window.start.getTime() / HOUR) * HOUR; t < window.end.getTime(); t += HOUR) {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  for (let t = Math.floor(fromMs / HOUR) * HOUR; t <= toMs; t += HOUR) {
     const d = new Date(t);
-    const pad = (n: number) => String(n).padStart(2, '0');
     out.push(`${base}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/`);
   }
   return out;
+}
+
+/**
+ * The capture folders that can hold records of [start, end): SageMaker files a capture object under
+ * the hour it writes it, minutes after the requests it holds (its buffer, then the delivery), so the
+ * records of a window's last minutes lie in the next hour's folder. The folders run from the hour
+ * of start - lag (should a folder be named for its file's first record instead) to the hour of
+ * end + lag (the files the run can see: a scheduled run starts at end + lag). Records are then kept
+ * by their own inferenceTime, so a record near an hour boundary counts in one window only.
+ */
+export function captureFolders(base: string, window: ResolvedWindow, lagMinutes: number): string[] {
+  const lag = Math.max(0, lagMinutes) * MINUTE;
+  return hourFolders(base, window.start.getTime() - lag, window.end.getTime() + lag);
+}
+
+/**
+ * Slack for clocks: an object's LastModified (S3's clock, when it received the object) against the
+ * inferenceTime of its records (the endpoint host's clock, which captured them before the upload).
+ */
+export const CLOCK_SKEW_MS = 5 * MINUTE;
+
+/**
+ * Whether a listed capture object can hold records of the window: one that S3 received before the
+ * window started (less the clock slack) holds only earlier records, so it need not be read. An
+ * object without a LastModified is read.
+ */
+export function mayHoldWindow(object: { readonly lastModified?: number }, window: ResolvedWindow): boolean {
+  return object.lastModified === undefined || object.lastModified >= window.start.getTime() - CLOCK_SKEW_MS;
 }
 
 /** A key-safe id of a window: `<endpoint>/<variant>/<end, ':' as '-'>`. */

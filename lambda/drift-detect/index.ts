@@ -6,7 +6,7 @@ import { driftReport } from '../drift-core/report';
 import { countObjects } from '../drift-core/run';
 import { listObjects, loadBaseline, putJson, S3Location } from '../drift-core/s3';
 import { DriftReport, Window } from '../drift-core/types';
-import { captureBase, hourPrefixes, resolveWindow, runId } from '../drift-core/window';
+import { captureBase, captureFolders, mayHoldWindow, resolveWindow, runId } from '../drift-core/window';
 
 /** Raw values kept per feature on the single path (exact KS and Wasserstein on windows this small). */
 export const RAW_LIMIT = 5000;
@@ -39,10 +39,10 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
   requireCapture(config);
   const resolved = resolveWindow(event, config.windowMinutes, config.lagMinutes);
   const window = { start: resolved.start.toISOString(), end: resolved.end.toISOString() };
-  const prefixes = hourPrefixes(captureBase(config.capturePrefix, config.endpointName, config.variantName), resolved);
+  const prefixes = captureFolders(captureBase(config.capturePrefix, config.endpointName, config.variantName), resolved, config.lagMinutes);
   // Read first, so a missing or unreadable baseline fails the run before any work is planned.
   const baseline = await loadBaseline(s3, baselineLocation);
-  const objects = await listObjects(s3, config.captureBucket, prefixes);
+  const objects = (await listObjects(s3, config.captureBucket, prefixes)).filter((o) => mayHoldWindow(o, resolved));
   const context = { endpointName: config.endpointName, variantName: config.variantName, window, thresholds: config.thresholds };
 
   if (fitsOneInvocation(objects, config.singleMaxObjects, config.singleMaxBytes)) {

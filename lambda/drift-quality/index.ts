@@ -7,7 +7,7 @@ import {
 } from '../drift-core/quality';
 import { eachLimited, forEachObjectLine, listObjects } from '../drift-core/s3';
 import { toNumber } from '../drift-core/values';
-import { captureBase, hourPrefixes, resolveWindow } from '../drift-core/window';
+import { captureBase, captureFolders, hourPrefixes, mayHoldWindow, resolveWindow } from '../drift-core/window';
 
 const s3 = new S3Client({});
 
@@ -47,7 +47,8 @@ export async function handler(event: DriftEvent = {}): Promise<QualityReport> {
   const captureBucket = required(env, 'CAPTURE_BUCKET');
   const labelBucket = required(env, 'GROUND_TRUTH_BUCKET');
   const labelPrefix = required(env, 'GROUND_TRUTH_PREFIX');
-  const window = resolveWindow(event, numberFrom(env, 'WINDOW_MINUTES', 60, 1), numberFrom(env, 'WINDOW_LAG_MINUTES', 10));
+  const lagMinutes = numberFrom(env, 'WINDOW_LAG_MINUTES', 10);
+  const window = resolveWindow(event, numberFrom(env, 'WINDOW_MINUTES', 60, 1), lagMinutes);
 
   const malformed = Object.fromEntries(QUALITY_MALFORMED_KINDS.map((k) => [k, 0])) as Record<QualityMalformed, number>;
   const samples: { kind: string; source: string; line: number; sample: string }[] = [];
@@ -76,8 +77,10 @@ export async function handler(event: DriftEvent = {}): Promise<QualityReport> {
   // Predictions captured in the lookback, joined as they stream by.
   const pairs: { label: string; prediction: string }[] = [];
   const captureWindow = { start: new Date(window.end.getTime() - lookbackHours * 3_600_000), end: window.end };
-  const captureObjects = labels.size === 0 ? [] : await listObjects(s3, captureBucket,
-    hourPrefixes(captureBase(env.CAPTURE_PREFIX ?? '', endpointName, variantName), captureWindow));
+  // The capture folders as drift reads them: a prediction of the lookback's last minutes is filed in the next hour.
+  const captureObjects = labels.size === 0 ? [] : (await listObjects(s3, captureBucket,
+    captureFolders(captureBase(env.CAPTURE_PREFIX ?? '', endpointName, variantName), captureWindow, lagMinutes)))
+    .filter((o) => mayHoldWindow(o, captureWindow));
   await eachLimited(captureObjects, 4, async (o) => {
     const source = `s3://${captureBucket}/${o.key}`;
     await forEachObjectLine(s3, captureBucket, o.key, (line, n) => {

@@ -7,6 +7,7 @@ import { execFileSync } from 'child_process';
 import { Readable } from 'stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as fc from 'fast-check';
 import { handler as baselineHandler } from '../../lambda/drift-baseline';
 import { buildBaseline } from '../../lambda/drift-core/baseline';
 import { BatchItem } from '../../lambda/drift-core/plan';
@@ -19,6 +20,10 @@ import { handler as quality } from '../../lambda/drift-quality';
 const s3 = mockClient(S3Client);
 /** The fake bucket contents, by `bucket/key`. */
 let objects: Map<string, Buffer>;
+/** When S3 received an object (its LastModified), by `bucket/key`; objects without one are listed without it. */
+let received: Map<string, Date>;
+/** The listing shows only objects received by then (what a run at that time can see); undefined: every object. */
+let listedAt: number | undefined;
 let listCalls: string[];
 
 const CAPTURE = 'lake-capture';
@@ -35,13 +40,14 @@ function serveS3(): void {
   listCalls = [];
   s3.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix: string; ContinuationToken?: string }) => {
     if (!input.ContinuationToken) listCalls.push(`${input.Bucket}/${input.Prefix}`);
-    const keys = [...objects.keys()].filter((k) => k.startsWith(`${input.Bucket}/${input.Prefix}`)).sort()
+    const keys = [...objects.keys()].filter((k) => k.startsWith(`${input.Bucket}/${input.Prefix}`))
+      .filter((k) => listedAt === undefined || !received.has(k) || received.get(k)!.getTime() <= listedAt).sort()
       .map((k) => k.slice(input.Bucket.length + 1));
     const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
     const page = keys.slice(start, start + 2);
     const truncated = start + 2 < keys.length;
     return {
-      Contents: page.map((Key) => ({ Key, Size: objects.get(`${input.Bucket}/${Key}`)!.length })),
+      Contents: page.map((Key) => ({ Key, Size: objects.get(`${input.Bucket}/${Key}`)!.length, LastModified: received.get(`${input.Bucket}/${Key}`) })),
       IsTruncated: truncated,
       NextContinuationToken: truncated ? String(start + 2) : undefined,
     };
@@ -72,8 +78,9 @@ function record(data: string, time: string, prediction = '0.5', eventId = 'e', i
   });
 }
 
-function put(bucket: string, key: string, lines: string[]): void {
+function put(bucket: string, key: string, lines: string[], receivedAt?: string): void {
   objects.set(`${bucket}/${key}`, Buffer.from(lines.join('\n') + '\n'));
+  if (receivedAt) received.set(`${bucket}/${key}`, new Date(receivedAt));
 }
 
 /** `n` records in the given minute range of an hour folder, values drawn from a simple pattern. */
@@ -108,6 +115,8 @@ beforeEach(() => {
     MIN_ROWS: '50',
   });
   objects = new Map([[`${WORK}/${BASELINE_KEY}`, Buffer.from(baselineJson)]]);
+  received = new Map();
+  listedAt = undefined;
   serveS3();
   stdout = [];
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { stdout.push(String(chunk)); return true; });
@@ -137,20 +146,23 @@ describe('drift-detect, one invocation', () => {
     put(CAPTURE, `${BASE}2026/12/01/08/a.jsonl`, captureFile('2026-12-01T08', 45, 90));
     put(CAPTURE, `${BASE}2026/12/01/09/b.jsonl`, [...captureFile('2026-12-01T09', 0, 60), '{"captureData":{"endpointInput"', record('1,pro', '2026-12-01T09:10:00Z')]);
     put(CAPTURE, `${BASE}2026/12/01/09/c.jsonl`, captureFile('2026-12-01T09', 49, 20));
-    put(CAPTURE, `${BASE}2026/12/01/10/late.jsonl`, captureFile('2026-12-01T10', 0, 10));
+    // AND a file of the 10 folder with the last record of the window (captured at 09:49:59.999, written after 10:00)
+    put(CAPTURE, `${BASE}2026/12/01/10/late.jsonl`, [...captureFile('2026-12-01T10', 0, 10), record('33,pro,500', '2026-12-01T09:49:59.999Z')]);
+    put(CAPTURE, `${BASE}2026/12/01/07/old.jsonl`, captureFile('2026-12-01T07', 0, 10));
+    put(CAPTURE, `${BASE}2026/12/01/11/next.jsonl`, captureFile('2026-12-01T11', 0, 10));
     // WHEN the scheduled run starts
     const result = await detect({ time: TIME });
-    // THEN the window is [08:50, 09:50) over folders 08 and 09 only
-    expect(listCalls).toEqual([`${CAPTURE}/${BASE}2026/12/01/08/`, `${CAPTURE}/${BASE}2026/12/01/09/`]);
+    // THEN the window is [08:50, 09:50), read from the folders of 08:40 (start - lag) to 10:00 (end + lag)
+    expect(listCalls).toEqual([`${CAPTURE}/${BASE}2026/12/01/08/`, `${CAPTURE}/${BASE}2026/12/01/09/`, `${CAPTURE}/${BASE}2026/12/01/10/`]);
     expect(result.mode).toBe('complete');
     const report = (result as { report: DriftReport }).report;
     expect(report.window).toEqual({ start: '2026-12-01T08:50:00.000Z', end: '2026-12-01T09:50:00.000Z' });
     // Folder 08 minutes 45..53: the 50..53 ones are in; folder 09: all of b (0..8), c's 49 only.
     const in08 = captureFile('2026-12-01T08', 45, 90).filter((_, i) => 45 + (i % 9) >= 50).length;
     const in09c = captureFile('2026-12-01T09', 49, 20).filter((_, i) => 49 + (i % 9) < 50).length;
-    expect(report.rows).toBe(in08 + 60 + in09c);
-    expect(report.outsideWindow).toBe(90 - in08 + 20 - in09c);
-    expect(report.objects).toBe(3);
+    expect(report.rows).toBe(in08 + 60 + in09c + 1);
+    expect(report.outsideWindow).toBe(90 - in08 + 20 - in09c + 10);
+    expect(report.objects).toBe(4);
     expect(report.malformed).toMatchObject({ truncatedJson: 1, columnCount: 1, total: 2 });
     expect(report.status).toBe('ok');
     // AND the metrics are EMF documents with the endpoint, variant and feature dimensions, timestamped at the window end
@@ -192,7 +204,7 @@ describe('drift-detect, one invocation', () => {
     process.env.REPORT_PREFIX = 'monitoring/churn/reports/';
     put(CAPTURE, `${PREFIX}/churn-prod/Canary/2026/12/01/05/a.jsonl`, captureFile('2026-12-01T05', 0, 60));
     const result = await detect({ windowEnd: '2026-12-01T06:00:00Z', windowMinutes: 120, variantName: 'Canary' }) as { report: DriftReport };
-    expect(listCalls).toEqual([`${CAPTURE}/${PREFIX}/churn-prod/Canary/2026/12/01/04/`, `${CAPTURE}/${PREFIX}/churn-prod/Canary/2026/12/01/05/`]);
+    expect(listCalls).toEqual(['03', '04', '05', '06'].map((h) => `${CAPTURE}/${PREFIX}/churn-prod/Canary/2026/12/01/${h}/`));
     expect(result.report.rows).toBe(60);
     const stored = JSON.parse(objects.get(`${WORK}/monitoring/churn/reports/churn-prod/Canary/2026-12-01T06-00-00.000Z.json`)!.toString());
     expect(stored).toEqual(result.report);
@@ -206,6 +218,99 @@ describe('drift-detect, one invocation', () => {
     await expect(detect({ time: TIME })).rejects.toThrow(/schemaVersion 9; this detector reads 1/);
     process.env.WINDOW_MINUTES = 'sixty';
     await expect(detect({ time: TIME })).rejects.toThrow(/WINDOW_MINUTES must be a number of at least 1, got 'sixty'/);
+  });
+});
+
+describe('drift-detect near hour boundaries', () => {
+  /** The keys drift-detect read (GetObject) from the capture bucket. */
+  const readKeys = () => s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input).filter((i) => i.Bucket === CAPTURE).map((i) => i.Key!.slice(BASE.length));
+  const rowsOf = async (event: object) => ((await detect(event)) as { report: DriftReport }).report;
+
+  test('a record captured at 10:59:59 in a file of the 11 folder counts in 10:00-11:00, not in 11:00-12:00', async () => {
+    // GIVEN the file SageMaker wrote at 11:01 with the requests of 10:59:59 and 11:00:30
+    put(CAPTURE, `${BASE}2026/12/01/11/01-00-000-a.jsonl`, [record('30,pro,1', '2026-12-01T10:59:59Z'), record('31,pro,1', '2026-12-01T11:00:30Z')], '2026-12-01T11:01:00Z');
+    // WHEN the windows on either side of 11:00 are checked
+    const before = await rowsOf({ windowEnd: '2026-12-01T11:00:00Z' });
+    const after = await rowsOf({ windowEnd: '2026-12-01T12:00:00Z' });
+    // THEN each record counts once, in the window its inferenceTime is in
+    expect([before.rows, before.outsideWindow, before.objects]).toEqual([1, 1, 1]);
+    expect([after.rows, after.outsideWindow, after.objects]).toEqual([1, 1, 1]);
+    expect(listCalls.slice(0, 3)).toEqual(['09', '10', '11'].map((h) => `${CAPTURE}/${BASE}2026/12/01/${h}/`));
+  });
+
+  test('the scheduled run finds the late file of its window\'s last minutes, delivered in the next hour', async () => {
+    // GIVEN records of 10:30 in the 10 folder, and of 10:58 in a file S3 received at 11:07 in the 11 folder
+    put(CAPTURE, `${BASE}2026/12/01/10/30-00-000-a.jsonl`, captureFile('2026-12-01T10', 30, 40), '2026-12-01T10:40:00Z');
+    put(CAPTURE, `${BASE}2026/12/01/11/05-00-000-b.jsonl`, captureFile('2026-12-01T10', 58, 2), '2026-12-01T11:07:00Z');
+    // WHEN the hourly schedule starts the run at 11:10 (window [10:00, 11:00), lag 10 minutes), seeing what S3 received by then
+    listedAt = Date.parse('2026-12-01T11:10:00Z');
+    const report = await rowsOf({ time: '2026-12-01T11:10:00Z' });
+    // THEN the late file's records are in
+    expect(report.window).toEqual({ start: '2026-12-01T10:00:00.000Z', end: '2026-12-01T11:00:00.000Z' });
+    expect([report.rows, report.objects]).toEqual([42, 2]);
+  });
+
+  test('a file named for an earlier hour is read only when S3 received it after the window started (less 5 minutes)', async () => {
+    // GIVEN a file of the 10 folder received at 11:00:40 holding a request of 11:00:20, and older files of that folder
+    put(CAPTURE, `${BASE}2026/12/01/10/59-50-000-edge.jsonl`, [record('30,pro,1', '2026-12-01T10:59:50Z'), record('31,pro,1', '2026-12-01T11:00:20Z')], '2026-12-01T11:00:40Z');
+    put(CAPTURE, `${BASE}2026/12/01/10/54-00-000-skew.jsonl`, [record('32,pro,1', '2026-12-01T10:55:00Z')], '2026-12-01T10:55:30Z');
+    put(CAPTURE, `${BASE}2026/12/01/10/20-00-000-old.jsonl`, [record('33,pro,1', '2026-12-01T10:20:00Z')], '2026-12-01T10:21:00Z');
+    // WHEN the window [11:00, 12:00) is checked
+    const report = await rowsOf({ windowEnd: '2026-12-01T12:00:00Z' });
+    // THEN the request of 11:00:20 counts; the file received at 10:21 is not even read
+    expect([report.rows, report.outsideWindow]).toEqual([1, 2]);
+    expect(readKeys().sort()).toEqual(['2026/12/01/10/54-00-000-skew.jsonl', '2026/12/01/10/59-50-000-edge.jsonl']);
+    // AND the window before counts the request of 10:59:50 and the one of 10:55
+    expect((await rowsOf({ windowEnd: '2026-12-01T11:00:00Z' })).rows).toBe(3);
+  });
+
+  test('a record without a readable inferenceTime is counted as malformed and sampled; the run goes on', async () => {
+    const noTime = JSON.stringify({ captureData: { endpointInput: { mode: 'INPUT', data: '30,pro,1', encoding: 'CSV' } }, eventMetadata: { eventId: 'x' } });
+    put(CAPTURE, `${BASE}2026/12/01/09/a.jsonl`, [record('30,pro,1', '2026-12-01T09:10:00Z'), noTime, record('31,pro,1', 'yesterday'), record('32,pro,1', '2026-12-01'), record('33,pro,1', '2026-12-01T09:11:00Z')]);
+    const report = await rowsOf({ time: TIME });
+    expect(report).toMatchObject({ rows: 2, records: 5, malformed: { missingFields: 3, total: 3 } });
+    expect(report.malformedSamples.missingFields.map((m) => m.line)).toEqual([2, 3, 4]);
+  });
+
+  test('adjacent windows count every record once, in the window of its inferenceTime, however files straddle the hours (property)', async () => {
+    const MINUTE = 60_000;
+    const origin = Date.parse('2026-12-01T08:00:00Z');
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom(30, 45, 60, 90),
+      fc.integer({ min: 5, max: 30 }),
+      fc.array(fc.record({
+        // When SageMaker wrote the file (S3 received it then): near one of the hours after 08:00; and how long it buffered.
+        hour: fc.integer({ min: 0, max: 6 }),
+        offset: fc.integer({ min: -20 * MINUTE, max: 20 * MINUTE }),
+        buffered: fc.integer({ min: 0, max: 1000 }),
+        // Whether the hour folder is the file's write hour or its first record's.
+        namedForFirst: fc.boolean(),
+        times: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 4 }),
+      }), { maxLength: 12 }),
+      async (windowMinutes, lagMinutes, files) => {
+        objects = new Map([[`${WORK}/${BASELINE_KEY}`, Buffer.from(baselineJson)]]);
+        received = new Map();
+        process.env.WINDOW_MINUTES = String(windowMinutes);
+        process.env.WINDOW_LAG_MINUTES = String(lagMinutes);
+        const times: number[] = [];
+        files.forEach((f, i) => {
+          // The file holds records of the `buffered` share (per mille) of the lag before it was written.
+          const written = origin + f.hour * 60 * MINUTE + f.offset;
+          const first = written - Math.floor((f.buffered * lagMinutes * MINUTE) / 1000);
+          const recordTimes = f.times.map((t) => first + Math.floor((t * (written - first)) / 1000));
+          times.push(...recordTimes);
+          const folder = new Date(f.namedForFirst ? first : written).toISOString().slice(0, 13).replace(/-/g, '/').replace('T', '/');
+          put(CAPTURE, `${BASE}${folder}/f-${i}.jsonl`, recordTimes.map((t) => record('30,pro,1', new Date(t).toISOString())), new Date(written).toISOString());
+        });
+        // Each window's run starts on schedule (end + lag) and sees what S3 has received by then.
+        for (let end = origin + windowMinutes * MINUTE; end <= origin + 7 * 60 * MINUTE; end += windowMinutes * MINUTE) {
+          listedAt = end + lagMinutes * MINUTE;
+          const report = await rowsOf({ time: new Date(listedAt).toISOString() });
+          expect(report.window!.end).toBe(new Date(end).toISOString());
+          expect(report.rows).toBe(times.filter((t) => t >= end - windowMinutes * MINUTE && t < end).length);
+        }
+      },
+    ), { numRuns: 60, seed: 11 });
   });
 });
 
@@ -344,6 +449,20 @@ print(json.dumps(out))`], { input: JSON.stringify({ p: problem, y: labels, s: sc
     const r = sklearn('regression', Array.from({ length: 40 }, (_, i) => i * 1.5), Array.from({ length: 40 }, (_, i) => i * 1.5 + ((i % 5) - 2)));
     expect(Math.abs(regression.metrics.rmse - r.rmse)).toBeLessThan(1e-12);
     expect(Math.abs(regression.metrics.mae - r.mae)).toBeLessThan(1e-12);
+  });
+
+  test('joins predictions of the lookback\'s last minutes filed in the next hour\'s folder, not files received before the lookback', async () => {
+    // GIVEN the labels of the window [08:50, 09:50), and their predictions captured at 09:49:59 in a file of the 10 folder
+    groundTruth(20, () => '1', () => '0.9');
+    objects.delete(`${CAPTURE}/${BASE}2026/12/01/07/a.jsonl`);
+    const captures = Array.from({ length: 20 }, (_, i) => record('30,pro,1', '2026-12-01T09:49:59Z', '0.9', `event-${i}`, i % 2 ? `inf-${i}` : undefined));
+    put(CAPTURE, `${BASE}2026/12/01/10/00-00-000-a.jsonl`, captures, '2026-12-01T10:00:30Z');
+    // AND a file of the lookback's first folder that S3 received before the lookback began
+    put(CAPTURE, `${BASE}2026/11/30/09/10-00-000-old.jsonl`, captures, '2026-11-30T09:10:30Z');
+    const report = await quality({ time: TIME });
+    expect(report).toMatchObject({ status: 'ok', labels: 21, matched: 20 });
+    expect(listCalls).toContain(`${CAPTURE}/${BASE}2026/12/01/10/`);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).not.toContain(`${BASE}2026/11/30/09/10-00-000-old.jsonl`);
   });
 
   test('too few joined labels reports too few rows; no labels reports no data; a bad problem type fails', async () => {
