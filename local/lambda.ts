@@ -7,7 +7,6 @@
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
-import { ROOT } from '../test/helpers/app';
 import { AwsOnMoto, stepFunctionsError } from './aws';
 import { runProcess } from './python';
 import { getBytes } from './s3';
@@ -88,8 +87,6 @@ export class LocalLambda {
     fs.writeFileSync(path.join(dir, 'code.zip'), await getBytes(this.aws.client('s3'), bucket, key));
     const unzip = await runProcess('unzip', ['-q', '-o', 'code.zip'], { cwd: dir, timeoutMs: 60_000 });
     if (unzip.code !== 0) throw new Error(`could not unzip the code of ${name}: ${unzip.stderr}`);
-    // The Node.js runtime provides the AWS SDK v3; the bundles leave it out, so they find this project's.
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     const [file, exported] = splitHandler(config.Handler ?? 'index.handler');
     const env: Record<string, string> = config.Environment?.Variables ?? {};
     const saved = { ...process.env };

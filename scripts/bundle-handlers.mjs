@@ -1,33 +1,21 @@
-// Bundles each Lambda handler lambda/<name>/index.ts into assets/lambda/<name>/index.js, so that
-// consumers of the package synthesize without esbuild or Docker, and the `mlops` CLI (cli/mlops.ts,
-// with its argument parser, terminal UI and AWS SDK clients) into assets/cli/mlops.js, the package's `bin`.
+// Bundles each Lambda handler lambda/<name>/index.ts into assets/lambda/<name>/index.js (how:
+// scripts/handler-bundle.mjs), so that consumers of the package synthesize without esbuild or Docker,
+// and the `mlops` CLI (cli/mlops.ts, with its argument parser, terminal UI and AWS SDK clients) into
+// assets/cli/mlops.js, the package's `bin`.
 // Runs at `npm ci` (prepare) and `npm run build`.
 import { build } from 'esbuild';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
+import { handlerBuildOptions } from './handler-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const handlers = readdirSync(join(root, 'lambda'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'lambda', entry.name, 'index.ts')))
   .map((entry) => entry.name);
 
-await Promise.all(handlers.map((name) => build({
-  entryPoints: [join(root, 'lambda', name, 'index.ts')],
-  outfile: join(root, 'assets', 'lambda', name, 'index.js'),
-  bundle: true,
-  minify: true,
-  sourcemap: false,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  // The Node.js 22 Lambda runtime ships AWS SDK v3; bundling it would only grow the asset.
-  external: ['@aws-sdk/*'],
-  // Always the same tsconfig: otherwise the output (and the asset hash in every template) depends
-  // on whether jsii has written its tsconfig.json yet.
-  tsconfig: join(root, 'tsconfig.dev.json'),
-  logLevel: 'warning',
-})));
+await Promise.all(handlers.map((name) => build(handlerBuildOptions(
+  join(root, 'lambda', name, 'index.ts'), join(root, 'assets', 'lambda', name, 'index.js'), join(root, 'tsconfig.dev.json')))));
 
 // Node's own modules as `node:` imports, so the bundle plainly needs nothing but Node.js.
 const nodePrefix = {

@@ -1,7 +1,9 @@
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ListObjectVersionsCommand, ObjectVersion, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ROOT } from '../helpers/app';
+import { motoCall, motoEnv, MotoServer, startMoto } from '../helpers/moto';
 import { handler, MAX_OBJECTS_PER_INPUT } from '../../lambda/run-manifest';
 import { buildManifest, InputListing, ManifestEvent } from '../../lambda/run-manifest/manifest';
 
@@ -297,13 +299,53 @@ describe('run-manifest handler', () => {
     await expect(handler(event([{ bucket: 'lake-raw', prefix: 'churn/' }]))).rejects.toThrow('KMS.AccessDenied');
   });
 
-  test('the bundled asset that the stack deploys behaves the same', async () => {
-    serveVersions({ 'lake-raw/churn/': [version('churn/a.csv', 'a1'), version('churn/a.csv', 'a0', false)] });
-    const bundled = await import(path.join(ROOT, 'assets', 'lambda', 'run-manifest', 'index.js'));
-    const result = await bundled.handler(event([{ bucket: 'lake-raw', prefix: 'churn/' }]));
-    expect(result).toEqual({ manifestUri: `s3://${MANIFEST_BUCKET}/${MANIFEST_KEY}`, inputObjects: 1, problems: [] });
-    expect(writtenManifest().inputs[0].objects).toEqual([entry('lake-raw', 'churn/a.csv', 'a1')]);
-  });
+});
+
+// The asset bundles its own copy of the SDK, which the mock above cannot reach: it runs against moto.
+describe('the bundled asset that the stack deploys', () => {
+  let moto: MotoServer;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+  }, 60_000);
+
+  afterAll(() => moto?.stop());
+
+  test('lists the versions current at the run start and writes the manifest, with the SDK it bundles', async () => {
+    // GIVEN a versioned bucket with two versions of one object, and one deleted object
+    const call = (operation: string, params: Record<string, unknown>) => motoCall(moto, 's3', operation, params);
+    for (const bucket of ['lake-raw', MANIFEST_BUCKET]) await call('create_bucket', { Bucket: bucket });
+    await call('put_bucket_versioning', { Bucket: 'lake-raw', VersioningConfiguration: { Status: 'Enabled' } });
+    await call('put_object', { Bucket: 'lake-raw', Key: 'churn/a.csv', Body: 'old' });
+    const current = await call('put_object', { Bucket: 'lake-raw', Key: 'churn/a.csv', Body: 'new' });
+    await call('put_object', { Bucket: 'lake-raw', Key: 'churn/gone.csv', Body: 'x' });
+    await call('delete_object', { Bucket: 'lake-raw', Key: 'churn/gone.csv' });
+    const startedAfterwards = Math.floor(Date.now() / 1000) + 3600;
+    const input = event([{ bucket: 'lake-raw', prefix: 'churn/' }], { outcome: { status: 'REGISTERED' }, training: trainingDescription({ TrainingStartTime: startedAfterwards }) });
+
+    // WHEN the asset runs in a node process of its own, with Lambda's environment pointed at moto
+    const script = 'require(process.argv[1]).handler(JSON.parse(process.argv[2])).then((r) => process.stdout.write(JSON.stringify(r)))';
+    const run = spawnSync(process.execPath, ['-e', script, path.join(ROOT, 'assets', 'lambda', 'run-manifest', 'index.js'), JSON.stringify(input)],
+      { env: motoEnv(moto), encoding: 'utf8', timeout: 30_000 });
+
+    // THEN it wrote the manifest of the current version only
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ manifestUri: `s3://${MANIFEST_BUCKET}/${MANIFEST_KEY}`, inputObjects: 1, problems: [] });
+    const written = await call('get_object', { Bucket: MANIFEST_BUCKET, Key: MANIFEST_KEY });
+    const manifest = JSON.parse(written.Body);
+    expect(manifest.inputs[0].objects).toEqual([expect.objectContaining({ uri: 's3://lake-raw/churn/a.csv', versionId: current.VersionId, size: 3 })]);
+  }, 60_000);
+
+  test('without credentials in the environment, the providers it leaves out pass to the next, and the chain ends with the SDK\'s own error', () => {
+    const noCredentials = motoEnv(moto);
+    delete noCredentials.AWS_ACCESS_KEY_ID;
+    delete noCredentials.AWS_SECRET_ACCESS_KEY;
+    const script = 'require(process.argv[1]).handler(JSON.parse(process.argv[2])).catch((e) => { process.stdout.write(e.message); process.exitCode = 1; })';
+    const run = spawnSync(process.execPath, ['-e', script, path.join(ROOT, 'assets', 'lambda', 'run-manifest', 'index.js'), JSON.stringify(event([{ bucket: 'lake-raw', prefix: 'churn/' }]))],
+      { env: noCredentials, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('Could not load credentials from any providers');
+  }, 60_000);
 });
 
 /** A DescribeTrainingJob result, as the `.sync` integration returns it. */
