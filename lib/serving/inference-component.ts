@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
 import { modelSettingsOf, recordComponent, validateComponentProps } from './private/inference-component-validation';
 import { sageMakerScalingRole } from './private/endpoint-scaling';
+import { recordServedComponent } from './private/served-components';
 import { versionOfSource } from './private/served-endpoints';
 import { createServingModel } from './private/serving-model';
 import type { ISharedEndpoint } from './shared-endpoint';
@@ -437,6 +438,8 @@ export class InferenceComponent extends InferenceComponentBase {
 
     // A registry version that is not promoted yet ('none') is no model: the component is left out until one is.
     version?.parameter.serveOnlyWhenPromoted(this);
+    // A promotion checks afterwards that the component runs the model the template names.
+    if (version) recordServedComponent(version.parameter, { componentName: name, model: cfnModel });
   }
 
   private renderRollingUpdate(update: ComponentRollingUpdate, role: iam.IRole): sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty {

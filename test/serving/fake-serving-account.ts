@@ -1,7 +1,7 @@
 /**
  * An SDK-like stand-in for the CloudFormation and SageMaker calls a promotion makes, answering as
  * the real services do (API references of DescribeStacks, UpdateStack, CancelUpdateStack,
- * DescribeStackResource, DescribeEndpoint, DescribeEndpointConfig):
+ * DescribeStackResource, DescribeEndpoint, DescribeEndpointConfig, DescribeInferenceComponent, DescribeModel):
  * - a stack update goes UPDATE_IN_PROGRESS -> UPDATE_COMPLETE_CLEANUP_IN_PROGRESS -> UPDATE_COMPLETE, or
  *   UPDATE_ROLLBACK_IN_PROGRESS -> UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS -> UPDATE_ROLLBACK_COMPLETE;
  *   DescribeStacks shows the new parameter value while the update runs and the old one after a rollback;
@@ -10,6 +10,8 @@
  *   `CloudFormation.CloudFormationException`;
  * - SageMaker may roll the endpoint back (a rollback alarm) while CloudFormation reports success:
  *   the endpoint then runs the previous endpoint configuration, whose ARN is lowercase;
+ * - an inference component runs the model the template names once the update reaches cleanup,
+ *   unless SageMaker rolls the component's update back to the previous model;
  * - any call can be throttled a given number of times.
  * Several executions may share one account (duplicate events).
  */
@@ -26,6 +28,8 @@ export type RolloutPlan =
   | 'cloudformation-rollback'
   /** SageMaker rolls the endpoint back, CloudFormation reports UPDATE_COMPLETE anyway. */
   | 'sagemaker-rollback'
+  /** SageMaker rolls the inference component's update back to the previous model, CloudFormation reports UPDATE_COMPLETE anyway. */
+  | 'component-rollback'
   /** It runs until cancelled. */
   | 'hang';
 
@@ -49,6 +53,10 @@ export interface FakeAccountOptions {
   readonly throttleError?: string;
   /** The parameter's AllowedPattern, which UpdateStack checks new values against. */
   readonly allowedPattern?: string;
+  /** An inference component that serves the version: its name and its model's logical id in the template. */
+  readonly component?: { readonly name: string; readonly modelLogicalId: string };
+  /** What DescribeInferenceComponent reports as InferenceComponentStatus, one answer a call (the last one stays). */
+  readonly componentStatuses?: string[];
 }
 
 interface Phase { status: string; polls: number }
@@ -64,6 +72,8 @@ export class FakeServingAccount {
   public readonly published: any[] = [];
   /** The configuration the endpoint really runs, by version. */
   public liveVersion: string;
+  /** The model the inference component really runs, by version. */
+  public componentVersion: string;
   public status = 'UPDATE_COMPLETE';
   private parameter: string;
   private previous?: string;
@@ -77,6 +87,7 @@ export class FakeServingAccount {
     this.configLogicalId = options.configLogicalId ?? 'EndpointEndpointConfig';
     this.parameter = options.served;
     this.liveVersion = options.served;
+    this.componentVersion = options.served;
     this.templateVersion = options.served;
     this.throttled = { ...options.throttle };
     if (options.busyPolls) {
@@ -99,7 +110,18 @@ export class FakeServingAccount {
     return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${this.configName(version).toLowerCase()}`;
   }
 
+  /** Name of the model CloudFormation made for a version (mixed case, as CloudFormation names it). */
+  public modelName(version: string): string {
+    return `Model-${version.split('/').pop()}Cd`;
+  }
+
+  /** The model's ARN, the physical id CloudFormation holds for it; SageMaker lowercases the name in it. */
+  public modelArn(version: string): string {
+    return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/${this.modelName(version).toLowerCase()}`;
+  }
+
   public handlers(): TaskHandlers {
+    const statuses = [...(this.options.componentStatuses ?? ['InService'])];
     const call = (action: string, answer: (input: any) => unknown) => (input: any) => {
       this.calls.push({ action, input });
       if ((this.throttled[action] ?? 0) > 0) {
@@ -159,6 +181,9 @@ export class FakeServingAccount {
       }),
       'aws-sdk:cloudformation:describeStackResource': call('describeStackResource', (input) => {
         expectStack(input.StackName, this.stackName);
+        if (this.options.component && input.LogicalResourceId === this.options.component.modelLogicalId) {
+          return { StackResourceDetail: { LogicalResourceId: input.LogicalResourceId, PhysicalResourceId: this.modelArn(this.templateVersion), ResourceType: 'AWS::SageMaker::Model' } };
+        }
         if (input.LogicalResourceId !== this.configLogicalId) throw namedError('CloudFormation.CloudFormationException', `Resource ${input.LogicalResourceId} does not exist for stack ${this.stackName}`);
         return { StackResourceDetail: { LogicalResourceId: input.LogicalResourceId, PhysicalResourceId: this.configArn(this.templateVersion), ResourceType: 'AWS::SageMaker::EndpointConfig' } };
       }),
@@ -170,6 +195,19 @@ export class FakeServingAccount {
         const version = [this.liveVersion, this.templateVersion].find((v) => this.configName(v) === input.EndpointConfigName);
         if (!version) throw namedError('SageMaker.SageMakerException', `Could not find endpoint configuration "${input.EndpointConfigName}".`);
         return { EndpointConfigName: input.EndpointConfigName, EndpointConfigArn: this.configArn(version) };
+      }),
+      'aws-sdk:sagemaker:describeInferenceComponent': call('describeInferenceComponent', (input) => {
+        const component = this.options.component;
+        if (!component || input.InferenceComponentName !== component.name) {
+          throw namedError('SageMaker.SageMakerException', `Could not find inference component "${input.InferenceComponentName}".`);
+        }
+        const status = statuses.length > 1 ? statuses.shift()! : statuses[0];
+        return { InferenceComponentName: component.name, InferenceComponentStatus: status, Specification: { ModelName: this.modelName(this.componentVersion) } };
+      }),
+      'aws-sdk:sagemaker:describeModel': call('describeModel', (input) => {
+        const version = [this.componentVersion, this.templateVersion].find((v) => this.modelName(v) === input.ModelName);
+        if (!version) throw namedError('SageMaker.SageMakerException', `Could not find model "${input.ModelName}".`);
+        return { ModelName: input.ModelName, ModelArn: this.modelArn(version) };
       }),
       'sns:publish': call('publish', (input) => {
         this.published.push(JSON.parse(typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message)));
@@ -202,6 +240,7 @@ export class FakeServingAccount {
       this.templateVersion = this.parameter;
       // SageMaker moves the endpoint to the new configuration, unless its guardrails rolled it back.
       if (this.options.plan !== 'sagemaker-rollback') this.liveVersion = this.parameter;
+      if (this.options.plan !== 'component-rollback') this.componentVersion = this.parameter;
     }
     if (next.status === 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' && this.previous !== undefined) this.parameter = this.previous;
     if (next.polls === 0 && this.phases.length === 1) this.phases = [];

@@ -72,6 +72,8 @@ describe('a promotion checks what serves after CloudFormation finishes (item 13)
     expect(outcomeOf(result)).toBe('DEPLOYED');
     expect(fake.updates).toHaveLength(1);
     expect(fake.calls.map((c) => c.action)).toEqual(expect.arrayContaining(['describeEndpoint', 'describeStackResource', 'describeEndpointConfig']));
+    // No inference component serves the version.
+    expect(fake.calls.map((c) => c.action)).not.toContain('describeInferenceComponent');
     expect(fake.calls.find((c) => c.action === 'describeStackResource')!.input).toEqual({ StackName: 'TestStack', LogicalResourceId: built.configId });
     expect(fake.calls.find((c) => c.action === 'describeEndpoint')!.input).toEqual({ EndpointName: 'churn' });
     expect(result.visited).toContain('EndpointServesVersion');
@@ -394,8 +396,13 @@ describe('the promotion\'s permissions', () => {
   test('it reads only the endpoint that serves the version, and passes every cdk-nag pack', () => {
     const { stack } = build();
     const statements = Object.values(templateOf(stack).findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    expect(statements.filter((st: any) => st.Action === 'sagemaker:DescribeEndpoint').map((st: any) => stack.resolve(st.Resource)))
-      .toEqual(['arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn']);
+    const resources = (action: string) => statements.filter((st: any) => st.Action === action).map((st: any) => stack.resolve(st.Resource));
+    expect(resources('sagemaker:DescribeEndpoint')).toEqual(['arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn']);
+    // No inference component serves the version: its reads name nothing that can exist (no model/* wildcard).
+    expect([resources('sagemaker:DescribeInferenceComponent'), resources('sagemaker:DescribeModel')]).toEqual([
+      ['arn:aws:sagemaker:us-east-1:123456789012:inference-component/no_component_serves_this_version'],
+      ['arn:aws:sagemaker:us-east-1:123456789012:model/no_component_serves_this_version'],
+    ]);
     expect(nagFindings(stack.node.root as App)).toEqual([]);
   });
 });
@@ -464,9 +471,10 @@ describe('the retry and timeout policy of the synthesized promotion', () => {
   });
 
   test('the state machine times out only after every budget it waits through', () => {
-    // Busy wait, rollout, a cancelled rollout's rollback, 5 endpoint checks, and every read's retries (5 s doubling, 5 times).
+    // Busy wait, rollout, a cancelled rollout's rollback, 5 endpoint and 5 component checks, and the retries
+    // (5 s doubling, 5 times) of the 2 stack checks, the 3 reads of an endpoint and of a component, and 2 throttled UpdateStacks.
     const retries = [...Array(5).keys()].reduce((sum, i) => sum + 5 * 2 ** i, 0);
-    const budgets = BUSY.toSeconds() + 2 * ROLLOUT.toSeconds() + 5 * POLL.toSeconds() + 4 * retries;
+    const budgets = BUSY.toSeconds() + 2 * ROLLOUT.toSeconds() + 10 * POLL.toSeconds() + 10 * retries;
     expect(built.definition.TimeoutSeconds).toBeGreaterThan(budgets);
     expect(built.definition.TimeoutSeconds).toBe(deployBudget({ rolloutTimeout: ROLLOUT, stackBusyTimeout: BUSY, pollInterval: POLL }).toSeconds() + 3600);
   });

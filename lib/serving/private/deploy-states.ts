@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
+import { servedComponents } from './served-components';
 import { servedEndpoints } from './served-endpoints';
 import type { ModelVersionParameter } from '../model-version-parameter';
 import { PropsValidator } from '../../core/private/errors';
@@ -101,9 +102,10 @@ const CLOUDFORMATION_REJECTIONS = ['CloudFormation.CloudFormationException', 'Cl
  *   second budget fails as stuck.
  * - UPDATE_COMPLETE is not the end: SageMaker may have rolled the endpoint back (a rollback alarm
  *   fired) while CloudFormation reports success. Every endpoint that serves the version must be
- *   InService on the endpoint configuration the template names; otherwise the outcome is
- *   `ROLLED_BACK`. The endpoint keeps its configuration, which `ModelEndpoint` never lets
- *   CloudFormation delete on replacement.
+ *   InService on the endpoint configuration the template names, and every inference component
+ *   that serves it InService on the model the template names; otherwise the outcome is
+ *   `ROLLED_BACK`. The endpoint keeps its configuration and the component its model, which
+ *   `ModelEndpoint` and `InferenceComponent` never let CloudFormation delete on replacement.
  *
  * Results go to `$.deployment` (`outcome`, `stack.status`).
  */
@@ -166,8 +168,14 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
       + `The stack parameter ${target.parameterKey} still names the new version: promote the version that serves again, with "rollback": true, to make them agree`),
     notInService: failures.failWith('EndpointNotInService', 'EndpointNotInService',
       `An endpoint of ${stack.stackName} was not InService after the rollout; check it in SageMaker before the next promotion`),
+    componentRolledBack: rolledBack('ComponentRolledBack',
+      `CloudFormation updated ${stack.stackName}, but an inference component does not run the model the template names: SageMaker rolled its update back `
+      + '(a rollback alarm fired, or the new copies failed to start); the previously served model keeps serving. '
+      + `The stack parameter ${target.parameterKey} still names the new version: promote the version that serves again, with "rollback": true, to make them agree`),
+    componentNotInService: failures.failWith('ComponentNotInService', 'ComponentNotInService',
+      `An inference component of ${stack.stackName} was not InService after the rollout; check it in SageMaker before the next promotion`),
     failed: failures.failWith('VerificationFailed', 'VerificationFailed',
-      `What ${stack.stackName}'s endpoints serve could not be read after the rollout; check the endpoints and the execution's history`),
+      `What ${stack.stackName}'s endpoints and inference components serve could not be read after the rollout; check them and the execution's history`),
   });
 
   // The rollout: from this deployment's UpdateStack to a final stack status.
@@ -296,12 +304,16 @@ function newerOnly(scope: Construct, suffix: string, packageArnPath: string, pro
 interface VerificationExits {
   readonly rolledBack: sfn.IChainable;
   readonly notInService: sfn.IChainable;
+  readonly componentRolledBack: sfn.IChainable;
+  readonly componentNotInService: sfn.IChainable;
   readonly failed: sfn.IChainable;
 }
 
 /**
  * Checks every endpoint that serves the version: InService, and on the endpoint configuration
- * whose physical id the stack holds for the template's resource. Then continues at `done`.
+ * whose physical id the stack holds for the template's resource. Then every inference component
+ * that serves it: InService, and running the model whose physical id the stack holds. Then
+ * continues at `done`.
  */
 function buildVerification(scope: Construct, props: DeployStatesProps, stackArn: string, done: sfn.IChainable, exits: VerificationExits): sfn.IChainable {
   const target = props.modelVersion;
@@ -324,15 +336,7 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
     resultSelector: { 'status.$': '$.EndpointStatus', 'config.$': '$.EndpointConfigName' },
     resultPath: '$.live',
   });
-  const templateConfig = new tasks.CallAwsService(scope, 'DescribeTemplateConfig', {
-    service: 'cloudformation',
-    action: 'describeStackResource',
-    iamAction: 'cloudformation:DescribeStackResource',
-    iamResources: [stackArn],
-    parameters: { 'StackName': stack.stackName, 'LogicalResourceId.$': '$.configLogicalId' },
-    resultSelector: { 'physicalId.$': '$.StackResourceDetail.PhysicalResourceId' },
-    resultPath: '$.template',
-  });
+  const templateConfig = templateResource(scope, 'DescribeTemplateConfig', stackArn, stack, '$.configLogicalId');
   const liveConfig = new tasks.CallAwsService(scope, 'DescribeServingConfig', {
     service: 'sagemaker',
     action: 'describeEndpointConfig',
@@ -346,7 +350,6 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
   for (const task of [liveEndpoint, liveConfig]) {
     task.addRetry({ errors: SAGEMAKER_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
   }
-  templateConfig.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
   // The physical id of an AWS::SageMaker::EndpointConfig is its ARN; a name is accepted too.
   const servesTemplate = sfn.Condition.or(
     sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveConfig.arn'),
@@ -364,18 +367,99 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
     }, { omitEmptyArray: false }) as unknown as unknown[]),
     resultPath: '$.deployment.endpoints',
   });
-  const check = new sfn.Map(scope, 'VerifyServingEndpoints', {
-    itemsPath: '$.deployment.endpoints',
-    maxConcurrency: 1,
-    resultPath: sfn.JsonPath.DISCARD,
-  });
-  check.itemProcessor(iteration);
-  // Right after an update, autoscaling may hold an endpoint in Updating for a moment.
-  check.addRetry({ errors: ['EndpointNotInService'], interval: props.pollInterval, backoffRate: 1, maxAttempts: 5 });
+  const check = verifyEach(scope, 'VerifyServingEndpoints', '$.deployment.endpoints', iteration, props.pollInterval, 'EndpointNotInService');
   check.addCatch(exits.rolledBack, { errors: ['EndpointRolledBack'], resultPath: '$.error' });
   check.addCatch(exits.notInService, { errors: ['EndpointNotInService'], resultPath: '$.error' });
   check.addCatch(exits.failed, { errors: ['States.ALL'], resultPath: '$.error' });
-  return sfn.Chain.start(list).next(check).next(done);
+  return sfn.Chain.start(list).next(check).next(buildComponentVerification(scope, props, stackArn, exits)).next(done);
+}
+
+/**
+ * Checks every inference component that serves the version. SageMaker may roll a component's
+ * update back (a rollback alarm, copies that fail to start) to the model it ran before, which
+ * `InferenceComponent` keeps: the component must be InService on the model whose physical id
+ * (its ARN) the stack holds for the template's resource.
+ */
+function buildComponentVerification(scope: Construct, props: DeployStatesProps, stackArn: string, exits: VerificationExits): sfn.Chain {
+  const target = props.modelVersion;
+  const stack = target.servingStack;
+  const components = () => servedComponents(target);
+  const sageMakerArn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
+
+  const liveComponent = new tasks.CallAwsService(scope, 'DescribeServingComponent', {
+    service: 'sagemaker',
+    action: 'describeInferenceComponent',
+    iamAction: 'sagemaker:DescribeInferenceComponent',
+    // Component names are known at synth, and lowercase in ARNs.
+    iamResources: Lazy.list({
+      produce: () => components().length > 0
+        ? components().map((c) => sageMakerArn('inference-component', lowercaseName(c.componentName)))
+        // No component serves the version: the (empty) Map never calls this; a component name cannot hold '_'.
+        : [sageMakerArn('inference-component', 'no_component_serves_this_version')],
+    }),
+    parameters: { 'InferenceComponentName.$': '$.componentName' },
+    resultSelector: { 'status.$': '$.InferenceComponentStatus', 'model.$': '$.Specification.ModelName' },
+    resultPath: '$.live',
+  });
+  const templateModel = templateResource(scope, 'DescribeTemplateModel', stackArn, stack, '$.modelLogicalId');
+  // DescribeInferenceComponent names the model; the stack holds its ARN, whose name SageMaker lowercases.
+  const liveModel = new tasks.CallAwsService(scope, 'DescribeComponentModel', {
+    service: 'sagemaker',
+    action: 'describeModel',
+    iamAction: 'sagemaker:DescribeModel',
+    // CloudFormation generates model names; without a component the Map never calls this, and no model name holds '_'.
+    iamResources: Lazy.list({ produce: () => [sageMakerArn('model', components().length > 0 ? '*' : 'no_component_serves_this_version')] }),
+    parameters: { 'ModelName.$': '$.live.model' },
+    resultSelector: { 'arn.$': '$.ModelArn', 'name.$': '$.ModelName' },
+    resultPath: '$.liveModel',
+  });
+  for (const task of [liveComponent, liveModel]) {
+    task.addRetry({ errors: SAGEMAKER_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+  }
+  const servesTemplate = sfn.Condition.or(
+    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveModel.arn'),
+    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveModel.name'));
+  const iteration = sfn.Chain.start(liveComponent).next(new sfn.Choice(scope, 'ComponentInService')
+    .when(sfn.Condition.stringEquals('$.live.status', 'InService'), sfn.Chain.start(templateModel).next(liveModel).next(
+      new sfn.Choice(scope, 'ServesTemplateModel')
+        .when(servesTemplate, new sfn.Succeed(scope, 'ComponentServesVersion'))
+        .otherwise(new sfn.Fail(scope, 'ComponentOnOtherModel', { error: 'ComponentRolledBack', cause: 'The inference component runs another model than the template names' }))))
+    .otherwise(new sfn.Fail(scope, 'ComponentNotReady', { error: 'ComponentNotInService', cause: 'The inference component is not InService' })));
+
+  const list = new sfn.Pass(scope, 'ServingComponents', {
+    result: sfn.Result.fromArray(Lazy.any({
+      produce: () => components().map((c) => ({ componentName: c.componentName, modelLogicalId: stack.resolve(c.model.logicalId) })),
+    }, { omitEmptyArray: false }) as unknown as unknown[]),
+    resultPath: '$.deployment.components',
+  });
+  const check = verifyEach(scope, 'VerifyServingComponents', '$.deployment.components', iteration, props.pollInterval, 'ComponentNotInService');
+  check.addCatch(exits.componentRolledBack, { errors: ['ComponentRolledBack'], resultPath: '$.error' });
+  check.addCatch(exits.componentNotInService, { errors: ['ComponentNotInService'], resultPath: '$.error' });
+  check.addCatch(exits.failed, { errors: ['States.ALL'], resultPath: '$.error' });
+  return sfn.Chain.start(list).next(check);
+}
+
+/** One check after another over the items at `itemsPath`; one briefly not InService (autoscaling right after an update) is checked again at the poll interval. */
+function verifyEach(scope: Construct, id: string, itemsPath: string, iteration: sfn.IChainable, pollInterval: Duration, notInService: string): sfn.Map {
+  const check = new sfn.Map(scope, id, { itemsPath, maxConcurrency: 1, resultPath: sfn.JsonPath.DISCARD });
+  check.itemProcessor(iteration);
+  check.addRetry({ errors: [notInService], interval: pollInterval, backoffRate: 1, maxAttempts: 5 });
+  return check;
+}
+
+/** The physical id the serving stack holds for the resource whose logical id is at `logicalIdPath`. */
+function templateResource(scope: Construct, id: string, stackArn: string, stack: Stack, logicalIdPath: string): tasks.CallAwsService {
+  const task = new tasks.CallAwsService(scope, id, {
+    service: 'cloudformation',
+    action: 'describeStackResource',
+    iamAction: 'cloudformation:DescribeStackResource',
+    iamResources: [stackArn],
+    parameters: { 'StackName': stack.stackName, 'LogicalResourceId.$': logicalIdPath },
+    resultSelector: { 'physicalId.$': '$.StackResourceDetail.PhysicalResourceId' },
+    resultPath: '$.template',
+  });
+  task.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+  return task;
 }
 
 /** The longest a retry policy waits in all (without jitter, which only shortens the waits). */
@@ -402,16 +486,18 @@ export interface DeployBudgetOptions {
 
 /**
  * The longest the deploy states can take when every budget is used: the wait for a busy stack,
- * the rollout, a cancelled rollout's rollback (at most a second rollout budget), the endpoint
- * checks (5 polls) and the reads' retries. A state machine's timeout must not be shorter.
+ * the rollout, a cancelled rollout's rollback (at most a second rollout budget), the endpoint and
+ * component checks (5 polls each) and the retries of the reads and of throttled UpdateStacks.
+ * A state machine's timeout must not be shorter.
  */
 export function deployBudget(options: DeployBudgetOptions): Duration {
   const rollout = options.rolloutTimeout ?? Duration.hours(2);
   const busy = options.stackBusyTimeout ?? rollout;
   const poll = options.pollInterval ?? Duration.minutes(1);
-  // Each read retries 5 times from 5 s doubling (155 s at most); a few reads follow each other, and each UpdateStack's throttling retries as long.
-  const retries = (4 + 2) * retryWaitSeconds(UPDATE_RETRY);
-  return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + 6 * poll.toSeconds() + retries);
+  // Each call retries 5 times from 5 s doubling (155 s at most): the stack checks and an endpoint's and a
+  // component's three reads follow each other, and each of the two UpdateStacks may be throttled as long.
+  const retries = (2 + 3 + 3 + 2) * retryWaitSeconds(UPDATE_RETRY);
+  return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + 11 * poll.toSeconds() + retries);
 }
 
 /** Every parameter of the serving stack keeps its value, but the model version, which is set. */
@@ -468,6 +554,8 @@ export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionPa
     'UpdateStack reads the CDK bootstrap version parameter, whose qualifier the synthesizer chooses, with the caller\'s permissions.');
   acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: '*' })] },
     'After a rollout the promotion reads (DescribeEndpointConfig only) the configuration an endpoint runs on, whose name CloudFormation generates.');
+  acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'model', resourceName: '*' })] },
+    'After a rollout the promotion reads (DescribeModel only) the model an inference component runs, whose name CloudFormation generates.');
   acknowledgeInlinePolicy(role);
 }
 

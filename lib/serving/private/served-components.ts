@@ -1,0 +1,26 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import type { ModelVersionParameter } from '../model-version-parameter';
+
+/** An inference component that serves a model version parameter's value: what a promotion checks after a rollout. */
+export interface ServedComponent {
+  /** The component's name, known at synth. */
+  readonly componentName: string;
+  /** The model the template names for the component; its physical id (the model's ARN) is what the component must run. */
+  readonly model: CfnResource;
+}
+
+// Private links, kept out of the public API: which components serve a parameter's value.
+const components = new WeakMap<ModelVersionParameter, ServedComponent[]>();
+
+export function recordServedComponent(parameter: ModelVersionParameter, component: ServedComponent): void {
+  // Only components in the serving stack: the promotion reads their template through that stack.
+  if (Stack.of(component.model) !== parameter.servingStack) return;
+  const list = components.get(parameter) ?? [];
+  if (!list.some((c) => c.model === component.model)) list.push(component);
+  components.set(parameter, list);
+}
+
+/** The inference components that serve `parameter`, as known when the template is synthesized (read lazily). */
+export function servedComponents(parameter: ModelVersionParameter): ServedComponent[] {
+  return components.get(parameter) ?? [];
+}
