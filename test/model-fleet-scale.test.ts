@@ -1,11 +1,12 @@
 /**
  * 100 models in one app (the reference model of bench/fixtures/scale-app.ts, in a ModelFleet):
- * every template stays under every CloudFormation quota, with the margins in the messages; adding
- * a 101st model leaves the 100 model templates byte-identical; the 100 model templates are one
- * template up to the model's number, and cfn-lint passes on it (the first and the last model,
- * whose names are longest) and on the shared stack, in one process that runs while the
- * 101-model app synthesizes. (cfn-lint takes about a second a template: linting 100 copies of
- * one template would add 100 s and check nothing more.)
+ * every template stays under every CloudFormation quota, with the margins in the messages; the 100
+ * model templates are one template up to the model's number, and cfn-lint passes on it (the first
+ * and the last model, whose names are longest) and on the shared stack, in one process that runs
+ * while the other apps synthesize. (cfn-lint takes about a second a template: linting 100 copies
+ * of one template would add 100 s and check nothing more.) Adding a model to a fleet leaves the
+ * other models' templates byte-identical: shown on 10 models and an 11th, since a second synth of
+ * 100 costs 30 s, and no model's template depends on how many others there are (the shapes test).
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -19,6 +20,8 @@ import { expectCfnLintInstalled } from './helpers/gates';
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
 const MODELS = 100;
+/** The fleet that gains a model. */
+const SMALL = 10;
 /** CloudFormation's per-stack quotas (User Guide, "Understand CloudFormation quotas"); 1 MB as aws-cdk-lib counts it. */
 const QUOTAS = { resources: 500, templateBytes: 1_000_000, parameters: 200, outputs: 200, mappings: 200, descriptionBytes: 1024, stackNameLength: 128 };
 const SLOW = 600_000;
@@ -33,16 +36,12 @@ interface Synthesized {
   readonly viaS3: Set<string>;
 }
 
-function synthesize(count: number): Synthesized {
+/** A fleet of `count` models, and `added` more added to it as a user's next commit does. */
+function synthesize(count: number, added = 0): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-fleet-'));
   // Neither the tree nor stack traces in the metadata change a template; both cost seconds at this size.
   const app = new App({ context: CONTEXT, outdir, treeMetadata: false, stackTraces: false });
-  if (count > MODELS) {
-    // Model 101 added to the same 100: what a user's next commit does.
-    addScaleModels(scaleFleet(app, MODELS, ENV), MODELS, count);
-  } else {
-    scaleFleet(app, count, ENV);
-  }
+  addScaleModels(scaleFleet(app, count, ENV), count, count + added);
   const assembly = app.synth();
   return {
     outdir,
@@ -62,7 +61,8 @@ function lint(templates: string[]): { child: ChildProcess; done: Promise<{ statu
 }
 
 let hundred: Synthesized;
-let hundredOne: Synthesized;
+let small: Synthesized;
+let smallPlusOne: Synthesized;
 let linted: ReturnType<typeof lint>;
 
 beforeAll(() => {
@@ -70,12 +70,13 @@ beforeAll(() => {
   hundred = synthesize(MODELS);
   const sampled = ['Scale-Shared', 'Scale-Model0', `Scale-Model${MODELS - 1}`];
   linted = lint(sampled.map((name) => hundred.files.get(name)!));
-  hundredOne = synthesize(MODELS + 1);
+  small = synthesize(SMALL);
+  smallPlusOne = synthesize(SMALL, 1);
 }, SLOW);
 
 afterAll(async () => {
   if (linted && linted.child.exitCode === null) linted.child.kill();
-  for (const s of [hundred, hundredOne]) if (s) fs.rmSync(s.outdir, { recursive: true, force: true });
+  for (const s of [hundred, small, smallPlusOne]) if (s) fs.rmSync(s.outdir, { recursive: true, force: true });
 });
 
 describe(`a fleet of ${MODELS} models`, () => {
@@ -112,17 +113,20 @@ describe(`a fleet of ${MODELS} models`, () => {
   test('the models share a fixed handful of exports: the count does not grow with the models', () => {
     const exportsOf = (s: Synthesized) => [...s.templates.values()]
       .flatMap((text) => Object.values<{ Export?: unknown }>(JSON.parse(text).Outputs ?? {}).filter((o) => o.Export));
+    expect(exportsOf(small)).toHaveLength(6);
+    expect(exportsOf(smallPlusOne)).toHaveLength(6);
     expect(exportsOf(hundred)).toHaveLength(6);
-    expect(exportsOf(hundredOne)).toHaveLength(6);
   });
 
-  test(`adding model ${MODELS + 1} leaves the templates of models 1 to ${MODELS} byte-identical`, () => {
-    expect(hundredOne.templates.size).toBe(MODELS + 2);
-    const changed = [...hundred.templates.entries()]
+  test(`adding model ${SMALL + 1} to ${SMALL} leaves the templates of models 1 to ${SMALL} byte-identical`, () => {
+    expect(smallPlusOne.templates.size).toBe(SMALL + 2);
+    const changed = [...small.templates.entries()]
       .filter(([name]) => name !== 'Scale-Shared')
-      .filter(([name, text]) => hundredOne.templates.get(name) !== text)
+      .filter(([name, text]) => smallPlusOne.templates.get(name) !== text)
       .map(([name]) => name);
     expect(changed).toEqual([]);
+    // The same model in the fleet of 100: its template does not depend on the fleet's size either.
+    expect(hundred.templates.get('Scale-Model3')).toBe(small.templates.get('Scale-Model3'));
   });
 
   test('in the shared stack only the dashboard changes: it gains the new model', () => {
@@ -133,11 +137,13 @@ describe(`a fleet of ${MODELS} models`, () => {
       delete template.Resources[id].Properties.DashboardBody;
       return { template: JSON.stringify(template), body };
     };
-    const before = withoutDashboard(hundred.templates.get('Scale-Shared')!);
-    const after = withoutDashboard(hundredOne.templates.get('Scale-Shared')!);
+    const before = withoutDashboard(small.templates.get('Scale-Shared')!);
+    const after = withoutDashboard(smallPlusOne.templates.get('Scale-Shared')!);
     expect(after.template).toBe(before.template);
-    expect(before.body).not.toContain(`model${MODELS}\\"`);
-    expect(after.body).toContain(`\\"title\\":\\"model${MODELS}\\"`);
+    expect(before.body).not.toContain(`model${SMALL}\\"`);
+    expect(after.body).toContain(`\\"title\\":\\"model${SMALL}\\"`);
+    // Every model of the 100 has its tile on the overview.
+    expect(withoutDashboard(hundred.templates.get('Scale-Shared')!).body).toContain(`\\"title\\":\\"model${MODELS - 1}\\"`);
   });
 
   test('the model templates are one template up to the model\'s number', () => {
