@@ -107,8 +107,13 @@ export class DriftAccumulator {
     this.bounds = new Int32Array(2 * baseline.features.length);
   }
 
-  /** Adds one line of a capture file; `source` and `lineNumber` only label malformed samples. */
-  addLine(line: string, source: string, lineNumber: number): void {
+  /**
+   * Adds one line of a capture file; `source` and `lineNumber` only label malformed samples. In a
+   * windowed run a record counts when its inferenceTime is in the window; a line with no time to
+   * place it by (not JSON, or no readable inferenceTime) counts only in the window that `ownsUntimed`
+   * its file (see `ownsUntimedLines`), since the files near an hour boundary are read by two windows.
+   */
+  addLine(line: string, source: string, lineNumber: number, ownsUntimed = true): void {
     if (isBlank(line)) return;
     this.partial.records++;
     // V8's JSON.parse is as fast as any scanner written in JavaScript (measured): parse it all.
@@ -116,27 +121,26 @@ export class DriftAccumulator {
     try {
       record = JSON.parse(line);
     } catch {
-      this.malformed('truncatedJson', source, lineNumber, line);
-      return;
-    }
-    const input = record?.captureData?.endpointInput;
-    const output = record?.captureData?.endpointOutput;
-    if (!input && !output) {
-      this.malformed('missingFields', source, lineNumber, line);
+      if (ownsUntimed) this.malformed('truncatedJson', source, lineNumber, line); else this.outside();
       return;
     }
     if (this.window) {
       // A record is in the window its own inferenceTime says, whichever hour folder holds its file.
       const time = inferenceTimeMs(record);
       if (time === undefined) {
-        this.malformed('missingFields', source, lineNumber, line);
+        if (ownsUntimed) this.malformed('missingFields', source, lineNumber, line); else this.outside();
         return;
       }
       if (time < this.window.startMs || time >= this.window.endMs) {
-        this.partial.records--;
-        this.partial.outsideWindow++;
+        this.outside();
         return;
       }
+    }
+    const input = record?.captureData?.endpointInput;
+    const output = record?.captureData?.endpointOutput;
+    if (!input && !output) {
+      this.malformed('missingFields', source, lineNumber, line);
+      return;
     }
     if (input && input.encoding === 'CSV' && typeof input.data === 'string') this.addCsvText(input.data, source, lineNumber, line);
     else if (input) this.addInput(decodePayload(input), source, lineNumber, line);
@@ -296,6 +300,12 @@ export class DriftAccumulator {
     if (c.raw !== null) {
       if (c.raw.length < this.rawLimit) c.raw.push(x); else c.raw = null;
     }
+  }
+
+  /** A line of another window: not one of this window's records. */
+  private outside(): void {
+    this.partial.records--;
+    this.partial.outsideWindow++;
   }
 
   private malformed(kind: MalformedKind, source: string, lineNumber: number, line: string): void {

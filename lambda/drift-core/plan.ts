@@ -6,6 +6,8 @@ export interface BatchItem {
   readonly batchIndex: number;
   readonly bucket: string;
   readonly keys: string[];
+  /** Keys of `keys` whose lines without a time another window counts (absent: none). */
+  readonly untimedElsewhere?: string[];
   readonly window: { readonly start: string; readonly end: string };
   readonly endpointName: string;
   readonly variantName: string;

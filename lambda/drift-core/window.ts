@@ -82,6 +82,19 @@ export function mayHoldWindow(object: { readonly lastModified?: number }, window
   return object.lastModified === undefined || object.lastModified >= window.start.getTime() - CLOCK_SKEW_MS;
 }
 
+/**
+ * Whether a window counts the lines of a capture object that have no time to place them by (not
+ * JSON, no readable inferenceTime): those of the objects S3 received in (start + lag, end + lag],
+ * that is the first scheduled run that can see the object (it starts at end + lag). Back-to-back
+ * windows split time so, and each counts such a line once, though the objects near an hour
+ * boundary are read by two windows. An object without a LastModified is counted.
+ */
+export function ownsUntimedLines(object: { readonly lastModified?: number }, window: ResolvedWindow, lagMinutes: number): boolean {
+  if (object.lastModified === undefined) return true;
+  const lag = Math.max(0, lagMinutes) * MINUTE;
+  return object.lastModified > window.start.getTime() + lag && object.lastModified <= window.end.getTime() + lag;
+}
+
 /** A key-safe id of a window: `<endpoint>/<variant>/<end, ':' as '-'>`. */
 export function runId(endpoint: string, variant: string, window: ResolvedWindow): string {
   return `${endpoint}/${variant}/${window.end.toISOString().replace(/:/g, '-')}`;

@@ -6,7 +6,7 @@ import { driftReport } from '../drift-core/report';
 import { countObjects } from '../drift-core/run';
 import { listObjects, loadBaseline, putJson, S3Location } from '../drift-core/s3';
 import { DriftReport, Window } from '../drift-core/types';
-import { captureBase, captureFolders, mayHoldWindow, resolveWindow, runId } from '../drift-core/window';
+import { captureBase, captureFolders, mayHoldWindow, ownsUntimedLines, resolveWindow, runId } from '../drift-core/window';
 
 /** Raw values kept per feature on the single path (exact KS and Wasserstein on windows this small). */
 export const RAW_LIMIT = 5000;
@@ -43,10 +43,11 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
   // Read first, so a missing or unreadable baseline fails the run before any work is planned.
   const baseline = await loadBaseline(s3, baselineLocation);
   const objects = (await listObjects(s3, config.captureBucket, prefixes)).filter((o) => mayHoldWindow(o, resolved));
+  const untimedElsewhere = new Set(objects.filter((o) => !ownsUntimedLines(o, resolved, config.lagMinutes)).map((o) => o.key));
   const context = { endpointName: config.endpointName, variantName: config.variantName, window, thresholds: config.thresholds };
 
   if (fitsOneInvocation(objects, config.singleMaxObjects, config.singleMaxBytes)) {
-    const accumulator = await countObjects(s3, baseline, config.captureBucket, objects.map((o) => o.key), window, RAW_LIMIT);
+    const accumulator = await countObjects(s3, baseline, config.captureBucket, objects.map((o) => o.key), window, RAW_LIMIT, untimedElsewhere);
     const report = driftReport(baseline, accumulator.toPartial(), context);
     await publishReport(s3, config, report, resolved.end.getTime());
     return { mode: 'complete', report: reportForState(report) };
@@ -60,6 +61,7 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
     batchIndex,
     bucket: config.captureBucket,
     keys: batch.map((o) => o.key),
+    ...(batch.some((o) => untimedElsewhere.has(o.key)) ? { untimedElsewhere: batch.filter((o) => untimedElsewhere.has(o.key)).map((o) => o.key) } : {}),
     window,
     endpointName: config.endpointName,
     variantName: config.variantName,

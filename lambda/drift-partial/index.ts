@@ -24,7 +24,7 @@ export async function handler(item: BatchItem): Promise<PartialResult> {
     throw new Error(`not a drift batch item: ${JSON.stringify(item)?.slice(0, 300)}`);
   }
   const baseline = await loadBaseline(s3, item.baseline);
-  const accumulator = await countObjects(s3, baseline, item.bucket, item.keys, item.window, 0);
+  const accumulator = await countObjects(s3, baseline, item.bucket, item.keys, item.window, 0, new Set(item.untimedElsewhere ?? []));
   const partial = accumulator.toPartial();
   const key = partialKey(item.partials.prefix, item.batchIndex);
   await putJson(s3, { bucket: item.partials.bucket, key }, partial);

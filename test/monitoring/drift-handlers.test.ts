@@ -227,8 +227,8 @@ describe('drift-detect near hour boundaries', () => {
   const rowsOf = async (event: object) => ((await detect(event)) as { report: DriftReport }).report;
 
   test('a record captured at 10:59:59 in a file of the 11 folder counts in 10:00-11:00, not in 11:00-12:00', async () => {
-    // GIVEN the file SageMaker wrote at 11:01 with the requests of 10:59:59 and 11:00:30
-    put(CAPTURE, `${BASE}2026/12/01/11/01-00-000-a.jsonl`, [record('30,pro,1', '2026-12-01T10:59:59Z'), record('31,pro,1', '2026-12-01T11:00:30Z')], '2026-12-01T11:01:00Z');
+    // GIVEN the file SageMaker wrote at 11:01 with the requests of 10:59:59 and 11:00:00
+    put(CAPTURE, `${BASE}2026/12/01/11/01-00-000-a.jsonl`, [record('30,pro,1', '2026-12-01T10:59:59Z'), record('31,pro,1', '2026-12-01T11:00:00Z')], '2026-12-01T11:01:00Z');
     // WHEN the windows on either side of 11:00 are checked
     const before = await rowsOf({ windowEnd: '2026-12-01T11:00:00Z' });
     const after = await rowsOf({ windowEnd: '2026-12-01T12:00:00Z' });
@@ -272,12 +272,33 @@ describe('drift-detect near hour boundaries', () => {
     expect(report.malformedSamples.missingFields.map((m) => m.line)).toEqual([2, 3, 4]);
   });
 
-  test('adjacent windows count every record once, in the window of its inferenceTime, however files straddle the hours (property)', async () => {
+  test('lines without a time count once: in the first scheduled run that can see their file', async () => {
+    // GIVEN a file S3 received at 11:04 in the 11 folder: a record of 10:59, one not JSON, one without inferenceTime
+    const noTime = JSON.stringify({ captureData: { endpointInput: { mode: 'INPUT', data: '30,pro,1', encoding: 'CSV' } }, eventMetadata: { eventId: 'x' } });
+    put(CAPTURE, `${BASE}2026/12/01/11/03-00-000-a.jsonl`, [record('30,pro,1', '2026-12-01T10:59:00Z'), '{"captureData":', noTime], '2026-12-01T11:04:00Z');
+    // WHEN the runs of 11:10 and 12:10 check [10:00, 11:00) and [11:00, 12:00)
+    const before = await rowsOf({ time: '2026-12-01T11:10:00Z' });
+    const after = await rowsOf({ time: '2026-12-01T12:10:00Z' });
+    // THEN the run of 11:10, the first to see the file, counts the two malformed lines; the next one counts them outside
+    expect(before).toMatchObject({ rows: 1, records: 3, outsideWindow: 0, malformed: { truncatedJson: 1, missingFields: 1, total: 2 } });
+    expect(after).toMatchObject({ rows: 0, records: 0, outsideWindow: 3, malformed: { total: 0 } });
+  });
+
+  test('adjacent windows count every line once, a record in the window of its inferenceTime, however files straddle the hours, on both paths (property)', async () => {
     const MINUTE = 60_000;
     const origin = Date.parse('2026-12-01T08:00:00Z');
+    /** The report of a run, through the fan-out (each batch's worker, then the merge) when detect plans one. */
+    const check = async (event: object): Promise<DriftReport> => {
+      const planned = await detect(event);
+      if (planned.mode === 'complete') return planned.report;
+      const items: BatchItem[] = JSON.parse(objects.get(`${WORK}/${planned.items.key}`)!.toString());
+      for (const item of items) await partial(item);
+      return (await merge(planned)).report;
+    };
     await fc.assert(fc.asyncProperty(
       fc.constantFrom(30, 45, 60, 90),
       fc.integer({ min: 5, max: 30 }),
+      fc.boolean(),
       fc.array(fc.record({
         // When SageMaker wrote the file (S3 received it then): near one of the hours after 08:00; and how long it buffered.
         hour: fc.integer({ min: 0, max: 6 }),
@@ -286,28 +307,37 @@ describe('drift-detect near hour boundaries', () => {
         // Whether the hour folder is the file's write hour or its first record's.
         namedForFirst: fc.boolean(),
         times: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 4 }),
+        // Lines with no time to place them by: not JSON.
+        untimed: fc.integer({ min: 0, max: 2 }),
       }), { maxLength: 12 }),
-      async (windowMinutes, lagMinutes, files) => {
+      async (windowMinutes, lagMinutes, fanOut, files) => {
         objects = new Map([[`${WORK}/${BASELINE_KEY}`, Buffer.from(baselineJson)]]);
         received = new Map();
-        process.env.WINDOW_MINUTES = String(windowMinutes);
-        process.env.WINDOW_LAG_MINUTES = String(lagMinutes);
+        Object.assign(process.env, { WINDOW_MINUTES: String(windowMinutes), WINDOW_LAG_MINUTES: String(lagMinutes) });
+        if (fanOut) Object.assign(process.env, { SINGLE_INVOCATION_MAX_OBJECTS: '1', BATCH_MAX_OBJECTS: '2' });
+        else delete process.env.SINGLE_INVOCATION_MAX_OBJECTS;
         const times: number[] = [];
+        const untimed: { written: number; lines: number }[] = [];
         files.forEach((f, i) => {
           // The file holds records of the `buffered` share (per mille) of the lag before it was written.
           const written = origin + f.hour * 60 * MINUTE + f.offset;
           const first = written - Math.floor((f.buffered * lagMinutes * MINUTE) / 1000);
           const recordTimes = f.times.map((t) => first + Math.floor((t * (written - first)) / 1000));
           times.push(...recordTimes);
+          untimed.push({ written, lines: f.untimed });
           const folder = new Date(f.namedForFirst ? first : written).toISOString().slice(0, 13).replace(/-/g, '/').replace('T', '/');
-          put(CAPTURE, `${BASE}${folder}/f-${i}.jsonl`, recordTimes.map((t) => record('30,pro,1', new Date(t).toISOString())), new Date(written).toISOString());
+          const lines = [...recordTimes.map((t) => record('30,pro,1', new Date(t).toISOString())), ...Array.from({ length: f.untimed }, () => '{"captureData":')];
+          put(CAPTURE, `${BASE}${folder}/f-${i}.jsonl`, lines, new Date(written).toISOString());
         });
         // Each window's run starts on schedule (end + lag) and sees what S3 has received by then.
+        const lag = lagMinutes * MINUTE;
         for (let end = origin + windowMinutes * MINUTE; end <= origin + 7 * 60 * MINUTE; end += windowMinutes * MINUTE) {
-          listedAt = end + lagMinutes * MINUTE;
-          const report = await rowsOf({ time: new Date(listedAt).toISOString() });
-          expect(report.window!.end).toBe(new Date(end).toISOString());
-          expect(report.rows).toBe(times.filter((t) => t >= end - windowMinutes * MINUTE && t < end).length);
+          const start = end - windowMinutes * MINUTE;
+          listedAt = end + lag;
+          const report = await check({ time: new Date(listedAt).toISOString() });
+          expect(report.window).toEqual({ start: new Date(start).toISOString(), end: new Date(end).toISOString() });
+          expect(report.rows).toBe(times.filter((t) => t >= start && t < end).length);
+          expect(report.malformed.truncatedJson).toBe(untimed.filter((u) => u.written > start + lag && u.written <= end + lag).reduce((n, u) => n + u.lines, 0));
         }
       },
     ), { numRuns: 60, seed: 11 });

@@ -4,7 +4,7 @@
  */
 import * as fc from 'fast-check';
 import { inferenceTimeMs } from '../../lambda/drift-core/capture';
-import { captureFolders, CLOCK_SKEW_MS, hourPrefixes, mayHoldWindow } from '../../lambda/drift-core/window';
+import { captureFolders, CLOCK_SKEW_MS, hourPrefixes, mayHoldWindow, ownsUntimedLines } from '../../lambda/drift-core/window';
 
 const HOUR = 3_600_000;
 const window = (start: string, end: string) => ({ start: new Date(start), end: new Date(end) });
@@ -50,6 +50,24 @@ describe('mayHoldWindow', () => {
     // Objects received after the end may hold records of the window's last minutes: read.
     expect(mayHoldWindow({ lastModified: Date.parse('2026-12-01T13:00:00Z') }, w)).toBe(true);
     expect(mayHoldWindow({}, w)).toBe(true);
+  });
+});
+
+describe('ownsUntimedLines', () => {
+  test('a window counts the untimed lines of the objects S3 received in (start + lag, end + lag]', () => {
+    const w = window('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z');
+    const at = (t: string) => ownsUntimedLines({ lastModified: Date.parse(t) }, w, 10);
+    expect([at('2026-12-01T10:10:00Z'), at('2026-12-01T10:10:00.001Z'), at('2026-12-01T11:10:00Z'), at('2026-12-01T11:10:00.001Z')]).toEqual([false, true, true, false]);
+    expect(ownsUntimedLines({}, w, 10)).toBe(true);
+  });
+
+  test('of back-to-back windows exactly one owns each object (property)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 180 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 20 * HOUR }), (minutes, lag, offset) => {
+      const origin = Date.parse('2026-12-01T00:00:00Z');
+      const lastModified = origin + 2 * HOUR + offset;
+      const windows = Array.from({ length: Math.ceil((24 * 60) / minutes) + 2 }, (_, i) => ({ start: new Date(origin + i * minutes * 60_000), end: new Date(origin + (i + 1) * minutes * 60_000) }));
+      expect(windows.filter((w) => ownsUntimedLines({ lastModified }, w, lag))).toHaveLength(1);
+    }), { seed: 5 });
   });
 });
 
