@@ -61,7 +61,7 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
     batchIndex,
     bucket: config.captureBucket,
     keys: batch.map((o) => o.key),
-    ...(batch.some((o) => untimedElsewhere.has(o.key)) ? { untimedElsewhere: batch.filter((o) => untimedElsewhere.has(o.key)).map((o) => o.key) } : {}),
+    ...elsewhereOf(batch.map((o) => o.key).filter((key) => untimedElsewhere.has(key))),
     window,
     endpointName: config.endpointName,
     variantName: config.variantName,
@@ -84,4 +84,8 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
     bytes: objects.reduce((n, o) => n + o.size, 0),
     partials,
   };
+}
+
+function elsewhereOf(keys: string[]): { untimedElsewhere?: string[] } {
+  return keys.length > 0 ? { untimedElsewhere: keys } : {};
 }

@@ -20,7 +20,8 @@ export interface PartialResult {
  * out is far larger than the raw limit, and the partials stay small.
  */
 export async function handler(item: BatchItem): Promise<PartialResult> {
-  if (!item || !Array.isArray(item.keys) || !Number.isInteger(item.batchIndex) || !item.partials || !item.baseline || !item.window) {
+  if (!item || !Array.isArray(item.keys) || !Number.isInteger(item.batchIndex) || !item.partials || !item.baseline || !item.window
+    || (item.untimedElsewhere !== undefined && !Array.isArray(item.untimedElsewhere))) {
     throw new Error(`not a drift batch item: ${JSON.stringify(item)?.slice(0, 300)}`);
   }
   const baseline = await loadBaseline(s3, item.baseline);

@@ -410,6 +410,8 @@ describe('drift-detect fan-out -> drift-partial -> drift-merge', () => {
 
   test('the worker and the merge refuse events that are not theirs', async () => {
     await expect(partial({} as BatchItem)).rejects.toThrow(/not a drift batch item/);
+    const item = { runId: 'r', batchIndex: 0, bucket: CAPTURE, keys: [], window: { start: 'a', end: 'b' }, baseline: { bucket: WORK, key: BASELINE_KEY }, partials: { bucket: WORK, prefix: 'p/' } };
+    await expect(partial({ ...item, untimedElsewhere: 'k' } as unknown as BatchItem)).rejects.toThrow(/not a drift batch item/);
     await expect(merge({ mode: 'complete' } as any)).rejects.toThrow(/not a drift-detect fanout result/);
   });
 });
