@@ -161,6 +161,17 @@ describe('busy stacks, timeouts and cancellation (item 14)', () => {
     expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutTimedOut' })]);
   });
 
+  test('a throttled CancelUpdateStack (CloudFormationException, Rate exceeded) is sent again with backoff, and the rollout is still cancelled in time', async () => {
+    const fake = account({ plan: 'hang', throttle: { cancelUpdateStack: 2 } });
+    const result = await promote(fake);
+    expect(fake.calls.filter((c) => c.action === 'cancelUpdateStack')).toHaveLength(3);
+    // Sent again within the same poll, with backoff: the rollback keeps its whole budget.
+    expect(result.visited.filter((s) => s === 'CancelRollout')).toHaveLength(1);
+    expect(fake.cancels).toEqual(['TestStack']);
+    expect(result.status).toBe('FAILED');
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutTimedOut' })]);
+  });
+
   test('a rollout still cleaning up at the rollout timeout is never cancelled (CloudFormation allows it only in UPDATE_IN_PROGRESS)', async () => {
     const fake = account({ rolloutPolls: 4, cleanupPolls: 3 });
     const result = await promote(fake);
@@ -429,12 +440,12 @@ describe('the retry and timeout policy of the synthesized promotion', () => {
     }
   });
 
-  test('UpdateStack is retried only when throttled, with backoff: a lost answer is looked up, a rejection checked again, never resent', () => {
-    const throttle = ['UpdateStackThrottled', 'CloudFormation.ThrottlingException'];
-    for (const name of ['PromoteModelVersion', 'PromoteModelVersionAgain']) {
+  test('UpdateStack and CancelUpdateStack are retried only when throttled, with backoff: a lost answer is looked up, a rejection checked again, never resent', () => {
+    const throttle = ['CloudFormationThrottled', 'CloudFormation.ThrottlingException'];
+    for (const name of ['PromoteModelVersion', 'PromoteModelVersionAgain', 'CancelRollout']) {
       expect({ name, retry: retriers(name) }).toEqual({ name, retry: [{ ErrorEquals: throttle, IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5, JitterStrategy: 'FULL' }] });
       // The request itself is never retried: its Parallel retries only what the branch renamed as throttling.
-      expect({ name, retry: states[`${name}Update`].Retry, catches: states[`${name}Update`].Catch })
+      expect({ name, retry: states[`${name}Request`].Retry, catches: states[`${name}Request`].Catch })
         .toEqual({ name, retry: undefined, catches: [{ ErrorEquals: ['CloudFormation.CloudFormationException'], ResultPath: '$.rejection', Next: `${name}Throttled` }] });
     }
     expect(states.PromoteModelVersion.Catch.slice(0, 3)).toEqual([
@@ -443,6 +454,11 @@ describe('the retry and timeout policy of the synthesized promotion', () => {
       { ErrorEquals: throttle, ResultPath: '$.deployment.updateError', Next: 'StackUpdateThrottled' },
     ]);
     expect(states.PromoteModelVersionAgain.Catch[0]).toEqual({ ErrorEquals: throttle, ResultPath: '$.deployment.updateError', Next: 'StackUpdateThrottled' });
+    // A cancel that is rejected, lost or throttled beyond the backoff is sent again at the next poll while the update runs.
+    expect(states.CancelRollout.Catch[0]).toEqual({
+      ErrorEquals: ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException', 'CloudFormation.SdkClientException', 'CloudFormationThrottled'],
+      ResultPath: '$.deployment.cancelError', Next: 'WaitForRollout',
+    });
   });
 
   test('CancelRollout is reached only from UPDATE_IN_PROGRESS, once, at the rollout budget (5 polls of 1 minute)', () => {

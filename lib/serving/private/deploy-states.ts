@@ -69,17 +69,19 @@ export const CLOUDFORMATION_TRANSIENT_ERRORS = ['CloudFormation.ThrottlingExcept
 /** The same for SageMaker reads (DescribeEndpoint's "could not find" and throttling are unmodeled: SageMakerException). */
 export const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'SageMaker.SdkClientException'];
 /**
- * The error a throttled UpdateStack is raised as inside its Parallel, so that a Retry can match
+ * The error a throttled UpdateStack or CancelUpdateStack is raised as inside its Parallel, so that a Retry can match
  * throttling alone (the integration names it like every other CloudFormation error).
  */
-const UPDATE_THROTTLED = 'UpdateStackThrottled';
+const THROTTLED = 'CloudFormationThrottled';
 /**
  * CloudFormation answers a throttled call with code Throttling and message "Rate exceeded"; the
  * integration's cause starts with that message ("Rate exceeded (Service: CloudFormation, Status Code: 400, ...)").
  */
 const THROTTLED_CAUSE = '*Rate exceeded*';
-/** Backoff of a throttled UpdateStack: 5 s doubling, 5 times (155 s at most); full jitter spreads promotions throttled together. */
-const UPDATE_RETRY = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
+/** What a throttled call raises out of `throttleRetried`'s Parallel, also once its backoff is used up. */
+const THROTTLE_ERRORS = [THROTTLED, 'CloudFormation.ThrottlingException'];
+/** Backoff of a throttled UpdateStack or CancelUpdateStack: 5 s doubling, 5 times (155 s at most); full jitter spreads promotions throttled together. */
+const THROTTLE_RETRY = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
 /** Errors of CancelUpdateStack that say "not now": the update finished meanwhile. */
 const CLOUDFORMATION_REJECTIONS = ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException', 'CloudFormation.SdkClientException'];
 
@@ -184,11 +186,11 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
     'served.$': `$.Stacks[0].Parameters[?(@.ParameterKey == '${target.parameterKey}')].ParameterValue`,
   });
   const waitForRollout = counted('Rollout', 'rollout', checkRollout);
-  const cancel = stackCall('CancelRollout', 'cancelUpdateStack', {}, { comment: 'CloudFormation rolls the cancelled update back to the previous model' });
-  cancel.addRetry({ errors: ['CloudFormation.ThrottlingException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 3 });
-  // Rejected when the update left UPDATE_IN_PROGRESS meanwhile: nothing to cancel, keep watching.
-  cancel.addCatch(waitForRollout, { errors: CLOUDFORMATION_REJECTIONS, resultPath: '$.deployment.cancelError' });
-  failures.catchTask(cancel, 'Deploy');
+  const cancel = throttleRetried(scope, 'CancelRollout', 'CloudFormation rolls the cancelled update back to the previous model', stackCall('CancelRolloutRequest', 'cancelUpdateStack', {}));
+  // Rejected when the update left UPDATE_IN_PROGRESS meanwhile: nothing to cancel, keep watching (and
+  // throttled beyond the backoff, or its answer lost: the next poll sends it again while the update runs).
+  cancel.addCatch(waitForRollout, { errors: [...CLOUDFORMATION_REJECTIONS, THROTTLED], resultPath: '$.deployment.cancelError' });
+  failures.catchTask(asCatchable(cancel), 'Deploy');
   cancel.next(new sfn.Pass(scope, 'RecordCancelled', { result: sfn.Result.fromBoolean(true), resultPath: '$.deployment.poll.cancelled' })).next(waitForRollout);
   const cancelled = sfn.Condition.booleanEquals('$.deployment.poll.cancelled', true);
   const rolloutOver = sfn.Condition.numberGreaterThanEquals('$.deployment.poll.rollout', maxRolloutPolls);
@@ -215,41 +217,25 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
 
   // Throttling is retried with backoff (a throttled request changed nothing); any other rejection is not resent.
   const throttled = failures.failWith('StackUpdateThrottled', 'StackUpdateThrottled',
-    `CloudFormation throttled every UpdateStack of ${stack.stackName} (Rate exceeded), ${UPDATE_RETRY.maxAttempts + 1} times over about `
-    + `${retryWaitSeconds(UPDATE_RETRY)} seconds; the stack was not changed. Promote again once fewer calls reach CloudFormation in this account and region`);
-  const update = (id: string, comment: string) => {
-    const task = stackCall(`${id}Update`, 'updateStack', {
-      UsePreviousTemplate: true,
-      RoleARN: props.cloudFormationRole.roleArn,
-      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-      // Uncached: the synthesizer adds BootstrapVersion to the stack only while it synthesizes.
-      Parameters: Lazy.uncachedAny({ produce: () => updateParameters(stack, target.parameterKey, props.packageArnPath) }),
-    });
-    // CloudFormation's throttling (code Throttling) is not in its API model: the integration raises it as
-    // CloudFormationException, like a validation error. Only the cause tells them apart, so the branch
-    // renames a throttle for the Retry below and raises any other error as it came.
-    const rejection = '$.rejection';
-    task.addCatch(new sfn.Choice(scope, `${id}Throttled`)
-      .when(sfn.Condition.and(sfn.Condition.isPresent(`${rejection}.Cause`), sfn.Condition.isString(`${rejection}.Cause`),
-        sfn.Condition.stringMatches(`${rejection}.Cause`, THROTTLED_CAUSE)),
-      new sfn.Fail(scope, `${id}RenameThrottle`, { error: UPDATE_THROTTLED, causePath: `${rejection}.Cause` }))
-      .otherwise(new sfn.Fail(scope, `${id}Rejected`, { errorPath: `${rejection}.Error`, causePath: `${rejection}.Cause` })),
-    { errors: ['CloudFormation.CloudFormationException'], resultPath: rejection });
-    const attempt = new sfn.Parallel(scope, id, { comment, resultPath: sfn.JsonPath.DISCARD }).branch(task);
-    // Not retried on a lost response: a repeated UpdateStack would find the stack busy with itself.
-    attempt.addRetry({ errors: [UPDATE_THROTTLED, 'CloudFormation.ThrottlingException'], ...UPDATE_RETRY });
-    return attempt;
-  };
+    `CloudFormation throttled every UpdateStack of ${stack.stackName} (Rate exceeded), ${THROTTLE_RETRY.maxAttempts + 1} times over about `
+    + `${retryWaitSeconds(THROTTLE_RETRY)} seconds; the stack was not changed. Promote again once fewer calls reach CloudFormation in this account and region`);
+  const update = (id: string, comment: string) => throttleRetried(scope, id, comment, stackCall(`${id}Request`, 'updateStack', {
+    UsePreviousTemplate: true,
+    RoleARN: props.cloudFormationRole.roleArn,
+    Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+    // Uncached: the synthesizer adds BootstrapVersion to the stack only while it synthesizes.
+    Parameters: Lazy.uncachedAny({ produce: () => updateParameters(stack, target.parameterKey, props.packageArnPath) }),
+  }));
   const promote = update('PromoteModelVersion', `Sets ${target.parameterKey} of ${stack.stackName}; CloudFormation rolls the endpoint out`);
   // The answer was lost: the update may have started. Look, and watch it if it did.
   promote.addCatch(checkServed, { errors: ['CloudFormation.SdkClientException'], resultPath: '$.deployment.updateLost' });
   // Rejected, most likely because another update started since the check: look again, once.
   promote.addCatch(checkServed, { errors: ['CloudFormation.CloudFormationException'], resultPath: '$.deployment.updateError' });
-  promote.addCatch(throttled, { errors: [UPDATE_THROTTLED, 'CloudFormation.ThrottlingException'], resultPath: '$.deployment.updateError' });
+  promote.addCatch(throttled, { errors: THROTTLE_ERRORS, resultPath: '$.deployment.updateError' });
   failures.catchTask(asCatchable(promote), 'Deploy');
   promote.next(waitForRollout);
   const promoteAgain = update('PromoteModelVersionAgain', 'The first UpdateStack was rejected; a second rejection is reported');
-  promoteAgain.addCatch(throttled, { errors: [UPDATE_THROTTLED, 'CloudFormation.ThrottlingException'], resultPath: '$.deployment.updateError' });
+  promoteAgain.addCatch(throttled, { errors: THROTTLE_ERRORS, resultPath: '$.deployment.updateError' });
   failures.catchTask(asCatchable(promoteAgain), 'Deploy');
   promoteAgain.next(waitForRollout);
   // Also after a rejection: a newer version may have been promoted meanwhile (two approvals at once).
@@ -274,6 +260,28 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
     .otherwise(newUpdate);
   checkServed.next(decide);
   return { start: sfn.Chain.start(startPolling).next(checkServed), done };
+}
+
+/**
+ * `task` (a CloudFormation call that changes the stack) in a Parallel that sends it again with
+ * backoff when throttled, and raises any other error as it came: a throttled request changed
+ * nothing, but a rejected one ("No updates are to be performed", a bad parameter, a busy stack)
+ * would be rejected again. CloudFormation's throttling (code Throttling) is not in its API model,
+ * so the integration raises it as CloudFormationException, like a rejection; only the cause tells
+ * them apart, and the branch renames a throttle for the Parallel's Retry.
+ */
+function throttleRetried(scope: Construct, id: string, comment: string, task: tasks.CallAwsService): sfn.Parallel {
+  const rejection = '$.rejection';
+  task.addCatch(new sfn.Choice(scope, `${id}Throttled`)
+    .when(sfn.Condition.and(sfn.Condition.isPresent(`${rejection}.Cause`), sfn.Condition.isString(`${rejection}.Cause`),
+      sfn.Condition.stringMatches(`${rejection}.Cause`, THROTTLED_CAUSE)),
+    new sfn.Fail(scope, `${id}RenameThrottle`, { error: THROTTLED, causePath: `${rejection}.Cause` }))
+    .otherwise(new sfn.Fail(scope, `${id}Rejected`, { errorPath: `${rejection}.Error`, causePath: `${rejection}.Cause` })),
+  { errors: ['CloudFormation.CloudFormationException'], resultPath: rejection });
+  const attempt = new sfn.Parallel(scope, id, { comment, resultPath: sfn.JsonPath.DISCARD }).branch(task);
+  // A lost answer is not retried: the call may have taken effect (a repeated UpdateStack would find the stack busy with itself).
+  attempt.addRetry({ errors: THROTTLE_ERRORS, ...THROTTLE_RETRY });
+  return attempt;
 }
 
 /**
@@ -495,8 +503,8 @@ export function deployBudget(options: DeployBudgetOptions): Duration {
   const busy = options.stackBusyTimeout ?? rollout;
   const poll = options.pollInterval ?? Duration.minutes(1);
   // Each call retries 5 times from 5 s doubling (155 s at most): the stack checks and an endpoint's and a
-  // component's three reads follow each other, and each of the two UpdateStacks may be throttled as long.
-  const retries = (2 + 3 + 3 + 2) * retryWaitSeconds(UPDATE_RETRY);
+  // component's three reads follow each other, and each of the two UpdateStacks and the cancel may be throttled as long.
+  const retries = (2 + 3 + 3 + 3) * retryWaitSeconds(THROTTLE_RETRY);
   return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + 11 * poll.toSeconds() + retries);
 }
 
