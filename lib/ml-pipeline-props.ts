@@ -101,22 +101,22 @@ export interface MlPipelineProps {
   /**
    * The model's name: it names the training pipeline (state machine and job prefixes), the
    * model package group, the endpoint, the drift monitor (`<modelName>-monitor`) and the
-   * dashboard, and prefixes the model's data in the lake (`<modelName>/` in the raw zone,
+   * dashboard (`<modelName>-<region>`), and prefixes the model's data in the lake (`<modelName>/` in the raw zone,
    * `<modelName>-endpoint/` in the capture zone). 1 to 24 lowercase letters, digits and
    * hyphens, starting and ending with a letter or digit (SageMaker's name pattern, within the
    * length that job names leave). These names are unique per account and region; the
-   * dashboard's is unique per account (see `dashboardName`).
+   * dashboard's is unique per account, so it carries the region (see `dashboardName`).
    */
   readonly modelName: string;
 
   /**
    * Name of the model's CloudWatch dashboard. Dashboards are global to the account, unlike the
-   * other names of the model: deploying the same `modelName` in a second region of one account
-   * fails on the dashboard name (CloudFormation rolls the stack back), so give each region its
-   * own, e.g. `` `churn-${Stack.of(this).region}` ``. Up to 255 letters, digits, hyphens and
-   * underscores.
+   * other names of the model: a name of your own needs the region in it if the model deploys to
+   * more than one region of the account (else the second region's stack fails on the name and
+   * CloudFormation rolls it back), e.g. `` `churn-${Stack.of(this).region}` ``. Up to 255
+   * letters, digits, hyphens and underscores.
    *
-   * @default - `modelName`
+   * @default - `<modelName>-<region>`, e.g. `churn-us-east-1`
    */
   readonly dashboardName?: string;
 

@@ -11,6 +11,7 @@ import { MlPipelineProps } from './ml-pipeline-props';
 import { DriftBaseline } from './monitoring/drift-baseline';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { MlopsDashboard } from './monitoring/mlops-dashboard';
+import { regionalDashboardName } from './core/private/dashboard-name';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from './registry/model-registry';
 import { InferenceDataLocation } from './serving/inference-data-location';
 import { ModelEndpoint } from './serving/model-endpoint';
@@ -151,7 +152,7 @@ export class MlPipeline extends Construct {
       }
     }
     this.dashboard = new MlopsDashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? name,
+      dashboardName: props.dashboardName ?? regionalDashboardName(this, name),
       endpoint: this.endpoint,
       pipeline: this.pipeline,
       trainingMetricNames: props.trainingMetricNames ?? gateMetric(props),

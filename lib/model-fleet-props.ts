@@ -49,10 +49,11 @@ export interface ModelFleetProps {
 
   /**
    * Name of the fleet's overview dashboard. CloudWatch dashboards are global to the account,
-   * unlike the fleet's stacks, topic and exports (per region): the same fleet in a second region
-   * of one account needs a name per region here, and in each model's `dashboardName`.
+   * unlike the fleet's stacks, topic and exports (per region): a name of your own, here or in a
+   * model's `dashboardName`, needs the region in it if the fleet deploys to more than one region
+   * of the account.
    *
-   * @default - the shared stack's name without `-Shared`: `<stage>-<fleet id>`, or the fleet's id
+   * @default - the shared stack's name without `-Shared` and the region: `<stage>-<fleet id>-<region>`, or `<fleet id>-<region>`
    */
   readonly dashboardName?: string;
 

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { PropsValidator } from './core/private/errors';
 import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipeline } from './ml-pipeline';
+import { regionalDashboardName } from './core/private/dashboard-name';
 import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
 import { FleetDashboard } from './private/fleet-dashboard';
 import { fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';
@@ -88,7 +89,7 @@ export class ModelFleet extends Construct {
       emails: props.notificationEmails ?? [],
       removalPolicy: props.removalPolicy,
     });
-    this.dashboardName = props.dashboardName ?? sharedName.slice(0, -`-${SHARED_STACK_ID}`.length);
+    this.dashboardName = props.dashboardName ?? regionalDashboardName(this.sharedStack, sharedName.slice(0, -`-${SHARED_STACK_ID}`.length));
     this.overview = new FleetDashboard(this.sharedStack, 'Dashboard', { dashboardName: this.dashboardName, title: `Model fleet ${id}` });
     this.dashboard = this.overview.dashboard;
   }
@@ -110,7 +111,8 @@ export class ModelFleet extends Construct {
       `'modelName' ('${props.modelName}') of model '${id}' is already the name of model '${taken?.id}' of this fleet; `
       + 'a model name names its pipeline, registry and endpoint, which are unique per account and region: give each model its own name');
     // CloudWatch dashboards are global to the account: a name taken in the fleet fails the second stack's deployment.
-    const dashboardName = props.dashboardName ?? props.modelName;
+    // MlPipeline's default: the model stacks share the fleet's region.
+    const dashboardName = props.dashboardName ?? regionalDashboardName(this.sharedStack, props.modelName);
     const sameDashboard = [...this.pipelines.values()].find((m) => m.dashboardName === dashboardName);
     const dashboardOwner = dashboardName === this.dashboardName ? "the fleet's overview dashboard" : sameDashboard && `the dashboard of model '${sameDashboard.id}'`;
     // A model name taken already says so; its default dashboard name adds nothing to that.

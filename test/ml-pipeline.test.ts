@@ -87,8 +87,8 @@ describe('MlPipeline defaults', () => {
     expect(new Set(actions.map((a: any) => a.Ref))).toEqual(new Set([topicId]));
   });
 
-  test('a dashboard named after the model, with the gate\'s metric', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'fraud' });
+  test('a dashboard named after the model and the region (dashboards are global to the account), with the gate\'s metric', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'fraud-us-east-1' });
     const body = JSON.stringify(ofType(json, 'AWS::CloudWatch::Dashboard')[0][1].Properties.DashboardBody);
     expect(body).toContain('validation:auc');
   });

@@ -122,7 +122,7 @@ describe('ModelFleet placement', () => {
       expect(body).toContain(`:stateMachine:${name}\\"`);
     }
     for (const metric of ['Invocations', 'Invocation5XXErrors', 'ExecutionsFailed', 'ModelLatency']) expect(body).toContain(`\\"${metric}\\"`);
-    shared.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Fleet' });
+    shared.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Fleet-us-east-1' });
     expect(Stack.of(fleet.dashboard)).toBe(fleet.sharedStack);
   });
 
@@ -214,7 +214,7 @@ describe('ModelFleet options', () => {
     const stage = new Stage(testApp(), 'Prod', { env: ENV });
     const fleet = new ModelFleet(stage, 'Fleet');
     addScaleModels(fleet, 0, 1);
-    expect([fleet.sharedStack.stackName, Stack.of(fleet.models[0]).stackName, fleet.dashboardName]).toEqual(['Prod-Fleet-Shared', 'Prod-Fleet-Model0', 'Prod-Fleet']);
+    expect([fleet.sharedStack.stackName, Stack.of(fleet.models[0]).stackName, fleet.dashboardName]).toEqual(['Prod-Fleet-Shared', 'Prod-Fleet-Model0', 'Prod-Fleet-us-east-1']);
   });
 });
 
@@ -256,10 +256,12 @@ describe('ModelFleet validation', () => {
   test('fails on a dashboard name the fleet already uses: dashboards are unique per account', () => {
     const fleet = new ModelFleet(testApp(), 'fleet', { env: ENV });
     expect(() => fleet.addModel('Model', { modelName: 'fleet', training: TRAINING }))
-      .toThrow(/the dashboard name 'fleet' of model 'Model' is already the name of the fleet's overview dashboard; dashboards are unique per account: give the model its own 'dashboardName'/);
+      .toThrow(/the dashboard name 'fleet-us-east-1' of model 'Model' is already the name of the fleet's overview dashboard; dashboards are unique per account: give the model its own 'dashboardName'/);
     const { fleet: two } = twoModels();
-    expect(() => two.addModel('Again', { modelName: 'again', dashboardName: 'model1', training: TRAINING }))
-      .toThrow(/the dashboard name 'model1' of model 'Again' is already the name of the dashboard of model 'Model1'/);
+    expect(() => two.addModel('Again', { modelName: 'again', dashboardName: 'model1-us-east-1', training: TRAINING }))
+      .toThrow(/the dashboard name 'model1-us-east-1' of model 'Again' is already the name of the dashboard of model 'Model1'/);
+    // Names of one's own are compared as given: 'model1' is not model 1's default name.
+    expect(() => two.addModel('Other', { modelName: 'other', dashboardName: 'model1', training: TRAINING })).not.toThrow(/dashboard name/);
   });
 
   test('fails inside a stack: the models need top-level stacks', () => {

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { DriftMonitor } from './drift-monitor';
 import { DriftStatistic, SeverityThresholds } from './drift-statistics';
+import { regionalDashboardName, REGION_SUFFIX_LENGTH } from '../core/private/dashboard-name';
 import { DRIFT_NAMESPACE, DRIFT_STATISTIC_RULES, QUALITY_LOWER_IS_WORSE } from './private/metric-names';
 import { IModelEndpoint, ModelEndpoint } from '../serving/model-endpoint';
 import type { TrainingPipeline } from '../training/training-pipeline';
@@ -59,9 +60,10 @@ export interface MlopsDashboardProps {
   readonly gpuMetrics?: boolean;
 
   /**
-   * Name of the dashboard.
+   * Name of the dashboard. Dashboards are global to the account: a name of your own needs the
+   * region in it if the stack deploys to more than one region of the account.
    *
-   * @default - derived from the construct path
+   * @default - derived from the construct path, and the stack's region
    */
   readonly dashboardName?: string;
 
@@ -96,7 +98,8 @@ export class MlopsDashboard extends Construct {
     const v = { variantName, period };
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
-      dashboardName: props.dashboardName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' }),
+      dashboardName: props.dashboardName
+        ?? regionalDashboardName(this, Names.uniqueResourceName(this, { maxLength: 255 - REGION_SUFFIX_LENGTH, separator: '-' })),
       defaultInterval: Duration.days(7),
     });
     const rows: cloudwatch.IWidget[][] = [[new cloudwatch.TextWidget({

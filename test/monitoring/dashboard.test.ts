@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { templateOf, testStack } from '../helpers/app';
+import { regionalDashboardName } from '../../lib/core/private/dashboard-name';
 import { cfnLint } from '../helpers/gates';
 import { expectNagClean } from '../helpers/nag';
 import { fullPipelineProps } from '../helpers/pipeline';
@@ -68,6 +69,17 @@ function dashboard(stack: Stack, props: MlopsDashboardProps): Widget[] {
 }
 
 describe('MlopsDashboard', () => {
+  test('without a name, the default carries the stack\'s region: dashboards are global to the account', () => {
+    const { stack, pipeline, endpoint } = modelStack();
+    new MlopsDashboard(stack, 'Unnamed', { endpoint, pipeline });
+    const names = Object.values(templateOf(stack).findResources('AWS::CloudWatch::Dashboard')).map((r) => r.Properties.DashboardName);
+    expect(names).toEqual([expect.stringMatching(/^[A-Za-z0-9-]+Unnamed[A-Za-z0-9-]*-us-east-1$/)]);
+    expect(names[0].length).toBeLessThanOrEqual(255);
+    // An environment-agnostic stack names it by the region it deploys to.
+    const agnostic = new Stack();
+    expect(agnostic.resolve(regionalDashboardName(agnostic, 'churn'))).toEqual({ 'Fn::Join': ['', ['churn-', { Ref: 'AWS::Region' }]] });
+  });
+
   test('shows the pipeline runs, training metrics per run, traffic, latency, errors and utilization of the endpoint\'s variant', () => {
     const { stack, pipeline, endpoint } = modelStack();
     const widgets = dashboard(stack, { endpoint, pipeline, trainingMetricNames: ['validation:auc'] });
