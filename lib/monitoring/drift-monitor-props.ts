@@ -114,7 +114,8 @@ export interface DriftMonitorOptions {
 
   /**
    * A window ends this long before the run starts, so that late capture files have landed.
-   * Whole minutes.
+   * The detector also reads the capture folders up to `lag` after the window's end and before
+   * its start, and keeps records by their own inferenceTime. Whole minutes.
    *
    * @default Duration.minutes(10)
    */
