@@ -12,6 +12,7 @@ import { ModelEndpointProps } from './model-endpoint-props';
 import { ModelSource, ModelSourceConfig } from './model-source';
 import { renderDeployment, RenderedDeployment } from './private/endpoint-deployment';
 import { hasInstanceStorage } from './private/endpoint-instances';
+import { requireUniqueEndpointName } from './private/endpoint-name';
 import { createExecutionRole, grantLocation, renderNetwork, RenderedNetwork } from './private/endpoint-role';
 import { addVariantScaling } from './private/endpoint-scaling';
 import { guardrailExclusion, serverlessMemory, validateEndpointProps, VariantPlan } from './private/endpoint-validation';
@@ -20,7 +21,6 @@ import { createServingModel, keepWhenReplaced } from './private/serving-model';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
 import { lowercaseName } from '../core/private/sagemaker-api';
-import { requireUniqueName } from '../core/private/unique-names';
 
 /**
  * Options of an endpoint metric.
@@ -240,7 +240,7 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
       model: bind(variant.model ?? props.model),
     }));
     validateEndpointProps(this, props, name, plans);
-    requireUniqueName(this, "'endpointName'", (c) => (c instanceof ModelEndpoint ? c.endpointName : undefined));
+    requireUniqueEndpointName(this, () => this.endpointName);
     this.variantNames = plans.map((p) => p.name);
     this.defaultVariantName = this.variantNames[0];
     this.warnAboutIdleGpus(plans);

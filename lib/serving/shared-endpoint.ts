@@ -7,6 +7,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceComponent, InferenceComponentOptions } from './inference-component';
 import { hasInstanceStorage } from './private/endpoint-instances';
+import { requireUniqueEndpointName } from './private/endpoint-name';
 import { createExecutionRole, renderNetwork } from './private/endpoint-role';
 import { recordModelSettings } from './private/inference-component-validation';
 import { keepWhenReplaced } from './private/serving-model';
@@ -14,7 +15,6 @@ import { validateSharedEndpoint, validateSharedEndpointProps } from './private/s
 import { MlInstanceType } from '../core/instance-type';
 import { acknowledgeFindings } from '../core/private/nag';
 import { lowercaseName } from '../core/private/sagemaker-api';
-import { requireUniqueName } from '../core/private/unique-names';
 
 /**
  * How the endpoint spreads requests over the instances that host a component's copies.
@@ -189,7 +189,7 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
     const min = props.managedInstanceScaling?.minInstanceCount ?? 1;
     this.initialInstanceCount = props.initialInstanceCount ?? (Token.isUnresolved(min) ? 1 : Math.max(1, min));
     validateSharedEndpointProps(this, props, name, this.variantName, this.initialInstanceCount);
-    requireUniqueName(this, "'endpointName'", (c) => (c instanceof SharedEndpoint ? c.endpointName : undefined));
+    requireUniqueEndpointName(this, () => this.endpointName);
     // After every component was added: their copies together must fit the instances.
     this.node.addValidation({ validate: () => validateSharedEndpoint(this) });
 

@@ -13,6 +13,7 @@ import { SageMakerImage } from '../../lib/core/sagemaker-image';
 import { DataLake } from '../../lib/lake/data-lake';
 import { ModelRegistry } from '../../lib/registry/model-registry';
 import { ComponentScalingMetric, InferenceComponent, InferenceComponentOptions } from '../../lib/serving/inference-component';
+import { ModelEndpoint } from '../../lib/serving/model-endpoint';
 import { ModelSource } from '../../lib/serving/model-source';
 import { ModelVersionParameter } from '../../lib/serving/model-version-parameter';
 import { RoutingStrategy, SharedEndpoint, SharedEndpointProps } from '../../lib/serving/shared-endpoint';
@@ -127,6 +128,13 @@ describe('SharedEndpoint', () => {
     new SharedEndpoint(stack, 'Other', { endpointName: 'shared-models', instanceType: MlInstanceType.ML_G5_XLARGE })
       .addComponent('B', gpuComponent(lake, { model: model(lake, 'b/model.tar.gz') }));
     expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of/);
+  });
+
+  test('fails at synth when a ModelEndpoint has its name: SageMaker has one namespace for endpoints', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('A', gpuComponent(lake));
+    new ModelEndpoint(stack, 'Dedicated', { endpointName: 'shared-models', model: model(lake, 'b/model.tar.gz'), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }] });
+    expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of TestStack\/Dedicated, in the same account and region/);
   });
 
   test('in a VPC the model of every component runs in the subnets and security group of the endpoint, after the network policy', () => {
