@@ -17,6 +17,9 @@ export interface ProcessResult {
  * so an interrupted run can end them.
  */
 export const children = new Set<number>();
+// In their own process groups, the children miss the terminal's Ctrl-C: however this process ends
+// (a second Ctrl-C exits at once), it ends them.
+process.once('exit', () => { for (const pid of children) killGroup(pid); });
 export function runProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
