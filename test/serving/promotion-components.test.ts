@@ -15,18 +15,22 @@ import { MlInstanceType, ModelPromotion, ModelRegistry, ModelVersionParameter, S
 const V6 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/6';
 const V7 = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7';
 
-function build() {
+/** The stack, not synthesized yet (cdk-nag runs only on a first synthesis). */
+function construct(componentFirst = false) {
   const stack = testStack();
   const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
   const modelVersion = new ModelVersionParameter(stack, 'ChurnModelVersion', { registry });
+  const addComponent = () => new SharedEndpoint(stack, 'Shared', { endpointName: 'shared-models', instanceType: MlInstanceType.ML_G5_12XLARGE })
+    .addComponent('Churn', { model: modelVersion.modelSource(), inferenceComponentName: 'Churn-Scorer', computeResources: { acceleratorCount: 1, minMemory: Size.gibibytes(16) } });
+  const first = componentFirst ? addComponent() : undefined;
   const promotion = new ModelPromotion(stack, 'Promotion', { modelVersion, pollInterval: Duration.minutes(1), rolloutTimeout: Duration.minutes(5) });
-  // Created after the promotion: the promotion finds the component when the template is synthesized.
-  const endpoint = new SharedEndpoint(stack, 'Shared', { endpointName: 'shared-models', instanceType: MlInstanceType.ML_G5_12XLARGE });
-  const component = endpoint.addComponent('Churn', {
-    model: modelVersion.modelSource(),
-    inferenceComponentName: 'Churn-Scorer',
-    computeResources: { acceleratorCount: 1, minMemory: Size.gibibytes(16) },
-  });
+  // By default created after the promotion: the promotion finds the component when the template is synthesized.
+  const component = first ?? addComponent();
+  return { stack, modelVersion, promotion, component };
+}
+
+function build(componentFirst = false) {
+  const { stack, modelVersion, promotion, component } = construct(componentFirst);
   const template = templateOf(stack);
   return {
     stack, template,
@@ -118,7 +122,15 @@ describe('the permissions and policy of the component check', () => {
     const resources = (action: string) => statements.filter((st: any) => st.Action === action).map((st: any) => built.stack.resolve(st.Resource));
     expect(resources('sagemaker:DescribeInferenceComponent')).toEqual(['arn:aws:sagemaker:us-east-1:123456789012:inference-component/churn-scorer']);
     expect(resources('sagemaker:DescribeModel')).toEqual(['arn:aws:sagemaker:us-east-1:123456789012:model/*']);
-    expect(nagFindings(built.stack.node.root as App)).toEqual([]);
+    expect(nagFindings(construct().stack.node.root as App)).toEqual([]);
+  });
+
+  test('a component created before the promotion is checked and acknowledged as well', () => {
+    const early = build(true);
+    const names = allStates(early.definition).map(([name]) => name);
+    expect(early.definition.States.ServingComponents.Result).toEqual([{ componentName: 'Churn-Scorer', modelLogicalId: early.modelLogicalId }]);
+    expect(names).toContain('DescribeServingComponent');
+    expect(nagFindings(construct(true).stack.node.root as App)).toEqual([]);
   });
 
   test('the component\'s reads retry throttling and unmodeled errors, and an Updating component is checked again 5 times', () => {

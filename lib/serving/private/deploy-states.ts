@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
-import { servedComponents } from './served-components';
+import { servedComponents, whenComponentServes } from './served-components';
 import { servedEndpoints } from './served-endpoints';
 import type { ModelVersionParameter } from '../model-version-parameter';
 import { PropsValidator } from '../../core/private/errors';
@@ -562,8 +562,9 @@ export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionPa
     'UpdateStack reads the CDK bootstrap version parameter, whose qualifier the synthesizer chooses, with the caller\'s permissions.');
   acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: '*' })] },
     'After a rollout the promotion reads (DescribeEndpointConfig only) the configuration an endpoint runs on, whose name CloudFormation generates.');
-  acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'model', resourceName: '*' })] },
-    'After a rollout the promotion reads (DescribeModel only) the model an inference component runs, whose name CloudFormation generates.');
+  // Only where a component serves the version: without one the grant names no model.
+  whenComponentServes(target, () => acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'model', resourceName: '*' })] },
+    'After a rollout the promotion reads (DescribeModel only) the model an inference component runs, whose name CloudFormation generates.'));
   acknowledgeInlinePolicy(role);
 }
 

@@ -9,15 +9,30 @@ export interface ServedComponent {
   readonly model: CfnResource;
 }
 
-// Private links, kept out of the public API: which components serve a parameter's value.
+// Private links, kept out of the public API: which components serve a parameter's value, and who waits for the first.
 const components = new WeakMap<ModelVersionParameter, ServedComponent[]>();
+const waiting = new WeakMap<ModelVersionParameter, Array<() => void>>();
 
 export function recordServedComponent(parameter: ModelVersionParameter, component: ServedComponent): void {
   // Only components in the serving stack: the promotion reads their template through that stack.
   if (Stack.of(component.model) !== parameter.servingStack) return;
   const list = components.get(parameter) ?? [];
-  if (!list.some((c) => c.model === component.model)) list.push(component);
+  if (list.some((c) => c.model === component.model)) return;
+  list.push(component);
   components.set(parameter, list);
+  if (list.length === 1) {
+    for (const listener of waiting.get(parameter) ?? []) listener();
+    waiting.delete(parameter);
+  }
+}
+
+/** Calls `listener` once a component serves `parameter`: now, or when the first is recorded (components may come after a promotion). */
+export function whenComponentServes(parameter: ModelVersionParameter, listener: () => void): void {
+  if (servedComponents(parameter).length > 0) {
+    listener();
+    return;
+  }
+  waiting.set(parameter, [...(waiting.get(parameter) ?? []), listener]);
 }
 
 /** The inference components that serve `parameter`, as known when the template is synthesized (read lazily). */
