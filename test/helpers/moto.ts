@@ -28,6 +28,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ROOT } from './app';
+import { spawnDyingWithParent } from './die-with-parent';
 
 /** The account moto answers with for any credentials. */
 export const MOTO_ACCOUNT = '123456789012';
@@ -199,8 +200,8 @@ export interface CdkResult {
 export async function runCdk(moto: MotoServer, args: string[], timeoutMs = 180_000, env: NodeJS.ProcessEnv = {}): Promise<CdkResult> {
   const cli = require.resolve('aws-cdk/bin/cdk', { paths: [ROOT] });
   const started = Date.now();
-  // Its own process group, so a timeout also ends the app the CLI started (npx tsx ...).
-  const child = spawn(process.execPath, [cli, ...args, '--no-notices'], {
+  // Its own process group, so a timeout also ends the app the CLI started; it dies with this process.
+  const child = spawnDyingWithParent(process.execPath, [cli, ...args, '--no-notices'], {
     cwd: ROOT,
     env: { ...motoEnv(moto), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
