@@ -3,6 +3,7 @@
  * resource rendered differently leaves the finding unacknowledged. cdk-nag itself is the judge.
  */
 import { Fn, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../lib/core/private/nag';
@@ -25,5 +26,15 @@ describe('acknowledgeWildcards', () => {
     acknowledgeWildcards(role, { resources: [arn] }, 'Test: one prefix of one bucket.');
     acknowledgeInlinePolicy(role);
     expect(nagFindings(app).filter((f) => f.includes('IAM5') && f.includes('Stack/Role'))).toEqual([]);
+  });
+});
+
+describe('nagFindings', () => {
+  test('runs every pack on an app that a test synthesized already (Template.fromStack caches the assembly)', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    new s3.Bucket(stack, 'Unencrypted', { encryption: s3.BucketEncryption.UNENCRYPTED });
+    Template.fromStack(stack);
+    expect(nagFindings(app)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S10 at Stack\/Unencrypted/)]));
   });
 });
