@@ -31,7 +31,7 @@ describe('npm run local', () => {
     expect(result.pipeline.steps.at(-1)!.name).toBe('ModelRegistered');
     const order = tasks().map((s) => s.name);
     // The steps a user waits on, in the order the pipeline must take them.
-    const milestones = ['ClaimRun', 'AcquireRunSlot', 'Preprocess', 'ComputeBaseline', 'Train', 'RegisterModel', 'PromoteModelVersion',
+    const milestones = ['ClaimRun', 'AcquireRunSlot', 'Preprocess', 'ComputeBaseline', 'Train', 'RegisterModel', 'PromoteModelVersionRequest',
       'CheckRollout', 'DescribeServingEndpoint', 'PromoteBaseline', 'WriteRunManifest', 'ReleaseRunSlot'];
     expect(order.filter((name) => milestones.includes(name))).toEqual(milestones);
     // Each printed as it ran, with its status and duration.

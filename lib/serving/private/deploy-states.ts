@@ -38,8 +38,8 @@ export interface DeployStatesProps {
 
 /** How the caller handles failures: it owns notification and the end of the execution. */
 export interface DeployFailureHandling {
-  /** Adds retries and a catch to a task. */
-  catchTask(task: sfn.TaskStateBase, step: string): void;
+  /** Adds retries and a catch to a task, or to a Parallel that wraps one. */
+  catchTask(task: sfn.TaskStateBase | sfn.Parallel, step: string): void;
   /** States that record a failure found without a task error (a rolled-back rollout), then fail. */
   failWith(id: string, error: string, cause: string): sfn.IChainable;
 }
@@ -190,7 +190,7 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   // Rejected when the update left UPDATE_IN_PROGRESS meanwhile: nothing to cancel, keep watching (and
   // throttled beyond the backoff, or its answer lost: the next poll sends it again while the update runs).
   cancel.addCatch(waitForRollout, { errors: [...CLOUDFORMATION_REJECTIONS, THROTTLED], resultPath: '$.deployment.cancelError' });
-  failures.catchTask(asCatchable(cancel), 'Deploy');
+  failures.catchTask(cancel, 'Deploy');
   cancel.next(new sfn.Pass(scope, 'RecordCancelled', { result: sfn.Result.fromBoolean(true), resultPath: '$.deployment.poll.cancelled' })).next(waitForRollout);
   const cancelled = sfn.Condition.booleanEquals('$.deployment.poll.cancelled', true);
   const rolloutOver = sfn.Condition.numberGreaterThanEquals('$.deployment.poll.rollout', maxRolloutPolls);
@@ -232,11 +232,11 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   // Rejected, most likely because another update started since the check: look again, once.
   promote.addCatch(checkServed, { errors: ['CloudFormation.CloudFormationException'], resultPath: '$.deployment.updateError' });
   promote.addCatch(throttled, { errors: THROTTLE_ERRORS, resultPath: '$.deployment.updateError' });
-  failures.catchTask(asCatchable(promote), 'Deploy');
+  failures.catchTask(promote, 'Deploy');
   promote.next(waitForRollout);
   const promoteAgain = update('PromoteModelVersionAgain', 'The first UpdateStack was rejected; a second rejection is reported');
   promoteAgain.addCatch(throttled, { errors: THROTTLE_ERRORS, resultPath: '$.deployment.updateError' });
-  failures.catchTask(asCatchable(promoteAgain), 'Deploy');
+  failures.catchTask(promoteAgain, 'Deploy');
   promoteAgain.next(waitForRollout);
   // Also after a rejection: a newer version may have been promoted meanwhile (two approvals at once).
   const gated = (suffix: string, next: sfn.IChainable) => props.onlyNewerVersions
@@ -475,14 +475,6 @@ function retryWaitSeconds(retry: { interval: Duration; backoffRate: number; maxA
   let total = 0;
   for (let i = 0; i < retry.maxAttempts; i++) total += retry.interval.toSeconds() * retry.backoffRate ** i;
   return total;
-}
-
-/**
- * `DeployFailureHandling.catchTask` takes tasks; both of its implementations only add a catch and
- * read the construct id, which a Parallel has as well.
- */
-function asCatchable(state: sfn.Parallel): sfn.TaskStateBase {
-  return state as unknown as sfn.TaskStateBase;
 }
 
 /** The rollout settings a deployment's length follows from, with the same defaults as `RolloutOptions`. */

@@ -422,7 +422,7 @@ export class PipelineStates {
   }
 
   /** Routes any failure of `task` (after its own retries) to the failure path. */
-  private withFailureHandling<T extends sfn.TaskStateBase>(task: T, step: string, manifest: ManifestWriter): T {
+  private withFailureHandling<T extends sfn.TaskStateBase | sfn.Parallel>(task: T, step: string, manifest: ManifestWriter): T {
     const failed = this.recordOutcome(`${task.node.id}Failed`, 'FAILED', step);
     task.addCatch(failed, { resultPath: '$.error' });
     failed.next(this.failureNotification(manifest));
