@@ -320,130 +320,142 @@ interface VerificationExits {
 /**
  * Checks every endpoint that serves the version: InService, and on the endpoint configuration
  * whose physical id the stack holds for the template's resource. Then every inference component
- * that serves it: InService, and running the model whose physical id the stack holds. Then
- * continues at `done`.
+ * that serves it: SageMaker may roll a component's update back (a rollback alarm, copies that fail
+ * to start) to the model it ran before, which `InferenceComponent` keeps, so it must be InService
+ * on the model whose physical id the stack holds. Then continues at `done`.
  */
 function buildVerification(scope: Construct, props: DeployStatesProps, stackArn: string, done: sfn.IChainable, exits: VerificationExits): sfn.IChainable {
   const target = props.modelVersion;
   const stack = target.servingStack;
-  const endpoints = () => servedEndpoints(target);
   const sageMakerArn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
-
-  const liveEndpoint = new tasks.CallAwsService(scope, 'DescribeServingEndpoint', {
-    service: 'sagemaker',
-    action: 'describeEndpoint',
-    iamAction: 'sagemaker:DescribeEndpoint',
-    // SageMaker writes names in ARNs in lowercase; an endpoint name is known at synth.
-    iamResources: Lazy.list({
-      produce: () => endpoints().length > 0
-        ? endpoints().map((e) => sageMakerArn('endpoint', lowercaseName(e.endpointName)))
-        // No endpoint serves the version: the (empty) Map never calls this; an endpoint name cannot hold '_'.
-        : [sageMakerArn('endpoint', 'no_endpoint_serves_this_version')],
-    }),
-    parameters: { 'EndpointName.$': '$.endpointName' },
-    resultSelector: { 'status.$': '$.EndpointStatus', 'config.$': '$.EndpointConfigName' },
-    resultPath: '$.live',
+  // SageMaker writes names in ARNs in lowercase; endpoint and component names are known at synth.
+  // With none serving the version the (empty) Map never calls these; such names cannot hold '_'.
+  const namedArns = (resource: string, names: () => string[], none: string) => Lazy.list({
+    produce: () => (names().length > 0 ? names().map((n) => sageMakerArn(resource, lowercaseName(n))) : [sageMakerArn(resource, none)]),
   });
-  const templateConfig = templateResource(scope, 'DescribeTemplateConfig', stackArn, stack, '$.configLogicalId');
-  const liveConfig = new tasks.CallAwsService(scope, 'DescribeServingConfig', {
-    service: 'sagemaker',
-    action: 'describeEndpointConfig',
-    iamAction: 'sagemaker:DescribeEndpointConfig',
-    // CloudFormation generates endpoint configuration names.
-    iamResources: [sageMakerArn('endpoint-config', '*')],
-    parameters: { 'EndpointConfigName.$': '$.live.config' },
-    resultSelector: { 'arn.$': '$.EndpointConfigArn', 'name.$': '$.EndpointConfigName' },
-    resultPath: '$.liveConfig',
+  const endpoints = () => servedEndpoints(target);
+  const components = () => servedComponents(target);
+  const checkEndpoints = verifyServed(scope, stackArn, stack, props.pollInterval, {
+    kind: 'Endpoint',
+    what: 'endpoint',
+    list: { id: 'ServingEndpoints', path: '$.deployment.endpoints', map: 'VerifyServingEndpoints' },
+    items: () => endpoints().map((e) => ({ endpointName: e.endpointName, configLogicalId: stack.resolve(e.endpointConfig.logicalId) })),
+    live: {
+      id: 'DescribeServingEndpoint',
+      action: 'describeEndpoint',
+      iamResources: namedArns('endpoint', () => endpoints().map((e) => e.endpointName), 'no_endpoint_serves_this_version'),
+      parameters: { 'EndpointName.$': '$.endpointName' },
+      resultSelector: { 'status.$': '$.EndpointStatus', 'config.$': '$.EndpointConfigName' },
+    },
+    template: { id: 'DescribeTemplateConfig', logicalIdPath: '$.configLogicalId' },
+    runsOn: {
+      id: 'DescribeServingConfig',
+      action: 'describeEndpointConfig',
+      // CloudFormation generates endpoint configuration names.
+      iamResources: [sageMakerArn('endpoint-config', '*')],
+      parameters: { 'EndpointConfigName.$': '$.live.config' },
+      resultPath: '$.liveConfig',
+      resultSelector: { 'arn.$': '$.EndpointConfigArn', 'name.$': '$.EndpointConfigName' },
+    },
+    serves: { choice: 'ServesTemplateConfig', otherwise: 'EndpointRolledBack', error: 'EndpointRolledBack', cause: 'The endpoint runs another endpoint configuration than the template names' },
+    notInService: 'EndpointNotInService',
+    exits: { rolledBack: exits.rolledBack, notInService: exits.notInService, failed: exits.failed },
   });
-  for (const task of [liveEndpoint, liveConfig]) {
-    task.addRetry({ errors: SAGEMAKER_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
-  }
-  // The physical id of an AWS::SageMaker::EndpointConfig is its ARN; a name is accepted too.
-  const servesTemplate = sfn.Condition.or(
-    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveConfig.arn'),
-    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveConfig.name'));
-  const iteration = sfn.Chain.start(liveEndpoint).next(new sfn.Choice(scope, 'EndpointInService')
-    .when(sfn.Condition.stringEquals('$.live.status', 'InService'), sfn.Chain.start(templateConfig).next(liveConfig).next(
-      new sfn.Choice(scope, 'ServesTemplateConfig')
-        .when(servesTemplate, new sfn.Succeed(scope, 'EndpointServesVersion'))
-        .otherwise(new sfn.Fail(scope, 'EndpointRolledBack', { error: 'EndpointRolledBack', cause: 'The endpoint runs another endpoint configuration than the template names' }))))
-    .otherwise(new sfn.Fail(scope, 'EndpointNotReady', { error: 'EndpointNotInService', cause: 'The endpoint is not InService' })));
-
-  const list = new sfn.Pass(scope, 'ServingEndpoints', {
-    result: sfn.Result.fromArray(Lazy.any({
-      produce: () => endpoints().map((e) => ({ endpointName: e.endpointName, configLogicalId: stack.resolve(e.endpointConfig.logicalId) })),
-    }, { omitEmptyArray: false }) as unknown as unknown[]),
-    resultPath: '$.deployment.endpoints',
+  const checkComponents = verifyServed(scope, stackArn, stack, props.pollInterval, {
+    kind: 'Component',
+    what: 'inference component',
+    list: { id: 'ServingComponents', path: '$.deployment.components', map: 'VerifyServingComponents' },
+    items: () => components().map((c) => ({ componentName: c.componentName, modelLogicalId: stack.resolve(c.model.logicalId) })),
+    live: {
+      id: 'DescribeServingComponent',
+      action: 'describeInferenceComponent',
+      iamResources: namedArns('inference-component', () => components().map((c) => c.componentName), 'no_component_serves_this_version'),
+      parameters: { 'InferenceComponentName.$': '$.componentName' },
+      resultSelector: { 'status.$': '$.InferenceComponentStatus', 'model.$': '$.Specification.ModelName' },
+    },
+    template: { id: 'DescribeTemplateModel', logicalIdPath: '$.modelLogicalId' },
+    // DescribeInferenceComponent names the model; the stack holds its ARN, whose name SageMaker lowercases.
+    runsOn: {
+      id: 'DescribeComponentModel',
+      action: 'describeModel',
+      // CloudFormation generates model names; without a component the Map never calls this, and no model name holds '_'.
+      iamResources: Lazy.list({ produce: () => [sageMakerArn('model', components().length > 0 ? '*' : 'no_component_serves_this_version')] }),
+      parameters: { 'ModelName.$': '$.live.model' },
+      resultPath: '$.liveModel',
+      resultSelector: { 'arn.$': '$.ModelArn', 'name.$': '$.ModelName' },
+    },
+    serves: { choice: 'ServesTemplateModel', otherwise: 'ComponentOnOtherModel', error: 'ComponentRolledBack', cause: 'The inference component runs another model than the template names' },
+    notInService: 'ComponentNotInService',
+    exits: { rolledBack: exits.componentRolledBack, notInService: exits.componentNotInService, failed: exits.failed },
   });
-  const check = verifyEach(scope, 'VerifyServingEndpoints', '$.deployment.endpoints', iteration, props.pollInterval, 'EndpointNotInService');
-  check.addCatch(exits.rolledBack, { errors: ['EndpointRolledBack'], resultPath: '$.error' });
-  check.addCatch(exits.notInService, { errors: ['EndpointNotInService'], resultPath: '$.error' });
-  check.addCatch(exits.failed, { errors: ['States.ALL'], resultPath: '$.error' });
-  return sfn.Chain.start(list).next(check).next(buildComponentVerification(scope, props, stackArn, exits)).next(done);
+  return sfn.Chain.start(checkEndpoints).next(checkComponents).next(done);
 }
 
-/**
- * Checks every inference component that serves the version. SageMaker may roll a component's
- * update back (a rollback alarm, copies that fail to start) to the model it ran before, which
- * `InferenceComponent` keeps: the component must be InService on the model whose physical id
- * (its ARN) the stack holds for the template's resource.
- */
-function buildComponentVerification(scope: Construct, props: DeployStatesProps, stackArn: string, exits: VerificationExits): sfn.Chain {
-  const target = props.modelVersion;
-  const stack = target.servingStack;
-  const components = () => servedComponents(target);
-  const sageMakerArn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
+/** A SageMaker read of the verification. */
+interface ServedRead {
+  readonly id: string;
+  readonly action: string;
+  readonly iamResources: string[];
+  readonly parameters: Record<string, string>;
+  readonly resultSelector: Record<string, string>;
+}
 
-  const liveComponent = new tasks.CallAwsService(scope, 'DescribeServingComponent', {
-    service: 'sagemaker',
-    action: 'describeInferenceComponent',
-    iamAction: 'sagemaker:DescribeInferenceComponent',
-    // Component names are known at synth, and lowercase in ARNs.
-    iamResources: Lazy.list({
-      produce: () => components().length > 0
-        ? components().map((c) => sageMakerArn('inference-component', lowercaseName(c.componentName)))
-        // No component serves the version: the (empty) Map never calls this; a component name cannot hold '_'.
-        : [sageMakerArn('inference-component', 'no_component_serves_this_version')],
-    }),
-    parameters: { 'InferenceComponentName.$': '$.componentName' },
-    resultSelector: { 'status.$': '$.InferenceComponentStatus', 'model.$': '$.Specification.ModelName' },
-    resultPath: '$.live',
-  });
-  const templateModel = templateResource(scope, 'DescribeTemplateModel', stackArn, stack, '$.modelLogicalId');
-  // DescribeInferenceComponent names the model; the stack holds its ARN, whose name SageMaker lowercases.
-  const liveModel = new tasks.CallAwsService(scope, 'DescribeComponentModel', {
-    service: 'sagemaker',
-    action: 'describeModel',
-    iamAction: 'sagemaker:DescribeModel',
-    // CloudFormation generates model names; without a component the Map never calls this, and no model name holds '_'.
-    iamResources: Lazy.list({ produce: () => [sageMakerArn('model', components().length > 0 ? '*' : 'no_component_serves_this_version')] }),
-    parameters: { 'ModelName.$': '$.live.model' },
-    resultSelector: { 'arn.$': '$.ModelArn', 'name.$': '$.ModelName' },
-    resultPath: '$.liveModel',
-  });
-  for (const task of [liveComponent, liveModel]) {
+/** One kind of resource that serves the version, and what it must run on. */
+interface ServedCheck {
+  /** First word of the per-item state names: `<kind>InService`, `<kind>ServesVersion`, `<kind>NotReady`. */
+  readonly kind: string;
+  /** The kind in the causes of its failures. */
+  readonly what: string;
+  readonly list: { readonly id: string; readonly path: string; readonly map: string };
+  readonly items: () => Array<Record<string, unknown>>;
+  /** Its status, and the name of what it runs, at `$.live`. */
+  readonly live: ServedRead;
+  /** The physical id the stack holds for what it should run (the logical id is in the item). */
+  readonly template: { readonly id: string; readonly logicalIdPath: string };
+  /** What it runs: `arn` and `name` at `resultPath`, one of which is the stack's physical id. */
+  readonly runsOn: ServedRead & { readonly resultPath: string };
+  readonly serves: { readonly choice: string; readonly otherwise: string; readonly error: string; readonly cause: string };
+  readonly notInService: string;
+  readonly exits: { readonly rolledBack: sfn.IChainable; readonly notInService: sfn.IChainable; readonly failed: sfn.IChainable };
+}
+
+/** The list of the resources of one kind that serve the version, then a check of each: InService, on what the template names. */
+function verifyServed(scope: Construct, stackArn: string, stack: Stack, pollInterval: Duration, c: ServedCheck): sfn.Chain {
+  const read = (r: ServedRead, resultPath: string) => {
+    const task = new tasks.CallAwsService(scope, r.id, {
+      service: 'sagemaker',
+      action: r.action,
+      iamAction: `sagemaker:${r.action[0].toUpperCase()}${r.action.slice(1)}`,
+      iamResources: r.iamResources,
+      parameters: r.parameters,
+      resultSelector: r.resultSelector,
+      resultPath,
+    });
     task.addRetry({ errors: SAGEMAKER_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
-  }
+    return task;
+  };
+  const live = read(c.live, '$.live');
+  const template = templateResource(scope, c.template.id, stackArn, stack, c.template.logicalIdPath);
+  const runsOn = read(c.runsOn, c.runsOn.resultPath);
+  // The physical id of an AWS::SageMaker::EndpointConfig or Model is its ARN; a name is accepted too.
   const servesTemplate = sfn.Condition.or(
-    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveModel.arn'),
-    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', '$.liveModel.name'));
-  const iteration = sfn.Chain.start(liveComponent).next(new sfn.Choice(scope, 'ComponentInService')
-    .when(sfn.Condition.stringEquals('$.live.status', 'InService'), sfn.Chain.start(templateModel).next(liveModel).next(
-      new sfn.Choice(scope, 'ServesTemplateModel')
-        .when(servesTemplate, new sfn.Succeed(scope, 'ComponentServesVersion'))
-        .otherwise(new sfn.Fail(scope, 'ComponentOnOtherModel', { error: 'ComponentRolledBack', cause: 'The inference component runs another model than the template names' }))))
-    .otherwise(new sfn.Fail(scope, 'ComponentNotReady', { error: 'ComponentNotInService', cause: 'The inference component is not InService' })));
+    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', `${c.runsOn.resultPath}.arn`),
+    sfn.Condition.stringEqualsJsonPath('$.template.physicalId', `${c.runsOn.resultPath}.name`));
+  const iteration = sfn.Chain.start(live).next(new sfn.Choice(scope, `${c.kind}InService`)
+    .when(sfn.Condition.stringEquals('$.live.status', 'InService'), sfn.Chain.start(template).next(runsOn).next(
+      new sfn.Choice(scope, c.serves.choice)
+        .when(servesTemplate, new sfn.Succeed(scope, `${c.kind}ServesVersion`))
+        .otherwise(new sfn.Fail(scope, c.serves.otherwise, { error: c.serves.error, cause: c.serves.cause }))))
+    .otherwise(new sfn.Fail(scope, `${c.kind}NotReady`, { error: c.notInService, cause: `The ${c.what} is not InService` })));
 
-  const list = new sfn.Pass(scope, 'ServingComponents', {
-    result: sfn.Result.fromArray(Lazy.any({
-      produce: () => components().map((c) => ({ componentName: c.componentName, modelLogicalId: stack.resolve(c.model.logicalId) })),
-    }, { omitEmptyArray: false }) as unknown as unknown[]),
-    resultPath: '$.deployment.components',
+  const list = new sfn.Pass(scope, c.list.id, {
+    result: sfn.Result.fromArray(Lazy.any({ produce: c.items }, { omitEmptyArray: false }) as unknown as unknown[]),
+    resultPath: c.list.path,
   });
-  const check = verifyEach(scope, 'VerifyServingComponents', '$.deployment.components', iteration, props.pollInterval, 'ComponentNotInService');
-  check.addCatch(exits.componentRolledBack, { errors: ['ComponentRolledBack'], resultPath: '$.error' });
-  check.addCatch(exits.componentNotInService, { errors: ['ComponentNotInService'], resultPath: '$.error' });
-  check.addCatch(exits.failed, { errors: ['States.ALL'], resultPath: '$.error' });
+  const check = verifyEach(scope, c.list.map, c.list.path, iteration, pollInterval, c.notInService);
+  check.addCatch(c.exits.rolledBack, { errors: [c.serves.error], resultPath: '$.error' });
+  check.addCatch(c.exits.notInService, { errors: [c.notInService], resultPath: '$.error' });
+  check.addCatch(c.exits.failed, { errors: ['States.ALL'], resultPath: '$.error' });
   return sfn.Chain.start(list).next(check);
 }
 
