@@ -1,15 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { goneWithin } from './processes';
 import { ROOT } from './app';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a child spawned to die with its parent ends when the parent is killed with SIGKILL (no exit hook runs)', () => {
   // GIVEN a process that started a long command, in a process group of its own as runCdk does, then was SIGKILLed
@@ -23,9 +16,5 @@ test('a child spawned to die with its parent ends when the parent is killed with
   const pid = Number(run.stdout);
   expect(pid).toBeGreaterThan(0);
   // THEN the command is gone (SIGTERM on the parent's death; allow the kernel a moment)
-  const deadline = Date.now() + 5_000;
-  while (alive(pid) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
-  const survived = alive(pid);
-  if (survived) process.kill(pid, 'SIGKILL');
-  expect(survived).toBe(false);
+  expect(goneWithin(pid, 5_000)).toBe(true);
 });

@@ -1,16 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { goneWithin } from '../helpers/processes';
 import { ROOT } from '../helpers/app';
 
-/** Whether a process of this pid is alive (signal 0 checks without signalling). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the local run\'s child processes', () => {
   test('end with the run, however it exits: they are in their own process groups, which Ctrl-C does not reach', () => {
@@ -25,8 +17,6 @@ describe('the local run\'s child processes', () => {
     const pid = Number(run.stdout);
     expect(pid).toBeGreaterThan(0);
     // THEN the command it started is gone too (SIGKILL is immediate; allow the kernel a moment to reap)
-    const deadline = Date.now() + 5_000;
-    while (alive(pid) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
-    expect(alive(pid)).toBe(false);
+    expect(goneWithin(pid, 5_000)).toBe(true);
   });
 });
