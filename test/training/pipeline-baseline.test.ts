@@ -25,6 +25,7 @@ import {
   RegisterModelPackageTask, SageMakerImage, TrainingDataLayout, TrainingPipelineProps,
 } from '../../lib';
 import { DataLake } from '../../lib/lake/data-lake';
+import { longestRun, retryWait } from '../../lib/training/private/run-budget';
 
 /** The reference stack's features, in the order its endpoint receives them (the sample CSV's header without the label). */
 const FEATURES = ['tenure_months', 'monthly_charges', 'support_calls', 'usage_gb', 'contract_years', 'age'];
@@ -74,7 +75,8 @@ describe('FeatureSchema', () => {
 
 /** A pipeline like the reference stack's: preprocessing, built-in XGBoost, a metric gate, deployed in the run. */
 function deployingPipeline(overrides: Partial<TrainingPipelineProps> = {}) {
-  const built = servingPipelineStack((lake, registry, modelVersion) => ({
+  let props: TrainingPipelineProps | undefined;
+  const built = servingPipelineStack((lake, registry, modelVersion) => props = ({
     ...fullPipelineProps(lake),
     evaluation: undefined,
     registry,
@@ -87,7 +89,7 @@ function deployingPipeline(overrides: Partial<TrainingPipelineProps> = {}) {
   const template = templateOf(built.stack);
   const machines = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
   const definition = definitionFromTemplate(template, machines.find((id) => id.startsWith('PipelineStateMachine')));
-  return { ...built, template, definition, parameterKey: built.stack.resolve(built.modelVersion.parameterKey) as string };
+  return { ...built, props: props!, template, definition, parameterKey: built.stack.resolve(built.modelVersion.parameterKey) as string };
 }
 
 function roleOf(template: Template, prefix: string): SimulatedRole {
@@ -210,6 +212,17 @@ describe('the baseline step in the template', () => {
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PromoteBaselineFailed' }],
     });
     expect(definition.States.PromoteBaseline.Retry).toContainEqual({ ErrorEquals: ['Lambda.TooManyRequestsException'], IntervalSeconds: 10, MaxAttempts: 6, BackoffRate: 2 });
+  });
+
+  test('the copy runs the baseline function under its limit, and the run\'s budget counts it', () => {
+    // The function's timeout (15 minutes by default) and a minute for the invoke, as for the baseline step.
+    expect(definition.States.PromoteBaseline.TimeoutSeconds).toBe(16 * 60);
+    const short = deployingPipeline({ baseline: { schema: CHURN_SCHEMA, timeout: Duration.minutes(5) } }).definition;
+    expect([short.States.ComputeBaseline.TimeoutSeconds, short.States.PromoteBaseline.TimeoutSeconds]).toEqual([6 * 60, 6 * 60]);
+    // The longest run: a run without the in-run deployment's copy takes less.
+    const withCopy = longestRun(deployingPipeline().props).toSeconds();
+    const withoutBaseline = longestRun({ ...deployingPipeline().props, baseline: { enabled: false } }).toSeconds();
+    expect(withCopy - withoutBaseline).toBe(2 * (15 * 60 + 5 * 60 + retryWait('lambda').toSeconds()));
   });
 
   test('passes every cdk-nag pack with the baseline step and the deploy stage', () => {

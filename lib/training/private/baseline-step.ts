@@ -133,6 +133,11 @@ export interface BaselineStateProps {
  * The state that computes the run's baseline. Its result is small: the URI and the counts
  * (`$.baseline`), never the baseline itself, which may be larger than a state may hold.
  */
+/** The function's own limit decides; the margin covers a cold start and the invoke itself. */
+export function baselineTaskTimeout(functionTimeout: Duration): sfn.Timeout {
+  return sfn.Timeout.duration(functionTimeout.plus(Duration.minutes(1)));
+}
+
 export function baselineState(scope: Construct, props: BaselineStateProps): tasks.LambdaInvoke {
   const train = props.preprocessed ? props.lake.curatedBucket : props.lake.rawBucket;
   const task = new tasks.LambdaInvoke(scope, 'ComputeBaseline', {
@@ -152,8 +157,7 @@ export function baselineState(scope: Construct, props: BaselineStateProps): task
       'problems.$': '$.problems',
     },
     resultPath: '$.baseline',
-    // The function's own limit decides; the margin covers a cold start and the invoke itself.
-    taskTimeout: sfn.Timeout.duration(props.baseline.timeout.plus(Duration.minutes(1))),
+    taskTimeout: baselineTaskTimeout(props.baseline.timeout),
   });
   addRetries(task, 'lambda');
   return task;
@@ -165,7 +169,7 @@ export function baselineState(scope: Construct, props: BaselineStateProps): task
  * S3's CopyObject needs a URL-encoded CopySource, which no intrinsic function makes, and
  * execution names may hold '+', which S3 would decode as a space.
  */
-export function promoteBaselineState(scope: Construct, fn: PipelineFunction, lake: IDataLake, currentKey: string): tasks.LambdaInvoke {
+export function promoteBaselineState(scope: Construct, fn: PipelineFunction, lake: IDataLake, currentKey: string, timeout: Duration): tasks.LambdaInvoke {
   const bucket = lake.artifactsBucket.bucketName;
   const task = new tasks.LambdaInvoke(scope, 'PromoteBaseline', {
     comment: `Copies the served model's baseline to ${currentKey} for the drift monitor`,
@@ -179,7 +183,8 @@ export function promoteBaselineState(scope: Construct, fn: PipelineFunction, lak
     }),
     resultSelector: { 'uri.$': '$.currentUri' },
     resultPath: '$.baseline.current',
-    taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
+    // The same function as the baseline step, with its limit.
+    taskTimeout: baselineTaskTimeout(timeout),
   });
   addRetries(task, 'lambda');
   return task;

@@ -404,7 +404,7 @@ export class PipelineStates {
       after = sfn.Chain.custom(recorded, [deploy.done], deploy.done);
       const currentKey = this.ctx.baseline?.currentKey;
       if (currentKey) {
-        const promote = this.withFailureHandling(promoteBaselineState(this.scope, this.ctx.baseline!.function, this.ctx.lake, currentKey), 'PromoteBaseline', manifest);
+        const promote = this.withFailureHandling(promoteBaselineState(this.scope, this.ctx.baseline!.function, this.ctx.lake, currentKey, this.ctx.baseline!.options.timeout), 'PromoteBaseline', manifest);
         const served = new sfn.Pass(this.scope, 'ServedBaselineUpToDate', { resultPath: sfn.JsonPath.DISCARD });
         deploy.done.next(new sfn.Choice(this.scope, 'RunModelServes', { comment: 'The run\'s model serves: its baseline becomes the drift monitor\'s' })
           .when(modelServes(), promote.next(served))

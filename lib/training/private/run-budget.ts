@@ -59,11 +59,15 @@ export function longestRun(props: TrainingPipelineProps): Duration {
     if (step) parts.push(processingTaskTimeout(step), job);
   }
   parts.push(trainingTaskTimeout(props.training), job);
-  if (props.baseline?.enabled ?? baselineByDefault(props)) {
-    // One timed-out attempt (not retried) plus the waits of the retried throttling and service errors, which fail fast.
-    parts.push(props.baseline?.timeout ?? Duration.minutes(15), Duration.minutes(5), retryWait('lambda'));
+  const baseline = props.baseline?.enabled ?? baselineByDefault(props);
+  // One timed-out attempt (not retried) plus the waits of the retried throttling and service errors, which fail fast.
+  const baselineStep = [props.baseline?.timeout ?? Duration.minutes(15), Duration.minutes(5), retryWait('lambda')];
+  if (baseline) parts.push(...baselineStep);
+  if (props.deployment) {
+    // The busy-stack wait, the rollout (twice, with a cancelled one's rollback), polls and read retries.
+    parts.push(deployBudget(props.deployment));
+    // A run whose model then serves copies its baseline with the same function, under the same limits.
+    if (baseline) parts.push(...baselineStep);
   }
-  // The busy-stack wait, the rollout (twice, with a cancelled one's rollback), polls and read retries.
-  if (props.deployment) parts.push(deployBudget(props.deployment));
   return Duration.seconds(parts.reduce((sum, d) => sum + d.toSeconds(), 0));
 }
