@@ -2,10 +2,10 @@ import { Annotations, CrossStackReferences, ReferenceStrength, Stack } from 'aws
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { regionalDashboardName } from './core/private/dashboard-name';
 import { PropsValidator } from './core/private/errors';
 import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipeline } from './ml-pipeline';
-import { regionalDashboardName } from './core/private/dashboard-name';
 import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
 import { FleetDashboard } from './private/fleet-dashboard';
 import { fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';

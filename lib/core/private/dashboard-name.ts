@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** What a default name leaves for the region: the longest region name today is 14 characters. */
+/** What a default name leaves for `-<region>`: region names are at most 14 characters today, and may grow. */
 export const REGION_SUFFIX_LENGTH = 21;
 
 /**
