@@ -70,6 +70,16 @@ function outcomeOf(result: RunResult): string | undefined {
   return result.output?.deployment?.outcome;
 }
 
+/** The seconds a run would take in Step Functions: every Wait, and every retry's longest backoff (jitter only shortens it). */
+function simulatedSeconds(result: RunResult, definition: AslDefinition = built.definition): number {
+  const states = Object.fromEntries(allStates(definition));
+  return result.events.reduce((sum, e: any) => {
+    if (e.type === 'StateEntered' && states[e.state.name]?.Type === 'Wait') return sum + states[e.state.name].Seconds;
+    if (e.type === 'StateRetried') return sum + e.retry.retrier.IntervalSeconds * (e.retry.retrier.BackoffRate ?? 2) ** (e.retry.attempt - 1);
+    return sum;
+  }, 0);
+}
+
 describe('a promotion checks what serves after CloudFormation finishes (item 13)', () => {
   test('a rollout that CloudFormation and SageMaker finish is DEPLOYED: the endpoint runs the configuration the template names', async () => {
     const fake = account();
@@ -165,6 +175,20 @@ describe('busy stacks, timeouts and cancellation (item 14)', () => {
     expect(fake.cancels).toEqual(['TestStack']);
     expect(fake.status).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutTimedOut' })]);
+  });
+
+  test('a CancelUpdateStack throttled beyond every backoff is sent again, but each backoff counts against the second budget: stuck within it', async () => {
+    const fake = account({ plan: 'hang', throttle: { cancelUpdateStack: 1000 } });
+    const result = await promote(fake);
+    expect(result.status).toBe('FAILED');
+    expect(fake.published).toEqual([expect.objectContaining({ error: 'RolloutStuck' })]);
+    // Cancelled at poll 5 (6 calls over 155 s, charged as 3 polls of 1 minute), again at poll 9, stuck at poll 13.
+    expect(fake.calls.filter((c) => c.action === 'cancelUpdateStack')).toHaveLength(12);
+    expect(result.visited.filter((s) => s === 'ChargeThrottledCancel')).toHaveLength(2);
+    // Past the two rollout budgets by at most one cancel's backoff and a poll, as deployBudget counts it
+    // (a cancel sent with its whole backoff at every poll took 10 polls + 5 x 155 s = 1,375 s).
+    const backoff = [...Array(5).keys()].reduce((sum, i) => sum + 5 * 2 ** i, 0);
+    expect(simulatedSeconds(result)).toBeLessThanOrEqual(2 * ROLLOUT.toSeconds() + backoff + POLL.toSeconds());
   });
 
   test('a throttled CancelUpdateStack (CloudFormationException, Rate exceeded) is sent again with backoff, and the rollout is still cancelled in time', async () => {

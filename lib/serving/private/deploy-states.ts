@@ -82,6 +82,8 @@ const THROTTLED_CAUSE = '*Rate exceeded*';
 const THROTTLE_ERRORS = [THROTTLED, 'CloudFormation.ThrottlingException'];
 /** Backoff of a throttled UpdateStack or CancelUpdateStack: 5 s doubling, 5 times (155 s at most); full jitter spreads promotions throttled together. */
 const THROTTLE_RETRY = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
+/** What a throttled cancel's error is set to once its backoff was charged to the rollout's poll counter. */
+const THROTTLED_CANCEL_CHARGED = 'CancelThrottledCharged';
 /** Errors of CancelUpdateStack that say "not now": the update finished meanwhile. */
 const CLOUDFORMATION_REJECTIONS = ['CloudFormation.CloudFormationException', 'CloudFormation.ThrottlingException', 'CloudFormation.SdkClientException'];
 
@@ -101,7 +103,8 @@ const CLOUDFORMATION_REJECTIONS = ['CloudFormation.CloudFormationException', 'Cl
  * - The rollout has its own budget (`rolloutTimeout`). At the end of it an update still in
  *   `UPDATE_IN_PROGRESS` is cancelled (CloudFormation can cancel nothing else: cleanup and
  *   rollback states run to their end) and its rollback is waited for; a stack still busy after a
- *   second budget fails as stuck.
+ *   second budget fails as stuck. A cancel throttled through its backoff is sent again at a later
+ *   poll, its backoff counted against that second budget.
  * - UPDATE_COMPLETE is not the end: SageMaker may have rolled the endpoint back (a rollback alarm
  *   fired) while CloudFormation reports success. Every endpoint that serves the version must be
  *   InService on the endpoint configuration the template names, and every inference component
@@ -188,13 +191,33 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   const waitForRollout = counted('Rollout', 'rollout', checkRollout);
   const cancel = throttleRetried(scope, 'CancelRollout', 'CloudFormation rolls the cancelled update back to the previous model', stackCall('CancelRolloutRequest', 'cancelUpdateStack', {}));
   // Rejected when the update left UPDATE_IN_PROGRESS meanwhile: nothing to cancel, keep watching (and
-  // throttled beyond the backoff, or its answer lost: the next poll sends it again while the update runs).
+  // throttled beyond the backoff, or its answer lost: the next poll sends it again while the update runs;
+  // a throttled one's backoff is charged to the second budget, see ChargeThrottledCancel).
   cancel.addCatch(waitForRollout, { errors: [...CLOUDFORMATION_REJECTIONS, THROTTLED], resultPath: '$.deployment.cancelError' });
   failures.catchTask(cancel, 'Deploy');
   cancel.next(new sfn.Pass(scope, 'RecordCancelled', { result: sfn.Result.fromBoolean(true), resultPath: '$.deployment.poll.cancelled' })).next(waitForRollout);
   const cancelled = sfn.Condition.booleanEquals('$.deployment.poll.cancelled', true);
   const rolloutOver = sfn.Condition.numberGreaterThanEquals('$.deployment.poll.rollout', maxRolloutPolls);
   const servesRequested = sfn.Condition.and(sfn.Condition.isPresent(served), sfn.Condition.stringEqualsJsonPath(served, props.packageArnPath));
+  // A cancel throttled through its whole backoff waited up to that long, which the poll counter does not see:
+  // the next check charges it to the counter as polls (once: the charge marks the error), so that a cancel
+  // sent again at every poll cannot stretch the second budget past what deployBudget allows.
+  const cancelThrottled = sfn.Condition.and(sfn.Condition.isPresent('$.deployment.cancelError.Error'),
+    sfn.Condition.or(...THROTTLE_ERRORS.map((e) => sfn.Condition.stringEquals('$.deployment.cancelError.Error', e))));
+  const throttledCancelPolls = Math.ceil(retryWaitSeconds(THROTTLE_RETRY) / props.pollInterval.toSeconds());
+  const chargeThrottledCancel = new sfn.Pass(scope, 'ChargeThrottledCancel', {
+    parameters: {
+      'busy.$': '$.deployment.poll.busy',
+      'rollout.$': `States.MathAdd($.deployment.poll.rollout, ${throttledCancelPolls})`,
+      'cancelled.$': '$.deployment.poll.cancelled',
+    },
+    resultPath: '$.deployment.poll',
+  });
+  const markCharged = new sfn.Pass(scope, 'MarkThrottledCancelCharged', {
+    result: sfn.Result.fromObject({ Error: THROTTLED_CANCEL_CHARGED }),
+    resultPath: '$.deployment.cancelError',
+  });
+  chargeThrottledCancel.next(markCharged);
   const rollout = new sfn.Choice(scope, 'RolloutFinished')
     .when(sfn.Condition.and(sfn.Condition.stringEquals(stackStatus, 'UPDATE_COMPLETE'), servesRequested), outcome('Deployed', DeployOutcome.DEPLOYED).next(verify))
     .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_COMPLETE'), failures.failWith('RolloutSuperseded', 'RolloutSuperseded',
@@ -208,12 +231,16 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
       `The rollback of ${stack.stackName} failed; the stack needs attention (continue the rollback in CloudFormation) before the next promotion`))
     .when(sfn.Condition.stringEquals(stackStatus, 'UPDATE_FAILED'), failures.failWith('RolloutFailed', 'RolloutFailed',
       `The update of ${stack.stackName} failed and was not rolled back (rollback is disabled for the stack); roll it back in CloudFormation`))
+    // Before the stuck check: a charged throttled cancel can end the second budget.
+    .when(cancelThrottled, chargeThrottledCancel)
     .when(sfn.Condition.numberGreaterThanEquals('$.deployment.poll.rollout', 2 * maxRolloutPolls), failures.failWith('RolloutStuck', 'RolloutStuck',
       `${stack.stackName} was still updating or rolling back ${(2 * maxRolloutPolls * props.pollInterval.toSeconds() / 60).toFixed(0)} minutes after the promotion started; check the stack`))
     // Only an update in UPDATE_IN_PROGRESS can be cancelled; cleanup and rollback run to their end.
     .when(sfn.Condition.and(rolloutOver, sfn.Condition.not(cancelled), sfn.Condition.stringEquals(stackStatus, 'UPDATE_IN_PROGRESS')), cancel)
     .otherwise(waitForRollout);
   checkRollout.next(rollout);
+  // Charged, the same check decides again (the stuck check first).
+  markCharged.next(rollout);
 
   // Throttling is retried with backoff (a throttled request changed nothing); any other rejection is not resent.
   const throttled = failures.failWith('StackUpdateThrottled', 'StackUpdateThrottled',
