@@ -6,8 +6,12 @@ export interface BatchItem {
   readonly batchIndex: number;
   readonly bucket: string;
   readonly keys: string[];
-  /** Keys of `keys` whose lines without a time another window counts (absent: none). */
-  readonly untimedElsewhere?: string[];
+  /**
+   * Positions in `keys` of the objects whose lines without a time another window counts (absent:
+   * none). Positions, not the keys again: the item is a child execution's input, which Step
+   * Functions caps at 256 KiB, and a batch of the objects near the window's start can be all such objects.
+   */
+  readonly untimedElsewhere?: number[];
   readonly window: { readonly start: string; readonly end: string };
   readonly endpointName: string;
   readonly variantName: string;

@@ -61,7 +61,7 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
     batchIndex,
     bucket: config.captureBucket,
     keys: batch.map((o) => o.key),
-    ...elsewhereOf(batch.map((o) => o.key).filter((key) => untimedElsewhere.has(key))),
+    ...elsewhereOf(batch.flatMap((o, i) => (untimedElsewhere.has(o.key) ? [i] : []))),
     window,
     endpointName: config.endpointName,
     variantName: config.variantName,
@@ -86,6 +86,6 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
   };
 }
 
-function elsewhereOf(keys: string[]): { untimedElsewhere?: string[] } {
-  return keys.length > 0 ? { untimedElsewhere: keys } : {};
+function elsewhereOf(positions: number[]): { untimedElsewhere?: number[] } {
+  return positions.length > 0 ? { untimedElsewhere: positions } : {};
 }

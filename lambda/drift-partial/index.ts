@@ -21,11 +21,12 @@ export interface PartialResult {
  */
 export async function handler(item: BatchItem): Promise<PartialResult> {
   if (!item || !Array.isArray(item.keys) || !Number.isInteger(item.batchIndex) || !item.partials || !item.baseline || !item.window
-    || (item.untimedElsewhere !== undefined && !Array.isArray(item.untimedElsewhere))) {
+    || (item.untimedElsewhere !== undefined && !(Array.isArray(item.untimedElsewhere)
+      && item.untimedElsewhere.every((i) => Number.isInteger(i) && i >= 0 && i < item.keys.length)))) {
     throw new Error(`not a drift batch item: ${JSON.stringify(item)?.slice(0, 300)}`);
   }
   const baseline = await loadBaseline(s3, item.baseline);
-  const accumulator = await countObjects(s3, baseline, item.bucket, item.keys, item.window, 0, new Set(item.untimedElsewhere ?? []));
+  const accumulator = await countObjects(s3, baseline, item.bucket, item.keys, item.window, 0, new Set((item.untimedElsewhere ?? []).map((i) => item.keys[i])));
   const partial = accumulator.toPartial();
   const key = partialKey(item.partials.prefix, item.batchIndex);
   await putJson(s3, { bucket: item.partials.bucket, key }, partial);

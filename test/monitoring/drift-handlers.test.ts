@@ -408,6 +408,25 @@ describe('drift-detect fan-out -> drift-partial -> drift-merge', () => {
     await expect(detect({ time: TIME })).rejects.toThrow(/needs a fan-out but WORK_BUCKET is not set/);
   });
 
+  test('a batch whose every object\'s untimed lines another window counts stays under Step Functions\' 256 KiB input', async () => {
+    // GIVEN 500 objects (a full batch) with 450-character keys, all received by 10:10 (start + lag of [10:00, 11:00))
+    const name = (i: number) => `${BASE}2026/12/01/10/${String(i).padStart(4, '0')}-${'x'.repeat(450 - BASE.length - 25)}.jsonl`;
+    for (let i = 0; i < 500; i++) put(CAPTURE, name(i), [record('30,pro,1', '2026-12-01T10:03:00Z'), '{"captureData":'], '2026-12-01T10:04:00Z');
+    process.env.SINGLE_INVOCATION_MAX_OBJECTS = '100';
+    const planned = await detect({ windowEnd: '2026-12-01T11:00:00Z' });
+    if (planned.mode !== 'fanout') throw new Error('expected a fan-out');
+    const items: BatchItem[] = JSON.parse(objects.get(`${WORK}/${planned.items.key}`)!.toString());
+    // THEN the one item names each key once: a child execution's input is at most 256 KiB
+    expect(items).toHaveLength(1);
+    expect(items[0].keys.map((k) => k.length)).toEqual(Array(500).fill(450));
+    expect(Buffer.byteLength(JSON.stringify(items[0]))).toBeLessThan(256 * 1024);
+    // AND the worker still counts the records and leaves the untimed lines to the window before
+    const result = await partial(items[0]);
+    expect(result).toMatchObject({ records: 500, rows: 500, malformed: 0 });
+    // AND an item whose positions are not in its keys is refused
+    await expect(partial({ ...items[0], untimedElsewhere: [500] })).rejects.toThrow(/not a drift batch item/);
+  });
+
   test('the worker and the merge refuse events that are not theirs', async () => {
     await expect(partial({} as BatchItem)).rejects.toThrow(/not a drift batch item/);
     const item = { runId: 'r', batchIndex: 0, bucket: CAPTURE, keys: [], window: { start: 'a', end: 'b' }, baseline: { bucket: WORK, key: BASELINE_KEY }, partials: { bucket: WORK, prefix: 'p/' } };
