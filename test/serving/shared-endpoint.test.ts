@@ -137,6 +137,13 @@ describe('SharedEndpoint', () => {
     expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of TestStack\/Dedicated, in the same account and region/);
   });
 
+  test('fails at synth when a ModelEndpoint has its name in another case: CreateEndpoint compares names without their case', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('A', gpuComponent(lake));
+    new ModelEndpoint(stack, 'Dedicated', { endpointName: 'Shared-Models', model: model(lake, 'b/model.tar.gz'), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }] });
+    expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of TestStack\/Dedicated, in the same account and region/);
+  });
+
   test('in a VPC the model of every component runs in the subnets and security group of the endpoint, after the network policy', () => {
     const stack = testStack();
     const lake = new DataLake(stack, 'Lake');
