@@ -139,7 +139,10 @@ export function inferenceTimeMs(record: CaptureRecord): number | undefined {
   if (typeof text !== 'string' || !ISO_TIME.test(text)) return undefined;
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`;
   const ms = Date.parse(zoned);
-  return Number.isNaN(ms) ? undefined : ms;
+  // Date.parse rolls a day past the month's end over (04-31 is 05-01): no such date is a time.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  if (Number.isNaN(ms) || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  return ms;
 }
 
 /** The key a ground-truth label joins on: the caller's inference id if it set one, else the event id. */

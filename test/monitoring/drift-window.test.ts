@@ -82,6 +82,10 @@ describe('inferenceTimeMs', () => {
 
   test('anything else is no time: absent, a number, a date alone, free text, an impossible month', () => {
     for (const bad of [undefined, null, 1796122799000, '', '2026-12-01', 'yesterday', '2026-13-01T00:00:00Z', '10:59:59']) expect(at(bad)).toBeUndefined();
+    // nor a day the month does not have, which Date.parse would roll over into the next month
+    for (const bad of ['2026-04-31T10:00:00Z', '2026-02-29T10:00:00Z', '2026-02-30T23:59:59+01:00', '2026-06-31T00:00:00']) expect(at(bad)).toBeUndefined();
+    expect([at('2028-02-29T10:00:00Z'), at('2026-12-31T23:59:59Z'), at('2026-01-01T00:30:00+01:00')])
+      .toEqual([Date.UTC(2028, 1, 29, 10), Date.UTC(2026, 11, 31, 23, 59, 59), Date.UTC(2025, 11, 31, 23, 30)]);
     expect(inferenceTimeMs({})).toBeUndefined();
     expect(inferenceTimeMs(null as any)).toBeUndefined();
   });
