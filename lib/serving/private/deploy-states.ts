@@ -82,6 +82,10 @@ const THROTTLED_CAUSE = '*Rate exceeded*';
 const THROTTLE_ERRORS = [THROTTLED, 'CloudFormation.ThrottlingException'];
 /** Backoff of a throttled UpdateStack or CancelUpdateStack: 5 s doubling, 5 times (155 s at most); full jitter spreads promotions throttled together. */
 const THROTTLE_RETRY = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
+/** Backoff of every read (DescribeStacks, DescribeStackResource, the SageMaker describes): 5 s doubling, 5 times (155 s at most). */
+const READ_RETRY = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 };
+/** How often the check of an endpoint or component that is not InService runs again, at the poll interval. */
+const VERIFY_POLLS = 5;
 /** What a throttled cancel's error is set to once its backoff was charged to the rollout's poll counter. */
 const THROTTLED_CANCEL_CHARGED = 'CancelThrottledCharged';
 /** Errors of CancelUpdateStack that say "not now": the update finished meanwhile. */
@@ -143,7 +147,7 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
   const describe = (id: string, resultSelector: Record<string, string>) => {
     const task = stackCall(id, 'describeStacks', {}, { resultSelector, resultPath: '$.deployment.stack' });
     // Reading is safe to repeat: a throttled read must not fail a rollout that goes on.
-    task.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+    task.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, ...READ_RETRY });
     failures.catchTask(task, 'Deploy');
     return task;
   };
@@ -458,7 +462,7 @@ function verifyServed(scope: Construct, stackArn: string, stack: Stack, pollInte
       resultSelector: r.resultSelector,
       resultPath,
     });
-    task.addRetry({ errors: SAGEMAKER_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+    task.addRetry({ errors: SAGEMAKER_TRANSIENT_ERRORS, ...READ_RETRY });
     return task;
   };
   const live = read(c.live, '$.live');
@@ -490,7 +494,7 @@ function verifyServed(scope: Construct, stackArn: string, stack: Stack, pollInte
 function verifyEach(scope: Construct, id: string, itemsPath: string, iteration: sfn.IChainable, pollInterval: Duration, notInService: string): sfn.Map {
   const check = new sfn.Map(scope, id, { itemsPath, maxConcurrency: 1, resultPath: sfn.JsonPath.DISCARD });
   check.itemProcessor(iteration);
-  check.addRetry({ errors: [notInService], interval: pollInterval, backoffRate: 1, maxAttempts: 5 });
+  check.addRetry({ errors: [notInService], interval: pollInterval, backoffRate: 1, maxAttempts: VERIFY_POLLS });
   return check;
 }
 
@@ -505,7 +509,7 @@ function templateResource(scope: Construct, id: string, stackArn: string, stack:
     resultSelector: { 'physicalId.$': '$.StackResourceDetail.PhysicalResourceId' },
     resultPath: '$.template',
   });
-  task.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+  task.addRetry({ errors: CLOUDFORMATION_TRANSIENT_ERRORS, ...READ_RETRY });
   return task;
 }
 
@@ -533,10 +537,12 @@ export function deployBudget(options: DeployBudgetOptions): Duration {
   const rollout = options.rolloutTimeout ?? Duration.hours(2);
   const busy = options.stackBusyTimeout ?? rollout;
   const poll = options.pollInterval ?? Duration.minutes(1);
-  // Each call retries 5 times from 5 s doubling (155 s at most): the stack checks and an endpoint's and a
-  // component's three reads follow each other, and each of the two UpdateStacks and the cancel may be throttled as long.
-  const retries = (2 + 3 + 3 + 3) * retryWaitSeconds(THROTTLE_RETRY);
-  return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + 11 * poll.toSeconds() + retries);
+  // The stack checks and an endpoint's and a component's three reads follow each other, each with its backoff;
+  // each of the two UpdateStacks and the cancel may be throttled through its own (a cancel sent again is
+  // charged to the second rollout budget).
+  const retries = (2 + 3 + 3) * retryWaitSeconds(READ_RETRY) + 3 * retryWaitSeconds(THROTTLE_RETRY);
+  // The endpoint and the component checks run again at the poll interval, and a poll rounds each budget up.
+  return Duration.seconds(busy.toSeconds() + 2 * rollout.toSeconds() + (2 * VERIFY_POLLS + 1) * poll.toSeconds() + retries);
 }
 
 /** Every parameter of the serving stack keeps its value, but the model version, which is set. */
