@@ -1,4 +1,4 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource } from 'aws-cdk-lib';
 import type { ModelVersionParameter } from '../model-version-parameter';
 
 /** An inference component that serves a model version parameter's value: what a promotion checks after a rollout. */
@@ -13,11 +13,12 @@ export interface ServedComponent {
 const components = new WeakMap<ModelVersionParameter, ServedComponent[]>();
 const waiting = new WeakMap<ModelVersionParameter, Array<() => void>>();
 
+/**
+ * Records a component once, from its constructor. It is in the parameter's stack, through which the promotion
+ * reads its template: `InferenceComponent` refuses a parameter of another stack before it records.
+ */
 export function recordServedComponent(parameter: ModelVersionParameter, component: ServedComponent): void {
-  // Only components in the serving stack: the promotion reads their template through that stack.
-  if (Stack.of(component.model) !== parameter.servingStack) return;
   const list = components.get(parameter) ?? [];
-  if (list.some((c) => c.model === component.model)) return;
   list.push(component);
   components.set(parameter, list);
   if (list.length === 1) {
