@@ -74,12 +74,16 @@ export function captureFolders(base: string, window: ResolvedWindow, lagMinutes:
 export const CLOCK_SKEW_MS = 5 * MINUTE;
 
 /**
- * Whether a listed capture object can hold records of the window: one that S3 received before the
- * window started (less the clock slack) holds only earlier records, so it need not be read. An
- * object without a LastModified is read.
+ * Whether a listed capture object can hold records of the window. S3 documents an object's
+ * LastModified as its creation date, which for a multipart upload is when the upload was
+ * initiated, so a writer may have opened it before some of its records, though not more than the
+ * lag before (the bound `captureFolders` takes for a folder named for its first record). An object
+ * S3 dates earlier than start - lag (less the clock slack) holds only earlier records and need not
+ * be read. An object without a LastModified is read.
  */
-export function mayHoldWindow(object: { readonly lastModified?: number }, window: ResolvedWindow): boolean {
-  return object.lastModified === undefined || object.lastModified >= window.start.getTime() - CLOCK_SKEW_MS;
+export function mayHoldWindow(object: { readonly lastModified?: number }, window: ResolvedWindow, lagMinutes = 0): boolean {
+  const lag = Math.max(0, lagMinutes) * MINUTE;
+  return object.lastModified === undefined || object.lastModified >= window.start.getTime() - lag - CLOCK_SKEW_MS;
 }
 
 /**

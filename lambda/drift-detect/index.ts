@@ -42,7 +42,7 @@ export async function handler(event: DriftEvent = {}): Promise<DetectResult> {
   const prefixes = captureFolders(captureBase(config.capturePrefix, config.endpointName, config.variantName), resolved, config.lagMinutes);
   // Read first, so a missing or unreadable baseline fails the run before any work is planned.
   const baseline = await loadBaseline(s3, baselineLocation);
-  const objects = (await listObjects(s3, config.captureBucket, prefixes)).filter((o) => mayHoldWindow(o, resolved));
+  const objects = (await listObjects(s3, config.captureBucket, prefixes)).filter((o) => mayHoldWindow(o, resolved, config.lagMinutes));
   const untimedElsewhere = new Set(objects.filter((o) => !ownsUntimedLines(o, resolved, config.lagMinutes)).map((o) => o.key));
   const context = { endpointName: config.endpointName, variantName: config.variantName, window, thresholds: config.thresholds };
 

@@ -80,7 +80,7 @@ export async function handler(event: DriftEvent = {}): Promise<QualityReport> {
   // The capture folders as drift reads them: a prediction of the lookback's last minutes is filed in the next hour.
   const captureObjects = labels.size === 0 ? [] : (await listObjects(s3, captureBucket,
     captureFolders(captureBase(env.CAPTURE_PREFIX ?? '', endpointName, variantName), captureWindow, lagMinutes)))
-    .filter((o) => mayHoldWindow(o, captureWindow));
+    .filter((o) => mayHoldWindow(o, captureWindow, lagMinutes));
   await eachLimited(captureObjects, 4, async (o) => {
     const source = `s3://${captureBucket}/${o.key}`;
     await forEachObjectLine(s3, captureBucket, o.key, (line, n) => {

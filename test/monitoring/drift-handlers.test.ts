@@ -264,6 +264,15 @@ describe('drift-detect near hour boundaries', () => {
     expect((await rowsOf({ windowEnd: '2026-12-01T11:00:00Z' })).rows).toBe(3);
   });
 
+  test('an object S3 dates before the window by less than the lag (a multipart upload, dated at its initiation) is read', async () => {
+    // GIVEN a file whose upload was initiated at 10:52 and completed at 11:02, with requests of 10:58 and 11:01
+    put(CAPTURE, `${BASE}2026/12/01/11/02-00-000-multipart.jsonl`, [record('30,pro,1', '2026-12-01T10:58:00Z'), record('31,pro,1', '2026-12-01T11:01:00Z')], '2026-12-01T10:52:00Z');
+    // WHEN the window [11:00, 12:00) is checked (lag 10 minutes)
+    const report = await rowsOf({ windowEnd: '2026-12-01T12:00:00Z' });
+    // THEN the request of 11:01 counts
+    expect([report.rows, report.outsideWindow, report.objects]).toEqual([1, 1, 1]);
+  });
+
   test('a record without a readable inferenceTime is counted as malformed and sampled; the run goes on', async () => {
     const noTime = JSON.stringify({ captureData: { endpointInput: { mode: 'INPUT', data: '30,pro,1', encoding: 'CSV' } }, eventMetadata: { eventId: 'x' } });
     put(CAPTURE, `${BASE}2026/12/01/09/a.jsonl`, [record('30,pro,1', '2026-12-01T09:10:00Z'), noTime, record('31,pro,1', 'yesterday'), record('32,pro,1', '2026-12-01'), record('33,pro,1', '2026-12-01T09:11:00Z')]);

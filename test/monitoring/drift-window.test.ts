@@ -51,6 +51,12 @@ describe('mayHoldWindow', () => {
     expect(mayHoldWindow({ lastModified: Date.parse('2026-12-01T13:00:00Z') }, w)).toBe(true);
     expect(mayHoldWindow({}, w)).toBe(true);
   });
+
+  test('with a lag, an object S3 dates up to the lag earlier is read too: a multipart upload is dated when it was initiated', () => {
+    expect(mayHoldWindow({ lastModified: Date.parse('2026-12-01T09:44:59.999Z') }, w, 10)).toBe(false);
+    expect(mayHoldWindow({ lastModified: Date.parse('2026-12-01T09:45:00Z') }, w, 10)).toBe(true);
+    expect(mayHoldWindow({ lastModified: Date.parse('2026-12-01T09:54:59Z') }, w, 0)).toBe(false);
+  });
 });
 
 describe('ownsUntimedLines', () => {
