@@ -12,13 +12,17 @@ export const NEW_EVENTS_PAGE = 100;
  * An execution's history, read whole once (oldest first) and then, at each poll, only as far back
  * as the newest event already read. Step Functions numbers events 1, 2, 3... in order; a page
  * token comes only while more pages remain, so the end of the history leaves none to resume from:
- * a poll reads newest first (`reverseOrder`) until it meets an id it already has. A page token
- * lives 24 hours (an expired one fails with InvalidToken): the read then starts over and keeps
- * only the events it has not got, by id.
+ * a poll reads newest first (`reverseOrder`) until it meets an event older than the newest it
+ * already has. Older, not just known: `reverseOrder` sorts by timestamp, and events of one
+ * millisecond may come in any order, so a known event can come before new ones of its millisecond.
+ * A page token lives 24 hours (an expired one fails with InvalidToken): the read then starts over
+ * and keeps only the events it has not got, by id.
  */
 export class ExecutionHistory {
   private readonly events: HistoryEvent[] = [];
   private lastId = 0;
+  /** The timestamp (epoch ms) of event `lastId`, when it has one. */
+  private lastTime: number | undefined;
 
   constructor(private readonly sfn: SFNClient, private readonly executionArn: string) {}
 
@@ -44,18 +48,22 @@ export class ExecutionHistory {
         token = undefined;
         continue;
       }
-      let reachedKnown = false;
+      let reachedOlder = false;
       for (const event of page.events ?? []) {
         if (event.id === undefined) continue;
         if (event.id > this.lastId) fresh.set(event.id, event);
-        else reachedKnown = true;
+        else if (this.lastTime === undefined || !(event.timestamp instanceof Date) || event.timestamp.getTime() < this.lastTime) reachedOlder = true;
       }
       token = page.nextToken;
-      if (!token || (newestFirst && reachedKnown && complete())) break;
+      if (!token || (newestFirst && reachedOlder && complete())) break;
     }
     const added = [...fresh.values()].sort((a, b) => a.id! - b.id!);
     this.events.push(...added);
-    if (added.length) this.lastId = added[added.length - 1].id!;
+    if (added.length) {
+      const newest = added[added.length - 1];
+      this.lastId = newest.id!;
+      this.lastTime = newest.timestamp instanceof Date ? newest.timestamp.getTime() : undefined;
+    }
     return this.events;
   }
 }

@@ -104,3 +104,34 @@ test('a service that ignores reverseOrder and maxResults (moto) still yields eac
   loops(h, 2, 5);
   expect(ids(await history.read())).toEqual(oneToN(14));
 });
+
+test('events of one millisecond may come in any order newest first: a read goes past the known ones of the newest known millisecond', async () => {
+  // GIVEN events 1..10 one second apart, read; then 11..13 in the millisecond of event 10
+  const at = (s: number) => new Date(Date.parse('2026-12-01T10:00:00Z') + s * 1000);
+  const events: HistoryEvent[] = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, type: 'PassStateEntered', timestamp: at(i) } as HistoryEvent));
+  // a service that sorts by timestamp only, ties by ascending id, and pages 2 events at a time (fewer than maxResults, as it may)
+  const requests: Array<{ nextToken?: string; reverseOrder?: boolean }> = [];
+  const client = {
+    send: async (command: GetExecutionHistoryCommand) => {
+      const input = command.input;
+      requests.push({ nextToken: input.nextToken, reverseOrder: input.reverseOrder });
+      const ordered = input.reverseOrder
+        ? [...events].sort((a, b) => b.timestamp!.getTime() - a.timestamp!.getTime() || a.id! - b.id!) : events;
+      const from = Number(input.nextToken ?? 0);
+      return { events: ordered.slice(from, from + 2), nextToken: from + 2 < ordered.length ? String(from + 2) : undefined };
+    },
+  };
+  const history = new ExecutionHistory(client as unknown as SFNClient, EXECUTION);
+  expect(ids(await history.read())).toEqual(oneToN(10));
+  for (const id of [11, 12, 13]) events.push({ id, type: 'PassStateExited', timestamp: at(9) } as HistoryEvent);
+  requests.length = 0;
+  // WHEN it reads again (newest first the service lists 10, 11, 12, 13, all of second 9, then 9, 8, ...)
+  const read = ids(await history.read());
+  // THEN it reads on past event 10 (known, but of the newest known millisecond) until an older one (9), and has every event once
+  expect(read).toEqual(oneToN(13));
+  expect(requests.map((r) => r.nextToken)).toEqual([undefined, '2', '4']);
+  // AND a read with nothing new stops at the first page holding an older event
+  requests.length = 0;
+  expect(ids(await history.read())).toEqual(oneToN(13));
+  expect(requests.map((r) => r.nextToken)).toEqual([undefined, '2', '4']);
+});
