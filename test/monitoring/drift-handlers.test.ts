@@ -437,6 +437,20 @@ describe('drift-detect fan-out -> drift-partial -> drift-merge', () => {
     await expect(partial({ ...items[0], untimedElsewhere: [500] })).rejects.toThrow(/not a drift batch item/);
   });
 
+  test('a batch of long keys is cut before its item outgrows Step Functions\' 256 KiB input', async () => {
+    // GIVEN 500 objects (BATCH_MAX_OBJECTS) with 700-character keys, as a 512-character capture prefix gives
+    const name = (i: number) => `${BASE}2026/12/01/09/${String(i).padStart(4, '0')}-${'y'.repeat(700 - BASE.length - 25)}.jsonl`;
+    for (let i = 0; i < 500; i++) put(CAPTURE, name(i), [record('30,pro,1', '2026-12-01T09:10:00Z')]);
+    process.env.SINGLE_INVOCATION_MAX_OBJECTS = '100';
+    const planned = await detect({ time: TIME });
+    if (planned.mode !== 'fanout') throw new Error('expected a fan-out');
+    const items: BatchItem[] = JSON.parse(objects.get(`${WORK}/${planned.items.key}`)!.toString());
+    // THEN every key is in one batch, and every item fits a child execution's input
+    expect(items.flatMap((i) => i.keys)).toEqual(Array.from({ length: 500 }, (_, i) => name(i)));
+    expect(items.length).toBeGreaterThan(1);
+    for (const item of items) expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(256 * 1024);
+  });
+
   test('the worker and the merge refuse events that are not theirs', async () => {
     await expect(partial({} as BatchItem)).rejects.toThrow(/not a drift batch item/);
     const item = { runId: 'r', batchIndex: 0, bucket: CAPTURE, keys: [], window: { start: 'a', end: 'b' }, baseline: { bucket: WORK, key: BASELINE_KEY }, partials: { bucket: WORK, prefix: 'p/' } };
