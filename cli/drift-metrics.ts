@@ -135,6 +135,10 @@ export async function driftRows(c: Clients, endpoint: string, options: DriftOpti
       + `(${variants.join(', ') || 'no variant'}): no thresholds shown; pass the monitor's name with --monitor.\n`);
   }
   const alarms = monitors.length ? await monitorAlarms(c, endpoint, monitors) : [];
+  if (options.monitor && !alarms.length) {
+    options.warn?.(`no metric alarm named '${options.monitor}-...' on the drift or quality metrics of endpoint ${endpoint}: no thresholds shown; `
+      + 'check --monitor (the DriftMonitor\'s monitorName), or leave it out to find the monitor by its alarms.\n');
+  }
   // An hour per point: the detector publishes once per window (an hour or longer).
   const latest = await latestValues(c, metrics, new Date(options.now - options.sinceMs), new Date(options.now), 3600);
   const rows = metrics.map((m, i): MetricRow => {

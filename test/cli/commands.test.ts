@@ -572,6 +572,16 @@ describe('mlops drift <endpoint>', () => {
     expect(JSON.parse(io.stdout).find((r: any) => r.metric === 'ChiSquarePValue')).toMatchObject({ critical: 0.01, comparison: '<=', level: 'critical' });
   });
 
+  test('a --monitor with no alarms on the endpoint (a typo, another endpoint\'s monitor) says so instead of showing no thresholds silently', async () => {
+    metrics();
+    monitorAlarms();
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'churn-drfit-' }).resolves({ MetricAlarms: [] });
+    expect(await mlops(io, 'drift', 'churn', '--monitor', 'churn-drfit', '--json')).toBe(0);
+    expect(JSON.parse(io.stdout).map((r: any) => r.level)).toEqual(['no data', 'no threshold', 'no threshold', 'no threshold']);
+    expect(io.stderr).toBe("mlops: no metric alarm named 'churn-drfit-...' on the drift or quality metrics of endpoint churn: no thresholds shown; "
+      + "check --monitor (the DriftMonitor's monitorName), or leave it out to find the monitor by its alarms.\n");
+  });
+
   test('no monitor\'s alarm on the endpoint: the values without thresholds, and a note naming --monitor', async () => {
     metrics();
     cloudwatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [] });
