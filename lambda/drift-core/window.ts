@@ -59,12 +59,13 @@ function hourFolders(base: string, fromMs: number, toMs: number): string[] {
  * the hour it writes it, minutes after the requests it holds (its buffer, then the delivery), so the
  * records of a window's last minutes lie in the next hour's folder. The folders run from the hour
  * of start - lag (should a folder be named for its file's first record instead) to the hour of
- * end + lag (the files the run can see: a scheduled run starts at end + lag). Records are then kept
- * by their own inferenceTime, so a record near an hour boundary counts in one window only.
+ * end + lag (the files the run can see: a scheduled run starts at end + lag), and the clock slack
+ * after it: the run's cutoff is S3's clock, the folder's hour the endpoint host's. Records are then
+ * kept by their own inferenceTime, so a record near an hour boundary counts in one window only.
  */
 export function captureFolders(base: string, window: ResolvedWindow, lagMinutes: number): string[] {
-  const lag = Math.max(0, lagMinutes) * MINUTE;
-  return hourFolders(base, window.start.getTime() - lag, window.end.getTime() + lag);
+  const lag = lagMinutes * MINUTE;
+  return hourFolders(base, window.start.getTime() - lag, window.end.getTime() + lag + CLOCK_SKEW_MS);
 }
 
 /**
@@ -82,7 +83,7 @@ export const CLOCK_SKEW_MS = 5 * MINUTE;
  * be read. An object without a LastModified is read.
  */
 export function mayHoldWindow(object: { readonly lastModified?: number }, window: ResolvedWindow, lagMinutes = 0): boolean {
-  const lag = Math.max(0, lagMinutes) * MINUTE;
+  const lag = lagMinutes * MINUTE;
   return object.lastModified === undefined || object.lastModified >= window.start.getTime() - lag - CLOCK_SKEW_MS;
 }
 
@@ -95,7 +96,7 @@ export function mayHoldWindow(object: { readonly lastModified?: number }, window
  */
 export function ownsUntimedLines(object: { readonly lastModified?: number }, window: ResolvedWindow, lagMinutes: number): boolean {
   if (object.lastModified === undefined) return true;
-  const lag = Math.max(0, lagMinutes) * MINUTE;
+  const lag = lagMinutes * MINUTE;
   return object.lastModified > window.start.getTime() + lag && object.lastModified <= window.end.getTime() + lag;
 }
 
