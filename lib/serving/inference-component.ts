@@ -7,16 +7,14 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
 import { modelSettingsOf, recordComponent, validateComponentProps } from './private/inference-component-validation';
+import { sageMakerArn } from './private/endpoint-name';
 import { sageMakerScalingRole } from './private/endpoint-scaling';
 import { recordServedComponent } from './private/served-components';
 import { versionOfSource } from './private/served-endpoints';
 import { createServingModel } from './private/serving-model';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { acknowledgeWildcards } from '../core/private/nag';
-import { lowercaseName } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
-
-/** The role Application Auto Scaling uses for SageMaker; naming its ARN makes CloudFormation create it when missing. */
 
 /**
  * The compute resources one copy of a component reserves on an instance.
@@ -354,11 +352,6 @@ function grantComponentLogs(scope: Construct, role: iam.IRole, componentName: st
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [`${logGroup}:*`] }));
   acknowledgeWildcards(role, { resources: [`${logGroup}:*`] },
     'SageMaker names a log stream per copy inside the component\'s own log group; the grant is limited to that group.');
-}
-
-/** An ARN from a SageMaker name; SageMaker writes resource names in ARNs in lowercase. */
-function sageMakerArn(scope: Construct, resource: string, name: string): string {
-  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName: lowercaseName(name) });
 }
 
 /**

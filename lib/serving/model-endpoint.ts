@@ -1,4 +1,4 @@
-import { Annotations, IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { Annotations, IResource, Names, RemovalPolicy, Resource } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,7 +12,7 @@ import { ModelEndpointProps } from './model-endpoint-props';
 import { ModelSource, ModelSourceConfig } from './model-source';
 import { renderDeployment, RenderedDeployment } from './private/endpoint-deployment';
 import { hasInstanceStorage } from './private/endpoint-instances';
-import { requireUniqueEndpointName } from './private/endpoint-name';
+import { requireUniqueEndpointName, sageMakerArn } from './private/endpoint-name';
 import { createExecutionRole, grantLocation, renderNetwork, RenderedNetwork } from './private/endpoint-role';
 import { addVariantScaling } from './private/endpoint-scaling';
 import { guardrailExclusion, serverlessMemory, validateEndpointProps, VariantPlan } from './private/endpoint-validation';
@@ -20,7 +20,6 @@ import { recordServedEndpoint, versionOfSource } from './private/served-endpoint
 import { createServingModel, keepWhenReplaced } from './private/serving-model';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
-import { lowercaseName } from '../core/private/sagemaker-api';
 
 /**
  * Options of an endpoint metric.
@@ -189,7 +188,7 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
   public static fromEndpointAttributes(scope: Construct, id: string, attrs: ModelEndpointAttributes): IModelEndpoint {
     class Import extends ModelEndpointBase {
       public readonly endpointName = attrs.endpointName;
-      public readonly endpointArn = endpointArnFor(scope, attrs.endpointName);
+      public readonly endpointArn = sageMakerArn(scope, 'endpoint', attrs.endpointName);
       protected readonly defaultVariantName = attrs.defaultVariantName ?? 'AllTraffic';
       protected readonly isAsync = attrs.asyncInference ?? false;
     }
@@ -294,7 +293,7 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
     });
     // Built from the name, not a Ref: grants and alarms elsewhere stay valid while the endpoint
     // is conditional (ModelVersionParameter.serveOnlyWhenPromoted).
-    this.endpointArn = endpointArnFor(this, name);
+    this.endpointArn = sageMakerArn(this, 'endpoint', name);
     this.rollbackAlarms = deployment?.alarms ?? [];
     if (deployment && deployment.alarmArns.length > 0) {
       // SageMaker reads the rollback alarms with the endpoint's execution role during a rollout.
@@ -445,13 +444,4 @@ function renderVariant(plan: VariantPlan, modelName: string): sagemaker.CfnEndpo
     modelDataDownloadTimeoutInSeconds: p.modelDataDownloadTimeout?.toSeconds(),
     containerStartupHealthCheckTimeoutInSeconds: p.containerStartupHealthCheckTimeout?.toSeconds(),
   };
-}
-
-/** An endpoint's ARN from its name; SageMaker writes resource names in ARNs in lowercase. */
-function endpointArnFor(scope: Construct, endpointName: string): string {
-  return Stack.of(scope).formatArn({
-    service: 'sagemaker',
-    resource: 'endpoint',
-    resourceName: lowercaseName(endpointName),
-  });
 }

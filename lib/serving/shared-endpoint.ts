@@ -1,4 +1,4 @@
-import { IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { IResource, Names, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,14 +7,13 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceComponent, InferenceComponentOptions } from './inference-component';
 import { hasInstanceStorage } from './private/endpoint-instances';
-import { requireUniqueEndpointName } from './private/endpoint-name';
+import { requireUniqueEndpointName, sageMakerArn } from './private/endpoint-name';
 import { createExecutionRole, renderNetwork } from './private/endpoint-role';
 import { recordModelSettings } from './private/inference-component-validation';
 import { keepWhenReplaced } from './private/serving-model';
 import { validateSharedEndpoint, validateSharedEndpointProps } from './private/shared-endpoint-validation';
 import { MlInstanceType } from '../core/instance-type';
 import { acknowledgeFindings } from '../core/private/nag';
-import { lowercaseName } from '../core/private/sagemaker-api';
 
 /**
  * How the endpoint spreads requests over the instances that host a component's copies.
@@ -232,12 +231,7 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
       endpointName: name,
       endpointConfigName: config.attrEndpointConfigName,
     });
-    this.endpointArn = Stack.of(this).formatArn({
-      service: 'sagemaker',
-      resource: 'endpoint',
-      // SageMaker writes resource names in ARNs in lowercase.
-      resourceName: lowercaseName(name),
-    });
+    this.endpointArn = sageMakerArn(this, 'endpoint', name);
   }
 
   /** Adds a model to the endpoint as an inference component. */

@@ -552,6 +552,28 @@ describe('InferenceComponent', () => {
     expect(await decide(role, 'sagemaker:InvokeEndpointAsync', arn('endpoint/shared-models'))).toBe('ImplicitlyDenied');
   });
 
+  test('a component with mixed-case names grants on the lowercase ARNs SageMaker writes, and keeps the names as given', () => {
+    const { stack, lake, endpoint } = sharedStack({ endpointName: 'Shared-Models' });
+    const churn = endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'Churn-Model' }));
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    churn.grantInvoke(caller);
+    const t = templateOf(stack);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(caller.node.defaultChild as any) }],
+      PolicyDocument: { Statement: [{
+        Effect: 'Allow',
+        Action: 'sagemaker:InvokeEndpoint',
+        Resource: [
+          'arn:aws:sagemaker:us-east-1:123456789012:endpoint/shared-models',
+          'arn:aws:sagemaker:us-east-1:123456789012:inference-component/churn-model',
+        ],
+      }] },
+    });
+    expect(stack.resolve(endpoint.endpointArn)).toBe('arn:aws:sagemaker:us-east-1:123456789012:endpoint/shared-models');
+    t.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'Shared-Models' });
+    t.hasResourceProperties('AWS::SageMaker::InferenceComponent', { InferenceComponentName: 'Churn-Model', EndpointName: 'Shared-Models' });
+  });
+
   test('an imported component grants invoking it and names itself in metrics', () => {
     const stack = testStack();
     const c = InferenceComponent.fromInferenceComponentAttributes(stack, 'Churn', { inferenceComponentName: 'Churn', endpointName: 'Shared-Models' });
