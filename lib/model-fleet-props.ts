@@ -17,13 +17,23 @@ export interface ModelFleetProps {
   /**
    * The data lake every model keeps its data, artifacts and capture in, each under its own
    * prefixes (`<modelName>/` in the raw zone, `<modelName>-endpoint/` in the capture zone).
+   * Model stacks import its bucket names and key ARN (CloudFormation exports of its stack), and
+   * CloudFormation refuses to remove or change an export that a deployed stack imports: to switch
+   * a deployed fleet from its own lake to this one, deploy the model stacks alone first
+   * (`cdk deploy --exclusively <fleet id>-<model id> ...`), then the shared stack.
    *
-   * @default - a new `DataLake` in the fleet's shared stack, made with `dataLakeProps`
+   * @default - a new `DataLake` in the fleet's shared stack, made with `dataLakeProps`, whose
+   * bucket names and key ARN the shared stack always exports (six exports with the topic's key),
+   * whatever models the app holds: removing the last model that imports one (or giving it a
+   * topic of its own) never removes an export that its deployed stack still imports
    */
   readonly dataLake?: IDataLake;
 
   /**
-   * Properties of the data lake the fleet creates; only without `dataLake`.
+   * Properties of the data lake the fleet creates; only without `dataLake`. A change that
+   * replaces a bucket or the key (`bucketNamePrefix`, `encryptionKey`) changes an export that
+   * the deployed model stacks import, which CloudFormation refuses: the shared stack's update
+   * fails and rolls back.
    *
    * @default - `DataLake`'s defaults
    */
@@ -32,10 +42,12 @@ export interface ModelFleetProps {
   /**
    * The one topic that every model's failed runs, failed promotions and drift and quality
    * alarms notify. It must already let CloudWatch alarms and EventBridge rules of this account
-   * publish (in its policy and its key's): models cannot add statements to it.
+   * publish (in its policy and its key's): models cannot add statements to it. To switch a
+   * deployed fleet from its own topic to this one, deploy the model stacks before the shared
+   * stack (see `dataLake`): they import the fleet topic's key ARN until then.
    *
    * @default - a new topic in the shared stack, encrypted with its own KMS key, that admits
-   * this account's alarms and rules
+   * this account's alarms and rules; the shared stack always exports the key's ARN
    */
   readonly notificationTopic?: sns.ITopic;
 

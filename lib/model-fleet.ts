@@ -8,7 +8,7 @@ import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipeline } from './ml-pipeline';
 import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
 import { FleetDashboard } from './private/fleet-dashboard';
-import { fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';
+import { exportDataLake, fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';
 import { createFleetTopic, importTopic } from './private/fleet-topic';
 
 /** Warnings a model gives when it cannot add to the topic's policies, which the fleet's topic does not need. */
@@ -82,6 +82,9 @@ export class ModelFleet extends Construct {
       ...props.dataLakeProps,
       removalPolicy: props.dataLakeProps?.removalPolicy ?? props.removalPolicy,
     });
+    // The lake's exports stay in the shared stack whatever models there are (CloudFormation refuses to
+    // remove an export a deployed model stack imports); a given lake's stack exports only what models import.
+    if (props.dataLake === undefined) exportDataLake(this.dataLake);
     this.topicName = props.notificationTopic ? undefined : `${sharedName}-notifications`;
     this.notificationTopic = props.notificationTopic ?? createFleetTopic(this.sharedStack, {
       fleetName: id,

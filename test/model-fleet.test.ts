@@ -74,6 +74,21 @@ describe('ModelFleet placement', () => {
     expect(outputs.map((o) => o.Export?.Name).sort()).toHaveLength(6);
   });
 
+  test('the six exports stay in the shared stack without models: removing the last importer removes no export a deployed model stack imports', () => {
+    const exportsOf = (fleet: ModelFleet) => Template.fromStack(fleet.sharedStack).toJSON().Outputs;
+    const withModels = exportsOf(fleet);
+    expect(Object.keys(withModels)).toHaveLength(6);
+    // CloudFormation refuses to remove an export in use, and CDK deploys the shared stack first.
+    expect(exportsOf(new ModelFleet(testApp(), 'Fleet', { env: ENV }))).toEqual(withModels);
+    const ownTopic = new ModelFleet(testApp(), 'Fleet', { env: ENV });
+    ownTopic.addModel('Model0', { ...referenceModelProps('model0'), notificationTopic: sns.Topic.fromTopicArn(ownTopic.sharedStack, 'Own', 'arn:aws:sns:us-east-1:123456789012:own') });
+    expect(exportsOf(ownTopic)).toEqual(withModels);
+    // The models import exactly those exports.
+    const names = Object.values<any>(withModels).map((o) => o.Export.Name).sort();
+    const imported = [...new Set([...json(model0).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]))].sort();
+    expect(imported).toEqual(names);
+  });
+
   test("a model's template names only its own model, and its logical ids are those of every other model", () => {
     expect(json(model0)).not.toMatch(/model1/);
     expect(Object.keys(model0.toJSON().Resources)).toEqual(Object.keys(model1.toJSON().Resources));

@@ -48,6 +48,30 @@ function validPart(part: string): string {
   return part.replace(/[^A-Za-z0-9-]/g, '-').replace(/^[^A-Za-z]+/, '') || 'Model';
 }
 
+/** What a model stack imports of a lake: its bucket names and its key's ARN. */
+function lakeAttributes(lake: IDataLake) {
+  return {
+    rawBucketName: lake.rawBucket.bucketName,
+    curatedBucketName: lake.curatedBucket.bucketName,
+    artifactsBucketName: lake.artifactsBucket.bucketName,
+    captureBucketName: lake.captureBucket.bucketName,
+    keyArn: lake.encryptionKey.keyArn,
+  };
+}
+
+/**
+ * Exports from the lake's stack what model stacks import of it (`importDataLake`), whether or not
+ * a model imports it yet. CloudFormation refuses to remove an export another stack imports
+ * (Fn::ImportValue: "You can't modify or remove an output value that is referenced by another
+ * stack"), and CDK deploys the shared stack before the model stacks: an export made only when a
+ * model consumes it would leave the shared stack when its last consumer leaves the app (a model
+ * removed, or switched to a topic of its own), while the deployed model stack still imports it.
+ */
+export function exportDataLake(lake: IDataLake): void {
+  const producer = Stack.of(lake);
+  for (const value of Object.values(lakeAttributes(lake))) importValue(producer, value);
+}
+
 /**
  * The lake as a model stack sees it: imported by its bucket names and key ARN, so the model stack
  * imports those few values (one export each, shared by every model) and nothing a model does
@@ -57,14 +81,15 @@ function validPart(part: string): string {
 export function importDataLake(scope: Construct, lake: IDataLake): IDataLake {
   const producer = Stack.of(lake);
   if (producer === Stack.of(scope)) return lake;
+  const { keyArn, ...buckets } = lakeAttributes(lake);
   const imported = (value: string) => importValue(producer, value);
   return DataLake.fromDataLakeAttributes(scope, 'DataLake', {
-    rawBucketName: imported(lake.rawBucket.bucketName),
-    curatedBucketName: imported(lake.curatedBucket.bucketName),
-    artifactsBucketName: imported(lake.artifactsBucket.bucketName),
-    captureBucketName: imported(lake.captureBucket.bucketName),
+    rawBucketName: imported(buckets.rawBucketName),
+    curatedBucketName: imported(buckets.curatedBucketName),
+    artifactsBucketName: imported(buckets.artifactsBucketName),
+    captureBucketName: imported(buckets.captureBucketName),
     // A key ARN from another stack is a token: fromKeyArn splits it at deploy time.
-    encryptionKey: kms.Key.fromKeyArn(scope, 'DataLakeKey', imported(lake.encryptionKey.keyArn)),
+    encryptionKey: kms.Key.fromKeyArn(scope, 'DataLakeKey', imported(keyArn)),
   });
 }
 

@@ -60,6 +60,9 @@ export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.
     }));
   }
   for (const email of props.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+  // Exported now, not when a model first imports it: CloudFormation refuses to remove an export
+  // that a deployed model stack still imports (see exportDataLake).
+  importValue(stack, key.keyArn);
   return topic;
 }
 
