@@ -362,6 +362,36 @@ describe('InferenceComponent', () => {
       .toThrow(/needs an NVIDIA GPU \(a -gpu- image\) but 'computeResources.acceleratorCount' is not set/);
   });
 
+  test('fails when a -gpu- image is placed on a CPU instance type', () => {
+    const { lake, endpoint } = sharedStack({ instanceType: MlInstanceType.ML_M5_XLARGE });
+    expect(() => endpoint.addComponent('Churn', { model: model(lake), computeResources: { minMemory: Size.gibibytes(4) } }))
+      .toThrow(/needs an NVIDIA GPU \(a -gpu- image\) but the endpoint's instance type \(ml.m5.xlarge\) has none/);
+  });
+
+  test('fails when a CPU-only image reserves GPUs that would stay idle', () => {
+    const { lake, endpoint } = sharedStack();
+    expect(() => endpoint.addComponent('Churn', {
+      model: ModelSource.fromArtifact(SageMakerImage.sklearn(), lake.artifactsBucket, 'm.tar.gz'),
+      computeResources: { acceleratorCount: 2, minMemory: Size.gibibytes(4) },
+    })).toThrow(/its model's image runs on CPU only, so the 2 GPU\(s\) per copy in 'computeResources.acceleratorCount' would be reserved and idle/);
+  });
+
+  test('fails on autoscaling SageMaker rejects, listing every problem', () => {
+    const { lake, endpoint } = sharedStack({ instanceType: MlInstanceType.of('ml.t2.medium') });
+    expect(() => endpoint.addComponent('Churn', {
+      model: ModelSource.fromArtifact(SageMakerImage.sklearn(), lake.artifactsBucket, 'm.tar.gz'),
+      computeResources: { minMemory: Size.gibibytes(1) },
+      initialCopyCount: 5,
+      autoScaling: { minCopyCount: 1, maxCopyCount: 3, metric: ComponentScalingMetric.invocationsPerCopy(0), scaleInCooldown: Duration.days(2) },
+    })).toThrow(/4 problems:[\s\S]*'initialCopyCount' \(5\) must be within the autoscaling bounds \(1 to 3\)[\s\S]*the target of 'autoScaling.metric' \(0\) must be a positive number[\s\S]*'autoScaling.scaleInCooldown' \(2 days\) must be whole seconds from 0 seconds to 1 day[\s\S]*'autoScaling' cannot scale a component on ml.t2.medium: SageMaker does not autoscale burstable instances/);
+  });
+
+  test('without initialCopyCount, an autoscaled component starts at its minCopyCount', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('Churn', gpuComponent(lake, { autoScaling: { minCopyCount: 2, maxCopyCount: 3 } }));
+    templateOf(stack).hasResourceProperties('AWS::SageMaker::InferenceComponent', { RuntimeConfig: { CopyCount: 2 } });
+  });
+
   test('fails on malformed requirements, names and bounds, listing every problem', () => {
     const { lake, endpoint } = sharedStack();
     expect(() => endpoint.addComponent('Churn', gpuComponent(lake, {
