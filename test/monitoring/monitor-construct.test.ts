@@ -148,6 +148,13 @@ describe('the detector', () => {
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')).filter((g: any) => JSON.stringify(g.Properties.KmsKeyId ?? '').includes('MonitorKey'));
     // The detector's and the three functions'.
     expect(logGroups).toHaveLength(4);
+    // Each function logs EMF as text to its own group, kept a year and when the stack goes (not when its first create fails).
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    const own = [/^Plans and checks/, /^Counts one batch/, /^Merges batch counts/].map(byDescription).map((f) => {
+      const group = groups[f.LoggingConfig.LogGroup.Ref];
+      return { runtime: f.Runtime, format: f.LoggingConfig.LogFormat, deletion: group.DeletionPolicy, replace: group.UpdateReplacePolicy, days: group.Properties.RetentionInDays };
+    });
+    expect(own).toEqual(Array(3).fill({ runtime: 'nodejs24.x', format: 'Text', deletion: 'RetainExceptOnCreate', replace: 'Retain', days: 365 }));
   });
 
   test('least privilege: the capture of this endpoint and variant, the baseline object and the work prefix, and no metric API', () => {
