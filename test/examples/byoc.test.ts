@@ -7,6 +7,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT, testApp } from '../helpers/app';
@@ -189,6 +190,30 @@ describe('the container\'s programs, run with python3 under the /opt/ml layout',
       const response = await request('POST', '/invocations', body, type);
       expect(response.status).toBe(status);
       expect(response.body).toMatch(message);
+    });
+
+    /** Everything the server sends on one raw connection until it closes it (or `wait` ms pass: then 'still open'). */
+    function exchange(raw: string, wait = 5_000): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const { hostname, port } = new URL(base);
+        const socket = net.connect(Number(port), hostname, () => socket.write(raw));
+        let received = '';
+        const timer = setTimeout(() => { socket.destroy(); resolve(`${received}still open`); }, wait);
+        socket.on('data', (chunk) => { received += chunk; });
+        socket.on('error', reject);
+        socket.on('end', () => { clearTimeout(timer); resolve(received); });
+      });
+    }
+
+    test.each([
+      ['a path it does not serve', 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 22\r\n\r\nGET /ping HTTP/1.1\r\n\r\n', 404],
+      ['a body over 6 MB (not sent)', 'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 7000000\r\n\r\n', 413],
+    ])('POST with %s is answered before its body is read, and the kept-alive connection closes, so no body bytes are read as a request', async (_name, raw, status) => {
+      const received = await exchange(raw);
+      // One response only: the body (here a request line) was not answered as a second request.
+      expect(received.match(/^HTTP\/1\.1 \d+/gm)).toEqual([`HTTP/1.1 ${status}`]);
+      expect(received).toMatch(/^Connection: close\r$/m);
+      expect(received).not.toContain('still open');
     });
 
     test('stops on SIGTERM, as SageMaker stops a container', async () => {
