@@ -120,6 +120,7 @@ export class LocalSageMaker {
     completedJob(described, 'TrainingJobStatus');
     // moto answers FinalMetricDataList with a placeholder (train:progress=100); SageMaker fills it from the
     // job's log with the algorithm's metric definitions: here, the last value of each metric line the script printed.
+    this.say(`    ${name}: FinalMetricDataList is the last value of each metric line the script printed (${metrics.map((m) => m.MetricName).join(', ') || 'none'}), in place of moto's placeholder train:progress=100`);
     const timestamp = new Date().toISOString();
     return { ...described, FinalMetricDataList: metrics.map((m) => ({ ...m, Timestamp: timestamp })) };
   }

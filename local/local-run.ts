@@ -19,7 +19,7 @@ import { Adaptation, deployReference, Template } from './deploy';
 import { LocalSageMaker } from './jobs';
 import { LocalLambda } from './lambda';
 import { children, killDescendants, killGroup, PYTHON, requireMoto, runProcess } from './python';
-import { Handler, MachineRun, runMachine, StepRecord } from './runner';
+import { Handler, MachineRun, runMachine, StepRecord, timingAdaptations } from './runner';
 import { parseS3Uri, putBytes, uploadDir } from './s3';
 
 const SAMPLE_DATA = path.join(ROOT, 'examples', 'training', 'data', 'sample');
@@ -114,13 +114,14 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   check();
   const sagemaker = new LocalSageMaker(aws, workDir, log);
   const lambda = new LocalLambda(aws, stack.template as Template, physical, workDir);
-  const handlers = taskHandlers(aws, sagemaker, lambda, stack, deployed.stackName);
+  const handlers = taskHandlers(aws, sagemaker, lambda, stack, deployed.stackName, log);
 
   log(`\n== Pipeline ${outputs.StateMachineArn.split(':').pop()} (the deployed definition, in aws-local-stepfunctions)`);
   const machine = await aws.call('sfn', 'DescribeStateMachine', { stateMachineArn: outputs.StateMachineArn });
   const definition: AslDefinition = JSON.parse(machine.definition);
   const trigger = await eventInput(aws, stack.template as Template, outputs.StateMachineArn, upload.event);
   log(`input (the deployed rule's InputTransformer over the S3 "Object Created" event): ${JSON.stringify(trigger)}`);
+  logTiming(definition, log);
   const pipeline = await timed('pipeline', () => runMachine(definition, trigger, handlers, {
     executionName: `local-${new Date().toISOString().replace(/[:.]/g, '-')}`,
     stateMachineArn: outputs.StateMachineArn,
@@ -245,8 +246,11 @@ export function transform(transformer: { InputPathsMap?: Record<string, string>;
  * The handler of each Task Resource. Optimized integrations as Step Functions runs them; `aws-sdk:*`
  * as the SDK command of that name. Where moto answers differently from AWS, the handler says how.
  */
-function taskHandlers(aws: AwsOnMoto, sagemaker: LocalSageMaker, lambda: LocalLambda, stack: { resources: StackResource[]; template: any }, stackName: string) {
+function taskHandlers(aws: AwsOnMoto, sagemaker: LocalSageMaker, lambda: LocalLambda, stack: { resources: StackResource[]; template: any }, stackName: string, log: (line: string) => void) {
   const call: MotoCaller = (service, operation, params) => aws.call(service, operation, params);
+  // Each answer that is not moto's own is said once, the first time a state gets it.
+  const said = new Set<string>();
+  const sayOnce = (note: string) => { if (!said.has(note)) { said.add(note); log(`    (${note})`); } };
   return (resource: string): Handler => {
     const optimized = /^arn:aws:states:::([a-z0-9-]+):([A-Za-z]+)(\.sync|\.waitForTaskToken)?$/.exec(resource);
     const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9-]+):([A-Za-z0-9]+)$/.exec(resource);
@@ -268,9 +272,18 @@ function taskHandlers(aws: AwsOnMoto, sagemaker: LocalSageMaker, lambda: LocalLa
       const [, service, action] = sdk;
       const operation = pascal(action);
       // moto answers these two differently from AWS: test/helpers/moto.ts says how, and answers as AWS does.
-      if (service === 'cloudformation' && operation === 'DescribeStackResource') return (input) => describeStackResourceOnMoto(call, input);
+      if (service === 'cloudformation' && operation === 'DescribeStackResource') {
+        return (input) => {
+          sayOnce('cloudformation:describeStackResource answered from ListStackResources: moto\'s fails on a stack with skipped resource types');
+          return describeStackResourceOnMoto(call, input);
+        };
+      }
       if (service === 'sagemaker' && operation === 'DescribeEndpoint') {
-        return async (input) => aws.call('sagemaker', 'DescribeEndpoint', { EndpointName: await motoEndpointName(call, stack.template, stackName, input.EndpointName) });
+        return async (input) => {
+          const motoName = await motoEndpointName(call, stack.template, stackName, input.EndpointName);
+          if (motoName !== input.EndpointName) sayOnce(`sagemaker:describeEndpoint of ${input.EndpointName} asks moto for ${motoName}: moto ignores the template's EndpointName`);
+          return aws.call('sagemaker', 'DescribeEndpoint', { EndpointName: motoName });
+        };
       }
       return (input) => aws.call(service, operation, input);
     }
@@ -278,14 +291,22 @@ function taskHandlers(aws: AwsOnMoto, sagemaker: LocalSageMaker, lambda: LocalLa
   };
 }
 
+/** Says how the run's timing differs from Step Functions' (runner.ts `timingAdaptations`), before it starts. */
+export function logTiming(definition: AslDefinition, log: (line: string) => void): void {
+  const { waits, retrying } = timingAdaptations(definition);
+  if (waits.length > 0) log(`  0 s locally: the Wait states ${waits.join(', ')} (Step Functions waits their Seconds; moto answers at once)`);
+  if (retrying.length > 0) log(`  0 s locally: the Retry intervals of ${retrying.join(', ')} (Step Functions waits IntervalSeconds x BackoffRate each attempt)`);
+}
+
 function printStep(log: (line: string) => void) {
   return (step: StepRecord, event: 'entered' | 'retried' | 'exited') => {
     const indent = step.parent ? '    ' : '  ';
     if (event === 'entered' && step.type === 'Task') log(`${indent}${step.name} ...`);
-    if (event === 'retried') log(`${indent}${step.name} retried (${step.retries})`);
+    if (event === 'retried') log(`${indent}${step.name} retried (${step.retries}) at once: the Retry interval is 0 s locally`);
     if (event === 'exited') {
       const seconds = ((step.durationMs ?? 0) / 1000).toFixed(1);
-      log(`${indent}${step.name.padEnd(28)} ${step.type.padEnd(7)} ${step.status.padEnd(9)} ${seconds.padStart(6)} s${step.error ? `  ${step.error.slice(0, 200)}` : ''}`);
+      const waited = step.type === 'Wait' ? '  (0 s locally)' : '';
+      log(`${indent}${step.name.padEnd(28)} ${step.type.padEnd(7)} ${step.status.padEnd(9)} ${seconds.padStart(6)} s${waited}${step.error ? `  ${step.error.slice(0, 200)}` : ''}`);
     }
   };
 }
@@ -377,6 +398,7 @@ async function driftCheck(aws: AwsOnMoto, lambda: LocalLambda, handlers: (resour
   log(`capture: ${records.length} records (${SHIFTED_FEATURE} x1.5) in s3://${config.CAPTURE_BUCKET}/${folder}`);
 
   const input = transform(rule.Properties.Targets[0].InputTransformer, { time: now.toISOString() });
+  logTiming(definition, log);
   const invocationsBefore = lambda.invocations.length;
   const run = await runMachine(definition, input, handlers, {
     executionName: `local-drift-${now.getTime()}`,

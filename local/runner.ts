@@ -45,8 +45,22 @@ export interface RunMachineOptions {
 const UNSUPPORTED = ['Assign', 'Arguments', 'Output', 'ItemReader', 'ItemBatcher', 'ResultWriter'];
 
 /**
+ * What `runMachine` changes in the machine's timing, for the run to print: the Wait states it runs
+ * for 0 s and the states whose Retry intervals it makes 0 s (moto answers at once, and a local run
+ * should not sit out a 60 s rollout poll). Step Functions waits the Seconds, and IntervalSeconds
+ * times BackoffRate per attempt.
+ */
+export function timingAdaptations(definition: AslDefinition): { waits: string[]; retrying: string[] } {
+  const states = allStates(definition);
+  return {
+    waits: states.filter(([, state]) => state.Type === 'Wait').map(([name]) => name),
+    retrying: states.filter(([, state]) => state.Retry).map(([name]) => name),
+  };
+}
+
+/**
  * Runs `definition` with every Task answered by `resolve(resource)`. Wait states and Retry pauses are
- * skipped (0 ms): moto answers at once, and a local run should not sit out a 60 s rollout poll.
+ * skipped (0 ms): see `timingAdaptations`, which says which.
  */
 export async function runMachine(definition: AslDefinition, input: unknown, resolve: (resource: string, state: any) => Handler, options: RunMachineOptions): Promise<MachineRun> {
   const errors = validateAsl(definition);
@@ -56,9 +70,10 @@ export async function runMachine(definition: AslDefinition, input: unknown, reso
   const retryIntervalOverrides: Record<string, number> = {};
   const waitTimeOverrides: Record<string, number> = {};
   const unsupported = new Map<string, string[]>();
+  const timing = timingAdaptations(definition);
+  for (const name of timing.retrying) retryIntervalOverrides[name] = 0;
+  for (const name of timing.waits) waitTimeOverrides[name] = 0;
   for (const [name, state] of allStates(definition)) {
-    if (state.Retry) retryIntervalOverrides[name] = 0;
-    if (state.Type === 'Wait') waitTimeOverrides[name] = 0;
     const fields = UNSUPPORTED.filter((f) => f in state);
     if (fields.length > 0) unsupported.set(name, fields);
     if (state.Type === 'Task') {

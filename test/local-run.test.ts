@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { adaptTemplate, Template } from '../local/deploy';
 import { completedJob, containerPathFlags, finalMetrics } from '../local/jobs';
-import { LocalRunResult, runLocal, SHIFTED_FEATURE, transform } from '../local/local-run';
+import { LocalRunResult, logTiming, runLocal, SHIFTED_FEATURE, transform } from '../local/local-run';
 import { requireMoto } from '../local/python';
 
 const TIMEOUT = 420_000;
@@ -97,6 +97,17 @@ describe('npm run local', () => {
     ]));
     // .sync: the start call first, then describe.
     expect(result.motoCalls.indexOf('sagemaker.CreateTrainingJob')).toBeLessThan(result.motoCalls.indexOf('sagemaker.DescribeTrainingJob'));
+  });
+
+  test('says, before each machine runs, which Wait states and Retry intervals it runs for 0 s, and each answer that is not moto\'s own', () => {
+    const pipelineAt = lines.findIndex((l) => l.startsWith('== Pipeline', 1));
+    const driftAt = lines.findIndex((l) => l.startsWith('== Drift check', 1));
+    expect([pipelineAt, driftAt].every((i) => i > 0)).toBe(true);
+    for (const [from, to] of [[pipelineAt, driftAt], [driftAt, lines.length]]) {
+      expect(lines.slice(from, to)).toContainEqual(expect.stringMatching(/^ {2}0 s locally: the Retry intervals of \S/));
+    }
+    expect(lines).toContainEqual(expect.stringMatching(/^ {4}churn-train-[0-9a-f]{32}: FinalMetricDataList is the last value of each metric line the script printed \(.*validation:auc.*\), in place of moto's placeholder/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {4}\(sagemaker:describeEndpoint of churn asks moto for MlopsReference-Endpoint\S+: moto ignores the template's EndpointName\)$/));
   });
 
   test('says what it changed in the template for moto', () => {
@@ -188,6 +199,24 @@ describe('local run helpers', () => {
     };
     expect(() => adaptTemplate(template, new Set(['AWS::Lambda::Function']), new Set())).toThrow(
       'Fn reads Name of Db (AWS::Glue::Database), a type moto does not create: add its value to local/deploy.ts arnOf()');
+  });
+
+  test('the timing it changes is named: Wait states (nested ones too) for 0 s, Retry intervals 0 s, nothing for a machine without them', () => {
+    const said: string[] = [];
+    logTiming({
+      StartAt: 'Poll',
+      States: {
+        Poll: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint', Retry: [{ ErrorEquals: ['States.ALL'] }], Next: 'Each' },
+        Each: { Type: 'Map', ItemProcessor: { StartAt: 'Pause', States: { Pause: { Type: 'Wait', Seconds: 60, End: true } } }, End: true },
+      },
+    }, (line) => said.push(line));
+    expect(said).toEqual([
+      '  0 s locally: the Wait states Pause (Step Functions waits their Seconds; moto answers at once)',
+      '  0 s locally: the Retry intervals of Poll (Step Functions waits IntervalSeconds x BackoffRate each attempt)',
+    ]);
+    said.length = 0;
+    logTiming({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }, (line) => said.push(line));
+    expect(said).toEqual([]);
   });
 
   test('the InputTransformer puts each path\'s value into the template as JSON', () => {
