@@ -1,9 +1,10 @@
 /** Python for the local run: moto's own modules (for what moto supports) and the example scripts. */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import { motoPython } from '../test/helpers/die-with-parent';
 
 /** The Python that has moto (the same one test/helpers/moto.ts starts the server with). */
-export const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
+export const PYTHON = motoPython();
 
 export interface ProcessResult {
   readonly code: number | null;
@@ -59,7 +60,7 @@ export async function pythonJson(code: string): Promise<any> {
 }
 
 /** Fails with what to install when the Python has no moto (or no server extras). */
-export async function requireMoto(python = process.env.MOTO_PYTHON ?? 'python3'): Promise<string> {
+export async function requireMoto(python = motoPython()): Promise<string> {
   const result = await runProcess(python, ['-c', 'import moto, moto.server, flask, boto3; print(moto.__version__)'], { timeoutMs: 60_000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
   if (result.code !== 0) {
     throw new Error([

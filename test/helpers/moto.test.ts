@@ -2,7 +2,10 @@
  * The answers test/helpers/moto.ts gives where moto 5.2.1 answers differently from AWS (the local run and
  * the promotion test on moto both use them), against a caller that answers as moto does.
  */
-import { describeStackResourceOnMoto, MotoCaller, motoEndpointName } from './moto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describeStackResourceOnMoto, MotoCaller, motoEndpointName, startMoto } from './moto';
 
 const SUMMARIES = [
   { LogicalResourceId: 'Endpoint', PhysicalResourceId: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/MlopsReference-Endpoint-AB12', ResourceType: 'AWS::SageMaker::Endpoint' },
@@ -38,4 +41,31 @@ test('the template\'s endpoint name maps to the name moto gave that endpoint; ot
   await expect(motoEndpointName(caller(calls), template, 'S', 'other')).resolves.toBe('other');
   expect(calls).toHaveLength(1);
   await expect(motoEndpointName(caller([]), { Resources: { Gone: { Type: 'AWS::SageMaker::Endpoint', Properties: { EndpointName: 'x' } } } }, 'S', 'x')).resolves.toBe('x');
+});
+
+describe('startMoto with a Python that has no moto', () => {
+  const saved = process.env.MOTO_PYTHON;
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-nomoto-')); });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.MOTO_PYTHON;
+    else process.env.MOTO_PYTHON = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('fails on the first start, saying what to install (only a port taken meanwhile is retried)', async () => {
+    // GIVEN a "python" that counts its starts and fails as a Python without moto does
+    const python = path.join(dir, 'python3');
+    const starts = path.join(dir, 'starts');
+    fs.writeFileSync(python, `#!/bin/sh\necho x >> ${starts}\necho "ModuleNotFoundError: No module named 'moto'" >&2\nexit 1\n`, { mode: 0o755 });
+    process.env.MOTO_PYTHON = python;
+    // THEN
+    await expect(startMoto({ timeoutMs: 10_000 })).rejects.toThrow(/has no moto server: install it with {2}python3 -m pip install "moto\[server\]==5\.2\.1"/);
+    expect(fs.readFileSync(starts, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  test('a Python that does not exist fails, naming it and what to install', async () => {
+    process.env.MOTO_PYTHON = path.join(dir, 'missing-python');
+    await expect(startMoto({ timeoutMs: 10_000 })).rejects.toThrow(/could not start the moto server with \S+missing-python \(spawn \S+ ENOENT\): install it with/);
+  });
 });

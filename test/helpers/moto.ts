@@ -28,7 +28,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ROOT } from './app';
-import { spawnDyingWithParent } from './die-with-parent';
+import { DIE_WITH_PARENT, motoPython, spawnDyingWithParent } from './die-with-parent';
 
 /** The account moto answers with for any credentials. */
 export const MOTO_ACCOUNT = '123456789012';
@@ -57,9 +57,10 @@ process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
  * Starts `moto_server -H 127.0.0.1 -p <free port>` and resolves once it answers HTTP.
  *
  * The server is moto's own `moto.server.main` (what the `moto_server` script runs), started through
- * `python3 -c` so that it can first ask Linux to SIGTERM it when its parent dies (PR_SET_PDEATHSIG):
- * even a jest worker killed with SIGKILL cannot leave it behind. `stop()` (call it in `afterAll`) and
- * an exit hook kill it in the normal cases.
+ * `python3 -c` so that it can first ask Linux to SIGTERM it when its parent dies (die-with-parent.ts
+ * `DIE_WITH_PARENT`): even a jest worker killed with SIGKILL cannot leave it behind. `stop()` (call
+ * it in `afterAll`) and an exit hook kill it in the normal cases. Only a port taken meanwhile is
+ * retried; a Python without moto fails at once, saying what to install.
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -71,26 +72,22 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
       return await startOn(port, timeoutMs);
     } catch (error) {
       lastError = error;
-      if (!(error instanceof MotoExitedEarly)) throw error;
+      if (!(error instanceof MotoPortTaken)) throw error;
     }
   }
   throw lastError;
 }
 
-class MotoExitedEarly extends Error {}
+class MotoPortTaken extends Error {}
 
-const MOTO_LAUNCHER = [
-  'import ctypes, signal, sys',
-  'try:',
-  '    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG: die with the parent',
-  'except Exception:',
-  '    pass',
-  'from moto.server import main',
-  'main(sys.argv[1:])',
-].join('\n');
+/** What to do when the Python has no moto (or cannot run). */
+const INSTALL_MOTO = 'install it with  python3 -m pip install "moto[server]==5.2.1"  (or point MOTO_PYTHON at a Python that has it)';
+
+const MOTO_LAUNCHER = [DIE_WITH_PARENT, 'import sys', 'from moto.server import main', 'main(sys.argv[1:])'].join('\n');
 
 async function startOn(port: number, timeoutMs: number): Promise<MotoServer> {
-  const child = spawn(process.env.MOTO_PYTHON ?? 'python3', ['-c', MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+  const python = motoPython();
+  const child = spawn(python, ['-c', MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PYTHONWARNINGS: 'default', PYTHONUNBUFFERED: '1' },
   });
@@ -113,10 +110,13 @@ async function startOn(port: number, timeoutMs: number): Promise<MotoServer> {
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   while (!(await answers(endpoint))) {
-    if (spawnError) throw new Error(`could not start moto (python3 with moto installed on PATH?): ${spawnError.message}`);
+    if (spawnError) throw new Error(`could not start the moto server with ${python} (${spawnError.message}): ${INSTALL_MOTO}`);
     if (child.exitCode !== null || child.signalCode !== null) {
       running.delete(child);
-      throw new MotoExitedEarly(`moto_server on port ${port} exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+      const message = `moto_server on port ${port} exited (${child.exitCode ?? child.signalCode}):\n${output}`;
+      if (/Address already in use|is in use by another program/.test(output)) throw new MotoPortTaken(message);
+      if (/No module named '(moto|flask|werkzeug)/.test(output)) throw new Error(`${message}\n${python} has no moto server: ${INSTALL_MOTO}`);
+      throw new Error(message);
     }
     if (Date.now() > deadline) {
       await stop();
@@ -346,7 +346,7 @@ json.dump(answers, sys.stdout, default=plain)
  * project does not install: one Python start for all `calls`, answered in order.
  */
 export async function queryMoto(moto: MotoServer, calls: MotoCall[], timeoutMs = 30_000): Promise<MotoAnswer[]> {
-  const child = spawn(process.env.MOTO_PYTHON ?? 'python3', ['-c', QUERY_SCRIPT], {
+  const child = spawn(motoPython(), ['-c', QUERY_SCRIPT], {
     env: { ...motoEnv(moto), PYTHONWARNINGS: 'ignore' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
