@@ -555,6 +555,15 @@ describe('a promotion for rollbacks only, with a key and follow-up states of its
     expect(stale.visited).not.toContain('RecordServed');
   });
 
+  test('whenServed also runs when the version already serves, and after a rollback started by hand', async () => {
+    const already = await promote(account({ served: V7 }), { modelPackageArn: V7 }, definition);
+    expect(already.status).toBe('SUCCEEDED');
+    expect(already.visited).toEqual(expect.arrayContaining(['AlreadyServed', 'WhenServed', 'RecordServed', 'Promoted']));
+    const rolledBackByHand = await promote(account({ served: V7 }), { modelPackageArn: V6, rollback: true }, definition);
+    expect(rolledBackByHand.status).toBe('SUCCEEDED');
+    expect(rolledBackByHand.visited).toEqual(expect.arrayContaining(['Deployed', 'WhenServed', 'RecordServed', 'Promoted']));
+  });
+
   test('a failure in whenServed notifies and fails the promotion', async () => {
     const failing = JSON.parse(JSON.stringify(definition));
     failing.States.WhenServed.Branches[0].States.RecordServed = { Type: 'Fail', Error: 'CallerFailed', Cause: 'the follow-up failed' };
