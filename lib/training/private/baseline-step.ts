@@ -129,15 +129,15 @@ export interface BaselineStateProps {
   readonly preprocessed: boolean;
 }
 
+/** The function's own limit decides; the margin covers a cold start and the invoke itself. */
+function baselineTaskTimeout(functionTimeout: Duration): sfn.Timeout {
+  return sfn.Timeout.duration(functionTimeout.plus(Duration.minutes(1)));
+}
+
 /**
  * The state that computes the run's baseline. Its result is small: the URI and the counts
  * (`$.baseline`), never the baseline itself, which may be larger than a state may hold.
  */
-/** The function's own limit decides; the margin covers a cold start and the invoke itself. */
-export function baselineTaskTimeout(functionTimeout: Duration): sfn.Timeout {
-  return sfn.Timeout.duration(functionTimeout.plus(Duration.minutes(1)));
-}
-
 export function baselineState(scope: Construct, props: BaselineStateProps): tasks.LambdaInvoke {
   const train = props.preprocessed ? props.lake.curatedBucket : props.lake.rawBucket;
   const task = new tasks.LambdaInvoke(scope, 'ComputeBaseline', {
