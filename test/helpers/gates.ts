@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './app';
+import { alive } from './processes';
 
 export const SLOW = 240_000;
 
@@ -94,15 +95,6 @@ export function copyOfCompiled(compiled: CompiledProject, prefix: string): strin
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
   return copy;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Fails when cfn-lint is missing, so that no lint gate passes silently without it. */
