@@ -59,7 +59,7 @@ describe('the stack', () => {
       .filter((r) => r.Properties.PolicyDocument.Statement.some((s: any) => [s.Action].flat().includes('ecr:BatchGetImage')
         && JSON.stringify(s.Resource).includes('container-assets')));
     expect(pulls).toHaveLength(2);
-    expect(stack.endpoint.node.findAll().some((c: any) => c.cfnOptions?.condition)).toBe(true);
+    expect(stack.ml.endpoint.node.findAll().some((c: any) => c.cfnOptions?.condition)).toBe(true);
   });
 });
 

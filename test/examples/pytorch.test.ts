@@ -13,7 +13,7 @@ import { packSourceDirectory } from '../../lib/training/tasks/private/source-arc
 
 const stack = new PyTorchStack(testApp(), 'PyTorchExample');
 const template = Template.fromStack(stack);
-const states = Object.fromEntries(allStates(pipelineDefinition(template)));
+const states = Object.fromEntries(allStates(pipelineDefinition(template, 'ChurnPipelineStateMachine')));
 const training = Object.values<any>(states).find((s) => String(s.Resource).includes('createTrainingJob'))!.Parameters;
 
 describe('the PyTorch example', () => {
