@@ -50,7 +50,8 @@ export function componentsOf(endpoint: ISharedEndpoint): ComponentPlan[] {
   return components.get(endpoint) ?? [];
 }
 
-const known = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
+/** Whether `n` is a number known at synth (set, and not a token). */
+export const known = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
 
 /** Checks a component's props against SageMaker's rules and its endpoint's instance type; throws one error listing every problem. */
 export function validateComponentProps(scope: IConstruct, props: InferenceComponentProps, name: string, model: ModelSourceConfig,

@@ -1,14 +1,12 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import { hasInstanceStorage } from './endpoint-instances';
 import { instanceCapacity } from './inference-component-hardware';
-import { ComponentPlan, componentsOf } from './inference-component-validation';
+import { ComponentPlan, componentsOf, known } from './inference-component-validation';
 import { InstanceUse } from '../../core/instance-type';
 import { PropsValidator } from '../../core/private/errors';
 import { checkInstanceUse } from '../../core/private/instance-use';
 import { isSageMakerName } from '../../core/private/sagemaker-api';
 import type { ISharedEndpoint, SharedEndpointProps } from '../shared-endpoint';
-
-const known = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
 
 /** Checks the endpoint's own props; throws one error listing every problem. */
 export function validateSharedEndpointProps(scope: ISharedEndpoint, props: SharedEndpointProps, endpointName: string, variantName: string, initial: number): void {
