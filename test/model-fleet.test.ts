@@ -1,5 +1,6 @@
 import { App, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { addScaleModels, referenceModelProps } from '../bench/fixtures/scale-app';
 import { testApp } from './helpers/app';
@@ -180,6 +181,25 @@ describe('ModelFleet options', () => {
     Template.fromStack(fleet.sharedStack).resourceCountIs('AWS::S3::Bucket', 0);
     expect(json(Template.fromStack(Stack.of(fleet.models[0])))).toContain('"Fn::ImportValue":"Lake:ExportsOutputRefLakeRawBucket');
     expect(fleet.dataLake).toBe(lake);
+  });
+
+  test('a model stack depends on every stack it imports from: an explicit Fn::ImportValue adds no dependency, and the export must exist first', () => {
+    const app = testApp();
+    const lake = new DataLake(new Stack(app, 'Lake', { env: ENV }), 'Lake');
+    const topicStack = new Stack(app, 'Topics', { env: ENV });
+    const fleet = new ModelFleet(app, 'Fleet', { env: ENV, dataLake: lake, notificationTopic: new sns.Topic(topicStack, 'Ops', { masterKey: new kms.Key(topicStack, 'Key') }) });
+    const byFleet = fleet.addModel('Model0', referenceModelProps('model0'));
+    const ownLake = new DataLake(new Stack(app, 'OwnLake', { env: ENV }), 'Lake');
+    const byModel = fleet.addModel('Model1', { ...referenceModelProps('model1'), dataLake: ownLake });
+    const names = (pipeline: typeof byFleet) => Stack.of(pipeline).dependencies.map((s) => s.stackName).sort();
+    expect(names(byFleet)).toEqual(['Fleet-Shared', 'Lake', 'Topics']);
+    expect(names(byModel)).toEqual(['Fleet-Shared', 'OwnLake', 'Topics']);
+    // An imported lake is named by literals: nothing to import, nothing to wait for.
+    const imported = DataLake.fromDataLakeAttributes(new Stack(app, 'Elsewhere', { env: ENV }), 'Lake', {
+      rawBucketName: 'raw', curatedBucketName: 'curated', artifactsBucketName: 'artifacts', captureBucketName: 'capture',
+      encryptionKey: kms.Key.fromKeyArn(fleet.sharedStack, 'LakeKey', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    });
+    expect(names(fleet.addModel('Model2', { ...referenceModelProps('model2'), dataLake: imported }))).toEqual(['Fleet-Shared', 'Topics']);
   });
 
   test('a given topic is notified as an import (it must admit alarms and rules itself), and no topic is created', () => {

@@ -82,7 +82,7 @@ export function importDataLake(scope: Construct, lake: IDataLake): IDataLake {
   const producer = Stack.of(lake);
   if (producer === Stack.of(scope)) return lake;
   const { keyArn, ...buckets } = lakeAttributes(lake);
-  const imported = (value: string) => importValue(producer, value);
+  const imported = importer(scope, producer);
   return DataLake.fromDataLakeAttributes(scope, 'DataLake', {
     rawBucketName: imported(buckets.rawBucketName),
     curatedBucketName: imported(buckets.curatedBucketName),
@@ -91,6 +91,21 @@ export function importDataLake(scope: Construct, lake: IDataLake): IDataLake {
     // A key ARN from another stack is a token: fromKeyArn splits it at deploy time.
     encryptionKey: kms.Key.fromKeyArn(scope, 'DataLakeKey', imported(keyArn)),
   });
+}
+
+/**
+ * `importValue` for `scope`'s stack: a value it imports makes it depend on `producer`. An explicit
+ * `Fn::ImportValue` adds no dependency (an implicit reference would), and without one CDK may
+ * deploy the model's stack before the export exists ("No export named ... found"), e.g. a
+ * model's own lake in a stack of its own, or `cdk deploy <model stack>`.
+ */
+export function importer(scope: Construct, producer: Stack): (value: string) => string {
+  const consumer = Stack.of(scope);
+  return (value) => {
+    const imported = importValue(producer, value);
+    if (imported !== value) consumer.addStackDependency(producer, `it imports values that stack ${producer.stackName} exports`);
+    return imported;
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { importValue } from './fleet-stacks';
+import { importer, importValue } from './fleet-stacks';
 
 export interface FleetTopicProps {
   readonly fleetName: string;
@@ -72,10 +72,10 @@ export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.
  * that EventBridge targets can check) and only its key's ARN is imported.
  */
 export function importTopic(scope: Construct, id: string, topic: sns.ITopic, topicName?: string): sns.ITopic {
-  const producer = Stack.of(topic);
+  const imported = importer(scope, Stack.of(topic));
   const topicArn = topicName === undefined
-    ? importValue(producer, topic.topicArn)
+    ? imported(topic.topicArn)
     : Stack.of(scope).formatArn({ service: 'sns', resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
-  const keyArn = topic.masterKey && importValue(producer, topic.masterKey.keyArn);
+  const keyArn = topic.masterKey && imported(topic.masterKey.keyArn);
   return sns.Topic.fromTopicAttributes(scope, id, { topicArn, keyArn });
 }
