@@ -205,7 +205,7 @@ export class TrainingPipeline extends Construct {
         promoteOnApproval: deployment?.inRun === undefined,
         whenServed: this.baselineStep && this.currentBaselineKey ? servedBaselineStates(new Construct(this, 'ServedBaseline'), {
           lake: this.lake, registry: this.registry, pipelineName: this.pipelineName, runsPrefix: this.runsPrefix,
-          function: this.baselineStep.function, currentKey: this.currentBaselineKey,
+          function: this.baselineStep.function, currentKey: this.currentBaselineKey, timeout: this.baselineStep.options.timeout,
         }) : undefined,
       });
       if (this.baselineStep) {

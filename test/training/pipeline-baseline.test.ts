@@ -11,7 +11,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { templateOf } from '../helpers/app';
-import { AslDefinition, definitionFromTemplate, namedError, runStateMachine, RunResult, TaskHandlers } from '../helpers/asl';
+import { allStates, AslDefinition, definitionFromTemplate, namedError, runStateMachine, RunResult, TaskHandlers } from '../helpers/asl';
 import { decide, resourcePoliciesOf, rolesOf, SimulatedRole } from '../helpers/iam';
 import { fakeGetAtt } from '../helpers/template-values';
 import { nagFindings } from '../helpers/nag';
@@ -219,6 +219,10 @@ describe('the baseline step in the template', () => {
     expect(definition.States.PromoteBaseline.TimeoutSeconds).toBe(16 * 60);
     const short = deployingPipeline({ baseline: { schema: CHURN_SCHEMA, timeout: Duration.minutes(5) } }).definition;
     expect([short.States.ComputeBaseline.TimeoutSeconds, short.States.PromoteBaseline.TimeoutSeconds]).toEqual([6 * 60, 6 * 60]);
+    // The promotion's copy, after an approval or a rollback, runs the same function under the same limit.
+    const servedCopy = (built: ReturnType<typeof deployingPipeline>) => allStates(definitionFromTemplate(built.template,
+      built.stack.getLogicalId(built.pipeline.promotion!.stateMachine.node.defaultChild as any))).find(([name]) => name === 'PromoteServedBaseline')![1].TimeoutSeconds;
+    expect([servedCopy(deployingPipeline()), servedCopy(deployingPipeline({ baseline: { schema: CHURN_SCHEMA, timeout: Duration.minutes(5) } }))]).toEqual([16 * 60, 6 * 60]);
     // The longest run: a run without the in-run deployment's copy takes less.
     const withCopy = longestRun(deployingPipeline().props).toSeconds();
     const withoutBaseline = longestRun({ ...deployingPipeline().props, baseline: { enabled: false } }).toSeconds();

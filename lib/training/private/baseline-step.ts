@@ -130,7 +130,7 @@ export interface BaselineStateProps {
 }
 
 /** The function's own limit decides; the margin covers a cold start and the invoke itself. */
-function baselineTaskTimeout(functionTimeout: Duration): sfn.Timeout {
+export function baselineTaskTimeout(functionTimeout: Duration): sfn.Timeout {
   return sfn.Timeout.duration(functionTimeout.plus(Duration.minutes(1)));
 }
 

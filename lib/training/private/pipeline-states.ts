@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { ResolvedGate, compare } from './pipeline-gate';
 import { addRetries } from './retry-policies';
 import { processingMaxRuntime, processingTaskTimeout, trainingMaxRuntime, trainingTaskTimeout } from './run-budget';
-import { baselineState, modelServes, promoteBaselineState, ResolvedBaseline } from './baseline-step';
+import { baselineState, baselineTaskTimeout, modelServes, promoteBaselineState, ResolvedBaseline } from './baseline-step';
 import { PipelineFunction } from './pipeline-function';
 import { CONDITION_FAILED, RunSlots } from './run-slots';
 import { trainingScriptMode } from './sagemaker-job';
@@ -539,6 +539,8 @@ export interface ServedBaselineProps {
   readonly function: PipelineFunction;
   /** Where the drift monitor reads the served model's baseline. */
   readonly currentKey: string;
+  /** The baseline function's timeout (`baseline.timeout`): the copy runs under the same limit as the run's. */
+  readonly timeout: Duration;
 }
 
 /**
@@ -573,7 +575,7 @@ export function servedBaselineStates(scope: Construct, props: ServedBaselineProp
       },
     }),
     resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
+    taskTimeout: baselineTaskTimeout(props.timeout),
   });
   addRetries(copy, 'lambda');
   const fromThisPipeline = sfn.Condition.and(
