@@ -391,7 +391,7 @@ export class InferenceComponent extends InferenceComponentBase {
     const model = props.model.bind(this, role);
     const version = versionOfSource(props.model);
     const plan = validateComponentProps(this, props, name, model, version && Stack.of(version.parameter) !== Stack.of(this) ? version.parameter.node.path : undefined);
-    recordComponent(endpoint, plan);
+    recordComponent(endpoint, { ...plan, servesVersion: version !== undefined });
     requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
 
     grantComponentLogs(this, role, name);

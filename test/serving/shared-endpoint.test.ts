@@ -456,6 +456,26 @@ describe('InferenceComponent', () => {
     t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { Ref: 'ModelVersionChurn' } } });
   });
 
+  test('warns when every component waits for a promoted version while the endpoint starts its instances', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+    const version = new ModelVersionParameter(stack, 'Version', { registry });
+    endpoint.addComponent('Churn', gpuComponent(lake, { inferenceComponentName: 'churn', model: version.modelSource({ modelDataLocation: undefined }) }));
+    templateOf(stack);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp(
+      "Every component of the endpoint \\('churn'\\) serves a ModelVersionParameter.*it starts 1 ml.g5.12xlarge instance\\(s\\) that host nothing until a version is promoted"))).toHaveLength(1);
+  });
+
+  test('no idle-endpoint warning when a component with a fixed model serves from the first deploy', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+    const version = new ModelVersionParameter(stack, 'Version', { registry });
+    endpoint.addComponent('Churn', gpuComponent(lake, { model: version.modelSource({ modelDataLocation: undefined }) }));
+    endpoint.addComponent('Fixed', gpuComponent(lake, { model: model(lake, 'fixed.tar.gz') }));
+    templateOf(stack);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('host nothing until a version is promoted'))).toHaveLength(0);
+  });
+
   test('fails when the version parameter lives in another stack than the component', () => {
     const { stack, lake, endpoint } = sharedStack();
     const other = new Stack(stack.node.root as any, 'Registry', { env: { account: '123456789012', region: 'us-east-1' } });

@@ -18,6 +18,8 @@ export interface ComponentPlan {
   readonly initialCopyCount: number;
   readonly minCopyCount: number;
   readonly maxCopyCount?: number;
+  /** The component serves a `ModelVersionParameter`, so it is left out while no version is promoted. */
+  readonly servesVersion?: boolean;
 }
 
 const components = new WeakMap<ISharedEndpoint, ComponentPlan[]>();

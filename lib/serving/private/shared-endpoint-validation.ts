@@ -44,6 +44,12 @@ export function validateSharedEndpoint(endpoint: ISharedEndpoint): string[] {
   if (plans.length === 0) {
     return [`the endpoint hosts no inference component, so its instances would run for nothing; add one with addComponent(id, { model, computeResources })`];
   }
+  if (plans.every((p) => p.servesVersion)) {
+    Annotations.of(endpoint).addWarningV2('cdk-mlops:sharedEndpointIdleUntilPromoted',
+      `Every component of the endpoint (${plans.map((p) => `'${p.name}'`).join(', ')}) serves a ModelVersionParameter and is left out while it is 'none', `
+      + `but the endpoint is not: it starts ${endpoint.initialInstanceCount} ${endpoint.instanceType.name} instance(s) that host nothing until a version is promoted; `
+      + 'promote a version soon after the first deploy, or add a component with a fixed model');
+  }
   const capacity = instanceCapacity(endpoint.instanceType);
   const scaling = endpoint.managedInstanceScaling;
   const instances = scaling ? scaling.maxInstanceCount : endpoint.initialInstanceCount;
