@@ -12,6 +12,7 @@ import { MlPipelineProps } from './ml-pipeline-props';
 import { DriftBaseline } from './monitoring/drift-baseline';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { MlopsDashboard } from './monitoring/mlops-dashboard';
+import { checkDashboardName } from './private/dashboard-name-check';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from './registry/model-registry';
 import { InferenceDataLocation } from './serving/inference-data-location';
 import { ModelEndpoint } from './serving/model-endpoint';
@@ -27,8 +28,6 @@ import { TrainingPipeline } from './training/training-pipeline';
  * ARNs and limits to 63 characters.
  */
 const MODEL_NAME = /^[a-z0-9](-*[a-z0-9]){0,23}$/;
-/** CloudWatch's dashboard name: letters, digits, hyphens and underscores, at most 255 characters (PutDashboard). */
-const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** The endpoint's variant by default: one instance of the image's kind, autoscaled to four. */
 function defaultVariants(image: SageMakerImage): ProductionVariant[] {
@@ -193,10 +192,7 @@ function validateProps(scope: Construct, props: MlPipelineProps, mode: Promotion
   v.checkResolved([name], () => !MODEL_NAME.test(name),
     `'modelName' ('${name}') must be 1 to 24 lowercase letters, digits and hyphens, starting and ending with a letter or digit `
     + "(SageMaker's name pattern; it starts every job name, which SageMaker limits to 63 characters); use e.g. 'churn'");
-  const dashboard = props.dashboardName;
-  v.checkResolved([dashboard], () => dashboard !== undefined && !DASHBOARD_NAME.test(dashboard),
-    `'dashboardName' ('${dashboard}', ${dashboard?.length} characters) must be 1 to 255 letters, digits, hyphens and underscores (CloudWatch's dashboard names); `
-    + `use e.g. '${name}-eu-west-1'`);
+  checkDashboardName(v, props.dashboardName, `${name}-eu-west-1`);
   const group = props.registry?.modelPackageGroupName;
   v.check(group !== undefined && Token.isUnresolved(group),
     "'registry' must have a model package group name known at synth: the served-version parameter is named after it; "

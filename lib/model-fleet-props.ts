@@ -63,7 +63,7 @@ export interface ModelFleetProps {
    * Name of the fleet's overview dashboard. CloudWatch dashboards are global to the account,
    * unlike the fleet's stacks, topic and exports (per region): a name of your own, here or in a
    * model's `dashboardName`, needs the region in it if the fleet deploys to more than one region
-   * of the account.
+   * of the account. Up to 255 letters, digits, hyphens and underscores.
    *
    * @default - the shared stack's name without `-Shared` and the region: `<stage>-<fleet id>-<region>`, or `<fleet id>-<region>`
    */

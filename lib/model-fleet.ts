@@ -7,6 +7,7 @@ import { PropsValidator } from './core/private/errors';
 import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipeline } from './ml-pipeline';
 import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
+import { checkDashboardName } from './private/dashboard-name-check';
 import { FleetDashboard } from './private/fleet-dashboard';
 import { exportDataLake, fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';
 import { createFleetTopic, importTopic } from './private/fleet-topic';
@@ -71,6 +72,7 @@ export class ModelFleet extends Construct {
       "'notificationEmails' subscribes to the topic the fleet creates and has no effect with 'notificationTopic'; subscribe to your topic yourself, or remove 'notificationTopic'");
     const sharedName = fleetStackName(this, SHARED_STACK_ID);
     for (const problem of [...stackNameProblems('the fleet id', id, sharedName), ...stageNameProblems(this)]) v.check(true, problem);
+    checkDashboardName(v, props.dashboardName, `${id}-eu-west-1`);
     v.throwIfInvalid();
 
     this.sharedStack = new Stack(this, SHARED_STACK_ID, {

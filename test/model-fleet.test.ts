@@ -299,6 +299,13 @@ describe('ModelFleet validation', () => {
     expect(() => two.addModel('Other', { modelName: 'other', dashboardName: 'model1', training: TRAINING })).not.toThrow(/dashboard name/);
   });
 
+  test("fails on a dashboard name CloudWatch rejects, as MlPipeline's does: CDK checks its characters, not its length", () => {
+    expect(() => new ModelFleet(testApp(), 'Fleet', { env: ENV, dashboardName: 'd'.repeat(256) }))
+      .toThrow(/'dashboardName' \('d{256}', 256 characters\) must be 1 to 255 letters, digits, hyphens and underscores.*use e.g. 'Fleet-eu-west-1'/);
+    expect(() => new ModelFleet(testApp(), 'Fleet', { env: ENV, dashboardName: 'my fleet' })).toThrow(/'dashboardName' \('my fleet', 8 characters\) must be/);
+    expect(new ModelFleet(testApp(), 'Fleet', { env: ENV, dashboardName: `F_${'d'.repeat(253)}` }).dashboardName).toHaveLength(255);
+  });
+
   test('fails inside a stack: the models need top-level stacks', () => {
     const stack = new Stack(testApp(), 'Outer');
     expect(() => new ModelFleet(stack, 'Fleet')).toThrow(/its scope must be an App or a Stage, not the stack 'Outer'/);
