@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { addScaleModels, referenceModelProps } from '../bench/fixtures/scale-app';
 import { testApp } from './helpers/app';
 import { nagFindings } from './helpers/nag';
-import { DataLake, MlInstanceType, ModelEndpoint, SageMakerImage } from '../lib';
+import { DataLake, MlInstanceType, ModelEndpoint, ModelRegistry, SageMakerImage } from '../lib';
 import { ModelFleet } from '../lib/model-fleet';
 import { FleetDashboard, MAX_DASHBOARD_MODELS } from '../lib/private/fleet-dashboard';
 
@@ -128,6 +128,14 @@ describe('ModelFleet placement', () => {
 
   test('cross-stack references are strong: CloudFormation keeps the shared lake while a model imports from it', () => {
     Annotations.fromStack(Stack.of(first)).hasNoWarning('*', Match.stringLikeRegexp('cross-stack-reference strength'));
+    // The lake and topic are explicit imports; a reference of the user's own into the shared stack (here a registry
+    // there) is strong too, even in an app whose default is weak (Fn::GetStackOutput: the shared stack could go first).
+    const weakApp = new App({ context: { ...testApp().node.getAllContext(), '@aws-cdk/core:defaultCrossStackReferences': 'weak' } });
+    const weakFleet = new ModelFleet(weakApp, 'Fleet', { env: ENV });
+    const registry = new ModelRegistry(weakFleet.sharedStack, 'Registry', { modelPackageGroupName: 'model0' });
+    const model = Template.fromStack(Stack.of(weakFleet.addModel('Model0', { ...referenceModelProps('model0'), registry })));
+    expect(json(model)).not.toContain('Fn::GetStackOutput');
+    expect(json(model)).toMatch(/"Fn::ImportValue":"Fleet-Shared:ExportsOutputFnGetAttRegistry/);
   });
 
   test('the dashboard shows each model by its literal names: requests, errors, failed runs and latency', () => {
