@@ -14,6 +14,7 @@ import { versionOfSource } from './private/served-endpoints';
 import { createServingModel } from './private/serving-model';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { acknowledgeWildcards } from '../core/private/nag';
+import { lowercaseName } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /**
@@ -392,7 +393,9 @@ export class InferenceComponent extends InferenceComponentBase {
     const version = versionOfSource(props.model);
     const plan = validateComponentProps(this, props, name, model, version && Stack.of(version.parameter) !== Stack.of(this) ? version.parameter.node.path : undefined);
     recordComponent(endpoint, { ...plan, servesVersion: version !== undefined });
-    requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined));
+    // Components are named per account and region, across endpoints; SageMaker writes the name in lowercase in
+    // the component's ARN, so names that differ only in case would be one resource.
+    requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? lowercaseName(c.inferenceComponentName) : undefined));
 
     grantComponentLogs(this, role, name);
 

@@ -144,6 +144,20 @@ describe('SharedEndpoint', () => {
     expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of TestStack\/Dedicated, in the same account and region/);
   });
 
+  test('fails at synth when two components in one account and region share a name, on one endpoint or two', () => {
+    const { stack, lake, endpoint } = sharedStack();
+    endpoint.addComponent('A', gpuComponent(lake, { inferenceComponentName: 'churn' }));
+    endpoint.addComponent('B', gpuComponent(lake, { inferenceComponentName: 'churn', model: model(lake, 'b/model.tar.gz') }));
+    expect(() => templateOf(stack)).toThrow(/'inferenceComponentName' 'churn' is also the name of TestStack\/Shared\/A, in the same account and region/);
+
+    const other = sharedStack();
+    other.endpoint.addComponent('A', gpuComponent(other.lake, { inferenceComponentName: 'churn' }));
+    new SharedEndpoint(other.stack, 'Other', { endpointName: 'other-models', instanceType: MlInstanceType.ML_G5_XLARGE })
+      .addComponent('B', gpuComponent(other.lake, { inferenceComponentName: 'Churn', model: model(other.lake, 'b/model.tar.gz') }));
+    // SageMaker writes the name in lowercase in the component's ARN: 'Churn' and 'churn' would be one component.
+    expect(() => templateOf(other.stack)).toThrow(/'inferenceComponentName' 'churn' is also the name of TestStack\/(Shared\/A|Other\/B), in the same account and region/);
+  });
+
   test('in a VPC the model of every component runs in the subnets and security group of the endpoint, after the network policy', () => {
     const stack = testStack();
     const lake = new DataLake(stack, 'Lake');
