@@ -264,9 +264,11 @@ export class TrainingPipeline extends Construct {
         conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
       })).statementAdded;
       if (!published || !keyAllowed) {
+        // A topic imported by its ARN alone may be encrypted with a key the pipeline cannot see.
         Annotations.of(this).addWarningV2('cdk-mlops:notificationTopicPolicy',
           `The pipeline cannot change the policies of 'notificationTopic'${keyAllowed ? '' : ' or of its KMS key'} (imported): allow ${service} `
-          + `sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey'} from this account, or its alarms and rules will not notify`);
+          + `sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey'} from this account`
+          + `${key ? '' : ' (and, if the topic is encrypted, kms:Decrypt and kms:GenerateDataKey on its key)'}, or its alarms and rules will not notify`);
       }
     }
   }

@@ -333,6 +333,8 @@ describe('alarms', () => {
 
     const imported = monitorStack((f) => ({ notificationTopic: sns.Topic.fromTopicArn(f.stack, 'Shared', 'arn:aws:sns:us-east-1:123456789012:ops') }));
     Annotations.fromStack(imported.stack).hasWarning('/TestStack/Monitor', Match.stringLikeRegexp("allow the service principal cloudwatch.amazonaws.com sns:Publish for the alarms named 'churn-\\*'"));
+    Annotations.fromStack(imported.stack).hasWarning('/TestStack/Monitor', Match.stringLikeRegexp(
+      "for the alarms named 'churn-\\*' \\(and, if the topic is encrypted, kms:Decrypt and kms:GenerateDataKey\\* on its key\\)"));
   });
 });
 

@@ -38,7 +38,9 @@ export function alarmTopic(scope: Construct, id: string, key: kms.Key, alarmPref
   if (!published || !keyAllowed) {
     Annotations.of(scope).addWarningV2('cdk-mlops:alarmTopicPolicy',
       `The monitor cannot change the policies of the notification topic${keyAllowed ? '' : ' or of its KMS key'} (imported): allow the service `
-      + `principal cloudwatch.amazonaws.com sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey*'} for the alarms named '${alarmPrefix}*', or alarms will not notify`);
+      + `principal cloudwatch.amazonaws.com sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey*'} for the alarms named '${alarmPrefix}*'`
+      // A topic imported by its ARN alone may be encrypted with a key the monitor cannot see.
+      + `${masterKey ? '' : ' (and, if the topic is encrypted, kms:Decrypt and kms:GenerateDataKey* on its key)'}, or alarms will not notify`);
   }
   return target;
 }
