@@ -3,12 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
+import { sageMakerArn } from './endpoint-name';
 import { servedComponents, whenComponentServes } from './served-components';
 import { servedEndpoints } from './served-endpoints';
 import type { ModelVersionParameter } from '../model-version-parameter';
 import { PropsValidator } from '../../core/private/errors';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
-import { lowercaseName } from '../../core/private/sagemaker-api';
 
 export interface DeployStatesProps {
   readonly modelVersion: ModelVersionParameter;
@@ -358,11 +358,11 @@ interface VerificationExits {
 function buildVerification(scope: Construct, props: DeployStatesProps, stackArn: string, done: sfn.IChainable, exits: VerificationExits): sfn.IChainable {
   const target = props.modelVersion;
   const stack = target.servingStack;
-  const sageMakerArn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
-  // SageMaker writes names in ARNs in lowercase; endpoint and component names are known at synth.
+  const arn = (resource: string, name: string) => sageMakerArn(stack, resource, name);
+  // Endpoint and component names are known at synth (the ARNs hold them in lowercase).
   // With none serving the version the (empty) Map never calls these; such names cannot hold '_'.
   const namedArns = (resource: string, names: () => string[], none: string) => Lazy.list({
-    produce: () => (names().length > 0 ? names().map((n) => sageMakerArn(resource, lowercaseName(n))) : [sageMakerArn(resource, none)]),
+    produce: () => (names().length > 0 ? names().map((n) => arn(resource, n)) : [arn(resource, none)]),
   });
   const endpoints = () => servedEndpoints(target);
   const components = () => servedComponents(target);
@@ -383,7 +383,7 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
       id: 'DescribeServingConfig',
       action: 'describeEndpointConfig',
       // CloudFormation generates endpoint configuration names.
-      iamResources: [sageMakerArn('endpoint-config', '*')],
+      iamResources: [arn('endpoint-config', '*')],
       parameters: { 'EndpointConfigName.$': '$.live.config' },
       resultPath: '$.liveConfig',
       resultSelector: { 'arn.$': '$.EndpointConfigArn', 'name.$': '$.EndpointConfigName' },
@@ -410,7 +410,7 @@ function buildVerification(scope: Construct, props: DeployStatesProps, stackArn:
       id: 'DescribeComponentModel',
       action: 'describeModel',
       // CloudFormation generates model names; without a component the Map never calls this, and no model name holds '_'.
-      iamResources: Lazy.list({ produce: () => [sageMakerArn('model', components().length > 0 ? '*' : 'no_component_serves_this_version')] }),
+      iamResources: Lazy.list({ produce: () => [arn('model', components().length > 0 ? '*' : 'no_component_serves_this_version')] }),
       parameters: { 'ModelName.$': '$.live.model' },
       resultPath: '$.liveModel',
       resultSelector: { 'arn.$': '$.ModelArn', 'name.$': '$.ModelName' },
