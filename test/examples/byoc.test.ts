@@ -129,6 +129,24 @@ describe('the container\'s programs, run with python3 under the /opt/ml layout',
     expect(fs.existsSync(path.join(root, 'model', 'model.json'))).toBe(false);
   });
 
+  test('train exits 143 on SIGTERM, which SageMaker sends to stop a job (as the container\'s PID 1 it would otherwise ignore it until the SIGKILL 120 s later)', async () => {
+    const root = path.join(dir, 'stopped');
+    // Enough epochs to be still training when the signal comes.
+    layout(root, { epochs: '100000000', learning_rate: '0.1', l2: '0.001' });
+    // PYTHONUNBUFFERED as the image sets it: the line that says training has started arrives when printed.
+    const job = spawn(path.join(PROGRAM, 'train'), [], { cwd: PROGRAM, env: { ...BASE_ENV, PYTHONUNBUFFERED: '1', OPT_ML_DIR: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => job.once('exit', (code, sig) => resolve({ code, signal: sig })));
+    await new Promise<void>((resolve, reject) => {
+      job.stdout!.on('data', (chunk) => { if (String(chunk).includes('training on ')) resolve(); });
+      job.once('exit', (code) => reject(new Error(`train exited with ${code} before training`)));
+    });
+    job.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 143, signal: null });
+    // A stopped job is not a failed one: no failure reason, no model.
+    expect(fs.existsSync(path.join(root, 'output', 'failure'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'model', 'model.json'))).toBe(false);
+  }, TIMEOUT);
+
   describe('serve', () => {
     let base: string;
 
