@@ -42,6 +42,14 @@ describe('ModelFleet placement', () => {
     }
   });
 
+  test("a model's stack is described after its model and fleet and has no termination protection, unless the model says otherwise", () => {
+    expect(model0.toJSON().Description).toBe('cdk-mlops model model0 of fleet Fleet');
+    expect(Stack.of(first).terminationProtection).toBe(false);
+    const other = new ModelFleet(testApp(), 'Fleet', { env: ENV });
+    const kept = other.addModel('Kept', { ...referenceModelProps('kept'), stackDescription: 'Churn, kept', terminationProtection: true });
+    expect([Stack.of(kept).templateOptions.description, Stack.of(kept).terminationProtection]).toEqual(['Churn, kept', true]);
+  });
+
   test("a promotion and a deploying run update the model's own stack, by name, and no other", () => {
     const machines = JSON.stringify(model0.findResources('AWS::StepFunctions::StateMachine'));
     expect(machines).toContain('\\"StackName\\":\\"Fleet-Model0\\"');
