@@ -412,5 +412,23 @@ describe('example training scripts', () => {
       expect(resumed.stdout).toMatch(/resumed from checkpoint \S+checkpoint\.pt at epoch 3 of 5/);
       expect([...resumed.stdout.matchAll(/^epoch=(\d+) /gm)].map((m) => Number(m[1]))).toEqual([4, 5]);
     }, 2 * TORCH_TIMEOUT);
+
+    test('across two instances, one without the checkpoint the other resumes from: every rank ends with the reason, none waits for the others', async () => {
+      // GIVEN a checkpoint at epoch 1 on the first instance only
+      const withCheckpoint = dir('pt-split', 'host-0-checkpoints');
+      succeeded(await torchJob('pt-split-first', [], ['--epochs', '1'], { SM_CHECKPOINT_DIR: withCheckpoint }));
+      expect(fs.readdirSync(withCheckpoint)).toEqual(['checkpoint.pt']);
+      // WHEN both instances start the job: rank 0 would run 1 more epoch, rank 1 all 2
+      const port = await freePort();
+      const hosts = await Promise.all([withCheckpoint, dir('pt-split', 'host-1-checkpoints')].map((checkpoints, node) => torchJob(
+        `pt-split-${node}`, torchrun(2, 1, node, port), ['--epochs', '2'], { SM_CHECKPOINT_DIR: checkpoints })));
+      // THEN both fail at once (not at the timeout), each naming where the ranks resume, and nothing is saved
+      for (const [node, host] of hosts.entries()) {
+        expect(host.status).not.toBe(0);
+        expect(host.stderr).toMatch(new RegExp(`rank ${node} resumes at epoch ${1 - node} .*the ranks resume at epochs 0 to 1: every instance needs the same checkpoint\\.pt`));
+        expect(host.stdout).not.toMatch(/^epoch=/m);
+      }
+      expect(fs.existsSync(dir('pt-split-0', 'model'))).toBe(false);
+    }, 2 * TORCH_TIMEOUT);
   });
 });

@@ -87,6 +87,18 @@ def main():
         optimizer.load_state_dict(saved["optimizer"])
         start_epoch = saved["epoch"]
         print(f"resumed from checkpoint {checkpoint} at epoch {start_epoch} of {args.epochs}")
+    if world > 1:
+        # Every rank must resume where rank 0 does: DDP broadcasts rank 0's parameters but not the
+        # optimizer's state, and ranks that run different numbers of epochs wait forever on each
+        # other's collectives. Ranks that found different checkpoints (an instance without one)
+        # end the job together, with the reason, instead.
+        bounds = torch.tensor([start_epoch, -start_epoch], device=device)
+        dist.all_reduce(bounds, op=dist.ReduceOp.MAX)
+        latest, earliest = int(bounds[0]), -int(bounds[1])
+        if latest != earliest:
+            dist.destroy_process_group()
+            sys.exit(f"rank {rank} resumes at epoch {start_epoch} ({checkpoint or 'no checkpoint folder'}), but the ranks resume at epochs "
+                     f"{earliest} to {latest}: every instance needs the same {CHECKPOINT_FILE}; delete the job's checkpoints in S3 to start over")
     # DDP broadcasts rank 0's parameters and averages gradients over every process of every instance.
     trained = DistributedDataParallel(model) if world > 1 else model
 
