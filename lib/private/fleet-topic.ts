@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { importer, importValue } from './fleet-stacks';
+import { importer } from './fleet-stacks';
 
 export interface FleetTopicProps {
   readonly fleetName: string;
@@ -62,7 +62,7 @@ export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.
   for (const email of props.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
   // Exported now, not when a model first imports it: CloudFormation refuses to remove an export
   // that a deployed model stack still imports (see exportDataLake).
-  importValue(stack, key.keyArn);
+  stack.exportValue(key.keyArn);
   return topic;
 }
 
