@@ -226,6 +226,8 @@ describe('the container\'s programs, run with python3 under the /opt/ml layout',
     test.each([
       ['a path it does not serve', 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 22\r\n\r\nGET /ping HTTP/1.1\r\n\r\n', 404],
       ['a body over 6 MB (not sent)', 'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 7000000\r\n\r\n', 413],
+      ['a chunked body, whose length it does not read', 'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n16\r\nGET /ping HTTP/1.1\r\n\r\n\r\n0\r\n\r\n', 411],
+      ['a Content-Length that is not a number', 'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: lots\r\n\r\nGET /ping HTTP/1.1\r\n\r\n', 400],
     ])('POST with %s is answered before its body is read, and the kept-alive connection closes, so no body bytes are read as a request', async (_name, raw, status) => {
       const received = await exchange(raw);
       // One response only: the body (here a request line) was not answered as a second request.
