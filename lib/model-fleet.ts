@@ -33,7 +33,9 @@ const TOPIC_POLICY_WARNINGS = ['cdk-mlops:notificationTopicPolicy', 'cdk-mlops:a
  * The shared stack never refers to a model stack (the models import from it, so that would be a
  * cycle): models see the lake and the topic as imports, so they cannot add to their policies,
  * and the dashboard names each model's endpoint and state machine by name. Each model imports
- * the same handful of exports (bucket names, key and topic ARNs), however many models there are.
+ * the same six exports (the lake's four bucket names and its key's ARN, the topic's key ARN; the
+ * fleet topic's own ARN is built from its name), however many models there are, and the shared
+ * stack keeps them with no model at all: CloudFormation refuses to remove an export in use.
  *
  * No IAM role is shared: every role of a model is scoped to that model's prefixes, state machines
  * and endpoint, so one role for all would grant each model the others' data. The one role that is
