@@ -141,7 +141,8 @@ export interface MlPipelineProps {
   /**
    * The data lake the model's data, artifacts and capture live in; several models may share one.
    *
-   * @default - a new `DataLake`
+   * @default - a new `DataLake`; for a model of a `ModelFleet` (`FleetModelProps`, which inherits
+   * this doc), the fleet's lake
    */
   readonly dataLake?: IDataLake;
 
@@ -157,7 +158,8 @@ export interface MlPipelineProps {
    * notify. A topic of this app gets the statements that let CloudWatch alarms and EventBridge
    * rules publish (and its key); an imported one must allow them already.
    *
-   * @default - the training pipeline's new topic, encrypted with a customer managed key
+   * @default - the training pipeline's new topic, encrypted with a customer managed key; for a
+   * model of a `ModelFleet` (`FleetModelProps`, which inherits this doc), the fleet's topic
    */
   readonly notificationTopic?: sns.ITopic;
 
