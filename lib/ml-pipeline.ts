@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { MlInstanceType } from './core/instance-type';
 import { regionalDashboardName } from './core/private/dashboard-name';
 import { PropsValidator, throwInvalid } from './core/private/errors';
+import { checkRetrainCooldown } from './core/private/retrain-cooldown';
 import { SageMakerImage } from './core/sagemaker-image';
 import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipelineProps } from './ml-pipeline-props';
@@ -217,6 +218,7 @@ function validateProps(scope: Construct, props: MlPipelineProps, mode: Promotion
   v.check((props.endpoint?.securityGroups?.length ?? 0) > 0 && props.pipeline?.vpc === undefined,
     "'endpoint.securityGroups' has no effect without 'pipeline.vpc', the VPC that holds the endpoint's containers; add 'pipeline.vpc' or remove them");
   const drift = props.drift;
+  if (drift?.retrainCooldown && drift.retrain !== false) checkRetrainCooldown(v, 'drift.retrainCooldown', drift.retrainCooldown);
   v.check(drift?.retrain === false && drift.retrainCooldown !== undefined,
     `'drift.retrainCooldown' (${drift?.retrainCooldown?.toHumanString()}) has no effect with 'drift.retrain: false'; remove one of them`);
   v.check(drift?.retrain === false && drift.retrainOnQualityAlarm !== undefined,

@@ -281,6 +281,8 @@ describe('MlPipeline validation', () => {
       /'drift.baseline' is needed with 'promotion.mode' \(REGISTER_ONLY\): nothing in the stack promotes a version, so nothing promotes its baseline/],
     ['fails on MANUAL when the runs compute no baseline', () => ({ promotion: { mode: PromotionMode.MANUAL }, pipeline: { gate: minimal().pipeline!.gate } }),
       /'drift.baseline' is needed: the runs of pipeline 'fraud' compute no drift baseline/],
+    ['fails on a cooldown the retraining gate cannot wait out, by the name the user gave it', () => ({ drift: { retrainCooldown: Duration.days(400) } }),
+      /'drift.retrainCooldown' \(400 days\) must be whole seconds between 1 minute and 364 days/],
     ['fails on a cooldown without retraining', () => ({ drift: { retrain: false, retrainCooldown: Duration.hours(1) } }),
       /'drift.retrainCooldown' \(1 hour\) has no effect with 'drift.retrain: false'; remove one of them/],
     ['fails on retraining on the quality alarm without retraining', (stack) => ({ drift: { retrain: false, retrainOnQualityAlarm: true, quality: labels(stack) } }),

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { IConstruct } from 'constructs';
 import { QUALITY_LOWER_IS_WORSE, REGRESSION_METRICS } from './metric-names';
 import { checkUnique, PropsValidator } from '../../core/private/errors';
+import { checkRetrainCooldown } from '../../core/private/retrain-cooldown';
 import { DriftMonitorProps } from '../drift-monitor-props';
 import { DriftStatistic, ProblemType, SeverityThresholds } from '../drift-statistics';
 
@@ -84,14 +85,7 @@ export function validateMonitorProps(scope: IConstruct, props: DriftMonitorProps
     `The drift composite alarm would combine ${s.driftCompositeChildren} critical alarms; CloudWatch allows ${MAX_COMPOSITE_CHILDREN}: give fewer 'features' critical thresholds (the MaxPSI alarm covers every feature)`);
   checkAlarmNames(scope, v, s, features.map((f) => ({ featureName: f.featureName, statistic: f.statistic ?? DriftStatistic.PSI })));
 
-  const retrain = props.retrain;
-  if (retrain?.cooldown) {
-    const c = retrain.cooldown;
-    // The gate's execution waits out the cooldown, plus an hour's margin, and a Standard
-    // execution may run at most a year.
-    v.checkResolved([c.toSeconds()], () => !Number.isInteger(c.toSeconds()) || c.toSeconds() < 60 || c.toSeconds() > Duration.days(364).toSeconds(),
-      `'retrain.cooldown' (${c.toHumanString()}) must be whole seconds between 1 minute and 364 days (the retraining gate waits it out in one execution, which may run at most a year); e.g. Duration.days(30)`);
-  }
+  if (props.retrain?.cooldown) checkRetrainCooldown(v, 'retrain.cooldown', props.retrain.cooldown);
 
   const quality = props.quality;
   if (quality) {
