@@ -396,9 +396,14 @@ describe('example training scripts', () => {
         'import sys; sys.path.insert(0, sys.argv[1] + "/code")',
         'import inference',
         'model = inference.model_fn(sys.argv[1])',
-        'print(inference.output_fn(inference.predict_fn(inference.input_fn(sys.argv[2].encode(), "text/csv"), model), "text/csv"), end="")',
+        // The inference toolkit labels a response with the request's Accept (application/json by default) unless output_fn names its type.
+        'body, content_type = inference.output_fn(inference.predict_fn(inference.input_fn(sys.argv[2].encode(), "text/csv"), model), "application/json")',
+        'print(content_type)',
+        'print(body, end="")',
       ].join('\n'), model, rows.map((r) => r.split(',').slice(1).join(',')).join('\n')]);
-      const probabilities = served.stdout.trim().split('\n').map(Number);
+      const [contentType, ...lines] = served.stdout.trim().split('\n');
+      expect(contentType).toBe('text/csv');
+      const probabilities = lines.map(Number);
       expect(probabilities).toHaveLength(5);
       expect(probabilities.every((p) => p > 0 && p < 1)).toBe(true);
     });

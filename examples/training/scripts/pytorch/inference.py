@@ -29,4 +29,6 @@ def predict_fn(features, model):
 
 
 def output_fn(probabilities, accept="text/csv"):
-    return "\n".join(f"{p:.6f}" for p in probabilities.tolist()) + "\n"
+    # With a type of its own: the toolkit labels a bare body with the request's Accept, which
+    # defaults to application/json, and these lines are CSV whatever was asked.
+    return "\n".join(f"{p:.6f}" for p in probabilities.tolist()) + "\n", "text/csv"
