@@ -117,6 +117,14 @@ describe('the container\'s programs, run with python3 under the /opt/ml layout',
     expect(loss(short.stdout)).toBeGreaterThan(loss(train(trained()).stdout) + 0.1);
   });
 
+  test('train says which hyperparameters it ignores, so that a misspelt one is not silently the default', () => {
+    const root = path.join(dir, 'misspelt');
+    layout(root, { epoch: '1', learning_rate: '0.1' });
+    const run = train(root);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("ignoring unknown hyperparameters: ['epoch']; this program reads ['epochs', 'l2', 'learning_rate']");
+  });
+
   test.each([
     ['a channel without data', { epochs: '300' }, ['train'], /channel 'validation' has no \*\.csv files/],
     ['hyperparameters that are not numbers', { epochs: 'many' }, ['train', 'validation'], /hyperparameters must be numbers/],
