@@ -37,12 +37,15 @@ export function sdkErrorName(service: string, code: string): string {
   return `${prefix}.${code.endsWith('Exception') ? code : `${code}Exception`}`;
 }
 
+/** How long one call may take: moto answers in well under a second, so a call past this means it hangs. */
+export const CALL_TIMEOUT_MS = 60_000;
+
 export class AwsOnMoto {
   private readonly clients = new Map<string, any>();
   /** Every call made, in order: `service.Operation`. */
   readonly calls: string[] = [];
 
-  constructor(private readonly moto: MotoServer) {}
+  constructor(private readonly moto: MotoServer, private readonly timeoutMs = CALL_TIMEOUT_MS) {}
 
   config() {
     return {
@@ -51,6 +54,8 @@ export class AwsOnMoto {
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       forcePathStyle: true,
       maxAttempts: 1,
+      // Bounded: a call moto never answers fails (naming it) instead of holding the run until its limit.
+      requestHandler: { connectionTimeout: Math.min(5_000, this.timeoutMs), requestTimeout: this.timeoutMs, throwOnRequestTimeout: true },
     };
   }
 
@@ -82,7 +87,10 @@ export class AwsOnMoto {
       void $metadata;
       return JSON.parse(JSON.stringify(output));
     } catch (e: any) {
-      if (e?.$metadata === undefined) throw e;
+      if (e?.$metadata === undefined || e?.$metadata.httpStatusCode === undefined) {
+        // No answer from moto (a timeout, a refused connection): say which call, where.
+        throw new Error(`${service}.${operation} got no answer from moto at ${this.moto.endpoint}: ${e?.name}: ${e?.message}`);
+      }
       throw stepFunctionsError(sdkErrorName(service, e.name ?? 'Unknown'), `${service}.${operation} on moto: ${e.message}`);
     }
   }
