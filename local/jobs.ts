@@ -13,7 +13,7 @@ import * as path from 'path';
 import { ROOT } from '../test/helpers/app';
 import { AwsOnMoto, stepFunctionsError } from './aws';
 import { PYTHON, runProcess } from './python';
-import { downloadPrefix, parseS3Uri, putBytes, uploadDir } from './s3';
+import { downloadPrefix, getBytes, parseS3Uri, putBytes, uploadDir } from './s3';
 
 /** The example script that stands in for SageMaker's built-in XGBoost (a scikit-learn GBM, same data contract). */
 export const XGBOOST_STAND_IN = path.join(ROOT, 'examples', 'training', 'scripts', 'train.py');
@@ -135,7 +135,6 @@ export class LocalSageMaker {
       const archive = local('/opt/ml/sourcedir.tar.gz');
       fs.mkdirSync(dir, { recursive: true });
       const { bucket, key } = parseS3Uri(submit);
-      const { getBytes } = await import('./s3');
       fs.writeFileSync(archive, await getBytes(this.s3, bucket, key));
       const untar = await runProcess('tar', ['-xzf', archive, '-C', dir], { timeoutMs: 60_000 });
       if (untar.code !== 0) throw new Error(`could not unpack ${submit}: ${untar.stderr}`);

@@ -20,7 +20,7 @@ import { LocalSageMaker } from './jobs';
 import { LocalLambda } from './lambda';
 import { children, killDescendants, killGroup, PYTHON, requireMoto, runProcess } from './python';
 import { Handler, MachineRun, runMachine, StepRecord, timingAdaptations } from './runner';
-import { parseS3Uri, putBytes, uploadDir } from './s3';
+import { getBytes, parseS3Uri, putBytes, uploadDir } from './s3';
 
 const SAMPLE_DATA = path.join(ROOT, 'examples', 'training', 'data', 'sample');
 /** The feature the generated capture shifts (x1.5), so the drift check has something to find. */
@@ -101,7 +101,7 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   check();
   const stack = await describeDeployedStack(moto, deployed.stackName);
   if (stack.status !== 'CREATE_COMPLETE') throw new Error(`the stack is ${stack.status} on moto`);
-  const outputs = await stackOutputs(aws, deployed.stackName);
+  const outputs = stack.outputs;
   for (const name of ['RawBucketName', 'StateMachineArn', 'ModelPackageGroupName', 'EndpointName']) {
     if (!outputs[name]) throw new Error(`the deployed stack has no ${name} output (it has ${Object.keys(outputs).join(', ')})`);
   }
@@ -109,7 +109,7 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   await standInsForSkipped(aws, deployed.template, stack.resources, log);
 
   log('\n== Sample data');
-  const upload = await timed('upload', () => uploadSample(aws, deployed, outputs.RawBucketName, log));
+  const upload = await timed('upload', () => uploadSample(aws, deployed.removed, outputs.RawBucketName, log));
 
   check();
   const sagemaker = new LocalSageMaker(aws, workDir, log);
@@ -119,7 +119,7 @@ async function runOn(moto: MotoServer, workDir: string, log: (line: string) => v
   log(`\n== Pipeline ${outputs.StateMachineArn.split(':').pop()} (the deployed definition, in aws-local-stepfunctions)`);
   const machine = await aws.call('sfn', 'DescribeStateMachine', { stateMachineArn: outputs.StateMachineArn });
   const definition: AslDefinition = JSON.parse(machine.definition);
-  const trigger = await eventInput(aws, stack.template as Template, outputs.StateMachineArn, upload.event);
+  const trigger = await eventInput(aws, outputs.StateMachineArn, upload.event);
   log(`input (the deployed rule's InputTransformer over the S3 "Object Created" event): ${JSON.stringify(trigger)}`);
   logTiming(definition, log);
   const pipeline = await timed('pipeline', () => runMachine(definition, trigger, handlers, {
@@ -174,17 +174,13 @@ function explainFailure(run: MachineRun, sagemaker: LocalSageMaker, lambda: Loca
   for (const i of failed) log(`  function ${i.logicalId} failed: ${i.error}`);
 }
 
-async function stackOutputs(aws: AwsOnMoto, stackName: string): Promise<Record<string, string>> {
-  const described = await aws.call('cloudformation', 'DescribeStacks', { StackName: stackName });
-  return Object.fromEntries((described.Stacks[0].Outputs ?? []).map((o: any) => [o.OutputKey, o.OutputValue]));
-}
-
 /**
  * What moto's CloudFormation skipped and the run needs, made through moto's own APIs from the template's
  * properties: the model package group (SageMaker API), S3 versioning (moto drops VersioningConfiguration).
  */
 async function standInsForSkipped(aws: AwsOnMoto, template: Template, resources: StackResource[], log: (line: string) => void): Promise<void> {
   const created = new Set(resources.map((r) => r.LogicalResourceId));
+  const versioned: string[] = [];
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::SageMaker::ModelPackageGroup' && !created.has(id)) {
       const name = resource.Properties.ModelPackageGroupName;
@@ -193,18 +189,21 @@ async function standInsForSkipped(aws: AwsOnMoto, template: Template, resources:
     }
     if (resource.Type === 'AWS::S3::Bucket' && resource.Properties?.VersioningConfiguration?.Status === 'Enabled') {
       const bucket = resources.find((r) => r.LogicalResourceId === id)?.PhysicalResourceId;
-      if (bucket) await aws.call('s3', 'PutBucketVersioning', { Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } });
+      if (bucket) {
+        await aws.call('s3', 'PutBucketVersioning', { Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } });
+        versioned.push(bucket);
+      }
     }
   }
-  log('moto drops S3 versioning from templates: versioning turned on with S3\'s API for the buckets whose template enables it');
+  if (versioned.length > 0) log(`moto drops S3 versioning from templates: versioning turned on with S3's API for the buckets whose template enables it: ${versioned.join(', ')}`);
 }
 
 /**
  * The sample data under the prefix the stack's BucketDeployment copies it to (that custom resource
  * cannot run on moto), then the `_SUCCESS` marker, last, as the README's first run does.
  */
-async function uploadSample(aws: AwsOnMoto, deployed: { adaptations: Adaptation[]; removed: Template['Resources'] }, bucket: string, log: (line: string) => void) {
-  const deployment = Object.values(deployed.removed).find((r) => r.Type === 'Custom::CDKBucketDeployment');
+async function uploadSample(aws: AwsOnMoto, removed: Template['Resources'], bucket: string, log: (line: string) => void) {
+  const deployment = Object.values(removed).find((r) => r.Type === 'Custom::CDKBucketDeployment');
   const prefix: string = deployment?.Properties?.DestinationBucketKeyPrefix ?? 'churn/';
   const s3 = aws.client('s3');
   const keys = await uploadDir(s3, SAMPLE_DATA, `s3://${bucket}/${prefix}`);
@@ -221,7 +220,7 @@ async function uploadSample(aws: AwsOnMoto, deployed: { adaptations: Adaptation[
 }
 
 /** The input EventBridge gives `machineArn` for `event`: the deployed rule's target and InputTransformer (from moto). */
-async function eventInput(aws: AwsOnMoto, template: Template, machineArn: string, event: any): Promise<unknown> {
+async function eventInput(aws: AwsOnMoto, machineArn: string, event: any): Promise<unknown> {
   const rules = await aws.call('eventbridge', 'ListRuleNamesByTarget', { TargetArn: machineArn });
   for (const rule of rules.RuleNames ?? []) {
     const described = await aws.call('eventbridge', 'DescribeRule', { Name: rule });
@@ -231,7 +230,6 @@ async function eventInput(aws: AwsOnMoto, template: Template, machineArn: string
     const target = targets.Targets.find((t: any) => t.Arn === machineArn);
     return target?.InputTransformer ? transform(target.InputTransformer, event) : target?.Input ? JSON.parse(target.Input) : event;
   }
-  void template;
   throw new Error(`no EventBridge rule on moto starts ${machineArn} for ${event.source} events`);
 }
 
@@ -429,7 +427,6 @@ async function captureRecords(aws: AwsOnMoto, pipelineOutput: any, training: { n
   const listed = await aws.call('s3', 'ListObjectsV2', { Bucket: bucket, Prefix: key });
   const testKey = listed.Contents?.find((o: any) => o.Key.endsWith('.csv'))?.Key;
   if (!testKey) throw new Error(`no test split under ${pipelineOutput.plan.testUri}`);
-  const { getBytes } = await import('./s3');
   const rows = (await getBytes(aws.client('s3'), bucket, testKey)).toString('utf8').trim().split('\n').map((l) => l.split(',').slice(1));
   // preprocess.py writes the sample's columns in order, label first: the features are the header without it.
   const header = fs.readFileSync(path.join(SAMPLE_DATA, fs.readdirSync(SAMPLE_DATA).find((f) => f.endsWith('.csv'))!), 'utf8').split('\n')[0].trim().split(',');
@@ -437,7 +434,7 @@ async function captureRecords(aws: AwsOnMoto, pipelineOutput: any, training: { n
   if (shifted < 0) throw new Error(`the sample has no ${SHIFTED_FEATURE} column to shift`);
   const inputs = Array.from({ length: CAPTURE_RECORDS }, (_, i) => {
     const row = [...rows[i % rows.length]];
-    if (shifted >= 0) row[shifted] = (Number(row[shifted]) * 1.5).toFixed(2);
+    row[shifted] = (Number(row[shifted]) * 1.5).toFixed(2);
     return row.join(',');
   });
   const scores = await predict(training ? path.join(workDir, 'jobs', training.name, 'opt', 'ml', 'model') : undefined, inputs);

@@ -116,6 +116,8 @@ describe('npm run local', () => {
       expect.stringMatching(/^GetAtt Registry\w+\.ModelPackageGroupArn .* replaced by its ARN$/),
       expect.stringMatching(/^InstanceType ml\.g5\.xlarge -> ml\.g4dn\.xlarge/),
     ]));
+    // What moto's CloudFormation dropped and the run put back with the service's API, named.
+    expect(lines).toContainEqual(expect.stringMatching(/^moto drops S3 versioning from templates: versioning turned on with S3's API for the buckets whose template enables it: .*rawbucket/));
   });
 
   test('leaves nothing behind: the work folder is gone and moto\'s port is closed', async () => {

@@ -390,6 +390,8 @@ export interface StackResource {
 /** A stack as moto's CloudFormation holds it after a deploy. */
 export interface DeployedStack {
   readonly status: string;
+  /** The stack's outputs, by OutputKey. */
+  readonly outputs: Record<string, string>;
   /** The resources moto created (skipped ones, which it lists without a logical id, are left out). */
   readonly resources: StackResource[];
   /** The template CloudFormation received. */
@@ -408,7 +410,8 @@ export async function describeDeployedStack(moto: MotoServer, stackName: string)
   const createdIds = new Set(resources.map((r) => r.LogicalResourceId));
   const skippedTypes = [...new Set(Object.entries(template.Resources as DeployedStack['template']['Resources'])
     .filter(([id]) => !createdIds.has(id)).map(([, r]) => r.Type))];
-  return { status: stack.Stacks[0].StackStatus, resources, template, skippedTypes };
+  const outputs = Object.fromEntries((stack.Stacks[0].Outputs ?? []).map((o: { OutputKey: string; OutputValue: string }) => [o.OutputKey, o.OutputValue]));
+  return { status: stack.Stacks[0].StackStatus, outputs, resources, template, skippedTypes };
 }
 
 /**
