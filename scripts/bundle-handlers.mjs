@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { handlerBuildOptions } from './handler-bundle.mjs';
+import { handlerBuildOptions, treeShakableSchemas } from './handler-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const handlers = readdirSync(join(root, 'lambda'), { withFileTypes: true })
@@ -39,7 +39,7 @@ await build({
   target: 'node20',
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
-  plugins: [nodePrefix],
+  plugins: [nodePrefix, treeShakableSchemas],
   // The SDK's clients load some credential providers and their dependencies on demand.
   mainFields: ['module', 'main'],
   tsconfig: join(root, 'tsconfig.dev.json'),
