@@ -100,14 +100,15 @@ async function startOn(port: number, timeoutMs: number): Promise<MotoServer> {
   let spawnError: Error | undefined;
   child.once('error', (error) => { spawnError = error; });
 
+  const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
+    stopQuerier(endpoint);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
   };
-  const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   while (!(await answers(endpoint))) {
     if (spawnError) throw new Error(`could not start the moto server with ${python} (${spawnError.message}): ${INSTALL_MOTO}`);
@@ -311,18 +312,18 @@ export interface MotoAnswer {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-const QUERY_SCRIPT = `
+const QUERY_SCRIPT = `${DIE_WITH_PARENT}
 import json, sys
 import boto3
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-request = json.load(sys.stdin)
+endpoint, region = sys.argv[1], sys.argv[2]
 clients = {}
 def client(service):
     if service not in clients:
-        clients[service] = boto3.client(service, endpoint_url=request["endpoint"], region_name=request["region"],
+        clients[service] = boto3.client(service, endpoint_url=endpoint, region_name=region,
             aws_access_key_id="testing", aws_secret_access_key="testing",
             config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
     return clients[service]
@@ -330,40 +331,89 @@ def plain(value):
     if hasattr(value, "read"):
         return value.read().decode("utf-8", "replace")
     return str(value)
-answers = []
-for call in request["calls"]:
-    try:
-        result = getattr(client(call["service"]), xform_name(call["operation"]))(**call.get("params", {}))
-        result.pop("ResponseMetadata", None)
-        answers.append({"result": result})
-    except ClientError as error:
-        answers.append({"error": {"code": str(error.response.get("Error", {}).get("Code")), "message": str(error)}})
-json.dump(answers, sys.stdout, default=plain)
+for line in sys.stdin:
+    answers = []
+    for call in json.loads(line):
+        try:
+            result = getattr(client(call["service"]), xform_name(call["operation"]))(**call.get("params", {}))
+            result.pop("ResponseMetadata", None)
+            answers.append({"result": result})
+        except ClientError as error:
+            answers.append({"error": {"code": str(error.response.get("Error", {}).get("Code")), "message": str(error)}})
+    sys.stdout.write(json.dumps(answers, default=plain) + "\\n")
+    sys.stdout.flush()
 `;
 
-/**
- * Calls moto through boto3 (installed with moto), for services whose JavaScript SDK client this
- * project does not install: one Python start for all `calls`, answered in order.
- */
-export async function queryMoto(moto: MotoServer, calls: MotoCall[], timeoutMs = 30_000): Promise<MotoAnswer[]> {
-  const child = spawn(motoPython(), ['-c', QUERY_SCRIPT], {
+/** One boto3 process per moto server, answering a line of calls with a line of answers. */
+interface Querier {
+  readonly child: ChildProcess;
+  /** The previous query's end: queries take turns on the process's stdin and stdout. */
+  turn: Promise<unknown>;
+  stderr: string;
+}
+
+const queriers = new Map<string, Querier>();
+
+function querier(moto: MotoServer): Querier {
+  const existing = queriers.get(moto.endpoint);
+  if (existing && existing.child.exitCode === null && existing.child.signalCode === null) return existing;
+  const child = spawn(motoPython(), ['-c', QUERY_SCRIPT, moto.endpoint, MOTO_REGION], {
     env: { ...motoEnv(moto), PYTHONWARNINGS: 'ignore' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  child.stdin.end(JSON.stringify({ endpoint: moto.endpoint, region: MOTO_REGION, calls }));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  }).finally(() => clearTimeout(timer));
-  if (code !== 0) {
-    throw new Error(`boto3 query of moto failed (${code ?? 'killed'}): ${calls.map((c) => `${c.service}.${c.operation}`).join(', ')}\n${stderr.slice(-6_000)}`);
-  }
-  return JSON.parse(stdout);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const created: Querier = { child, turn: Promise.resolve(), stderr: '' };
+  child.stderr!.on('data', (chunk: Buffer) => { created.stderr = (created.stderr + chunk.toString()).slice(-6_000); });
+  queriers.set(moto.endpoint, created);
+  return created;
+}
+
+/** Ends the boto3 process of the server at `endpoint`, if it has one. */
+function stopQuerier(endpoint: string): void {
+  queriers.get(endpoint)?.child.kill('SIGKILL');
+  queriers.delete(endpoint);
+}
+
+/** Sends one line of calls to the process and reads its one line of answers. */
+function ask(q: Querier, calls: MotoCall[], timeoutMs: number): Promise<MotoAnswer[]> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const fail = (why: string) => {
+      done();
+      q.child.kill('SIGKILL');
+      reject(new Error(`boto3 query of moto failed (${why}): ${calls.map((c) => `${c.service}.${c.operation}`).join(', ')}\n${q.stderr}`));
+    };
+    const onData = (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!stdout.endsWith('\n')) return;
+      done();
+      resolve(JSON.parse(stdout));
+    };
+    const onExit = (code: number | null, signal: string | null) => fail(`exited ${code ?? signal}`);
+    const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      q.child.stdout!.off('data', onData);
+      q.child.off('exit', onExit);
+    };
+    q.child.stdout!.on('data', onData);
+    q.child.once('exit', onExit);
+    q.child.stdin!.write(`${JSON.stringify(calls)}\n`);
+  });
+}
+
+/**
+ * Calls moto through boto3 (installed with moto), for services whose JavaScript SDK client this
+ * project does not install: `calls` answered in order, by one Python process per server that
+ * starts with the first query and ends when the server stops (a Python start and boto3's import
+ * cost ~0.3 s of CPU, which a start per query paid again for each).
+ */
+export async function queryMoto(moto: MotoServer, calls: MotoCall[], timeoutMs = 30_000): Promise<MotoAnswer[]> {
+  const q = querier(moto);
+  const answer = q.turn.then(() => ask(q, calls, timeoutMs));
+  q.turn = answer.catch(() => undefined);
+  return answer;
 }
 
 /** Like `queryMoto` for one call, returning its result and throwing its error. */
