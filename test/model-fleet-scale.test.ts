@@ -3,53 +3,21 @@
  * every template stays under every CloudFormation quota, with the margins in the messages; the 100
  * model templates are one template up to the model's number, and cfn-lint passes on it (the first
  * and the last model, whose names are longest) and on the shared stack, in one process that runs
- * while the other apps synthesize. (cfn-lint takes about a second a template: linting 100 copies
- * of one template would add 100 s and check nothing more.) Adding a model to a fleet leaves the
- * other models' templates byte-identical: shown on 10 models and an 11th, since a second synth of
- * 100 costs 30 s, and no model's template depends on how many others there are (the shapes test).
+ * while a smaller fleet synthesizes. (cfn-lint takes about a second a template: linting 100 copies
+ * of one template would add 100 s and check nothing more.) A model's template is the same in the
+ * fleet of 100 as in a fleet of 4, so it does not depend on the fleet's size; adding a model to a
+ * fleet is test/model-fleet-growth.test.ts.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App } from 'aws-cdk-lib';
-import { addScaleModels, scaleFleet } from '../bench/fixtures/scale-app';
 import { ROOT } from './helpers/app';
+import { exportsOf, Synthesized, synthesize, withoutDashboard } from './helpers/fleet-synth';
 import { expectCfnLintInstalled } from './helpers/gates';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
-const CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
 const MODELS = 100;
-/** The fleet that gains a model. */
-const SMALL = 10;
 /** CloudFormation's per-stack quotas (User Guide, "Understand CloudFormation quotas"); 1 MB as aws-cdk-lib counts it. */
 const QUOTAS = { resources: 500, templateBytes: 1_000_000, parameters: 200, outputs: 200, mappings: 200, descriptionBytes: 1024, stackNameLength: 128 };
 const SLOW = 600_000;
-
-interface Synthesized {
-  readonly outdir: string;
-  /** Template text by stack name. */
-  readonly templates: Map<string, string>;
-  /** Template file by stack name. */
-  readonly files: Map<string, string>;
-  /** Stack names whose template the CLI deploys from the bootstrap bucket (by S3 URL, so the 1 MB quota applies, not 51,200 bytes). */
-  readonly viaS3: Set<string>;
-}
-
-/** A fleet of `count` models, and `added` more added to it as a user's next commit does. */
-function synthesize(count: number, added = 0): Synthesized {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-fleet-'));
-  // Neither the tree nor stack traces in the metadata change a template; both cost seconds at this size.
-  const app = new App({ context: CONTEXT, outdir, treeMetadata: false, stackTraces: false });
-  addScaleModels(scaleFleet(app, count, ENV), count, count + added);
-  const assembly = app.synth();
-  return {
-    outdir,
-    templates: new Map(assembly.stacks.map((s) => [s.stackName, fs.readFileSync(path.join(outdir, s.templateFile), 'utf8')])),
-    files: new Map(assembly.stacks.map((s) => [s.stackName, path.join(outdir, s.templateFile)])),
-    viaS3: new Set(assembly.stacks.filter((s) => s.stackTemplateAssetObjectUrl !== undefined).map((s) => s.stackName)),
-  };
-}
 
 /** cfn-lint over every template, as one process started now; resolves with its exit status and output. */
 function lint(templates: string[]): { child: ChildProcess; done: Promise<{ status: number | null; output: string }> } {
@@ -61,8 +29,7 @@ function lint(templates: string[]): { child: ChildProcess; done: Promise<{ statu
 }
 
 let hundred: Synthesized;
-let small: Synthesized;
-let smallPlusOne: Synthesized;
+let four: Synthesized;
 let linted: ReturnType<typeof lint>;
 
 beforeAll(() => {
@@ -70,13 +37,12 @@ beforeAll(() => {
   hundred = synthesize(MODELS);
   const sampled = ['Scale-Shared', 'Scale-Model0', `Scale-Model${MODELS - 1}`];
   linted = lint(sampled.map((name) => hundred.files.get(name)!));
-  small = synthesize(SMALL);
-  smallPlusOne = synthesize(SMALL, 1);
+  four = synthesize(4);
 }, SLOW);
 
 afterAll(async () => {
   if (linted && linted.child.exitCode === null) linted.child.kill();
-  for (const s of [hundred, small, smallPlusOne]) if (s) fs.rmSync(s.outdir, { recursive: true, force: true });
+  for (const s of [hundred, four]) if (s) fs.rmSync(s.outdir, { recursive: true, force: true });
 });
 
 describe(`a fleet of ${MODELS} models`, () => {
@@ -111,39 +77,17 @@ describe(`a fleet of ${MODELS} models`, () => {
   });
 
   test('the models share a fixed handful of exports: the count does not grow with the models', () => {
-    const exportsOf = (s: Synthesized) => [...s.templates.values()]
-      .flatMap((text) => Object.values<{ Export?: unknown }>(JSON.parse(text).Outputs ?? {}).filter((o) => o.Export));
-    expect(exportsOf(small)).toHaveLength(6);
-    expect(exportsOf(smallPlusOne)).toHaveLength(6);
+    expect(exportsOf(four)).toHaveLength(6);
     expect(exportsOf(hundred)).toHaveLength(6);
   });
 
-  test(`adding model ${SMALL + 1} to ${SMALL} leaves the templates of models 1 to ${SMALL} byte-identical`, () => {
-    expect(smallPlusOne.templates.size).toBe(SMALL + 2);
-    const changed = [...small.templates.entries()]
-      .filter(([name]) => name !== 'Scale-Shared')
-      .filter(([name, text]) => smallPlusOne.templates.get(name) !== text)
-      .map(([name]) => name);
-    expect(changed).toEqual([]);
-    // The same model in the fleet of 100: its template does not depend on the fleet's size either.
-    expect(hundred.templates.get('Scale-Model3')).toBe(small.templates.get('Scale-Model3'));
+  test('a model\'s template does not depend on the fleet\'s size: model 3 is the same in a fleet of 4', () => {
+    expect(hundred.templates.get('Scale-Model3')).toBe(four.templates.get('Scale-Model3'));
   });
 
-  test('in the shared stack only the dashboard changes: it gains the new model', () => {
-    const withoutDashboard = (text: string) => {
-      const template = JSON.parse(text);
-      const id = Object.keys(template.Resources).find((k) => template.Resources[k].Type === 'AWS::CloudWatch::Dashboard')!;
-      const body = JSON.stringify(template.Resources[id].Properties.DashboardBody);
-      delete template.Resources[id].Properties.DashboardBody;
-      return { template: JSON.stringify(template), body };
-    };
-    const before = withoutDashboard(small.templates.get('Scale-Shared')!);
-    const after = withoutDashboard(smallPlusOne.templates.get('Scale-Shared')!);
-    expect(after.template).toBe(before.template);
-    expect(before.body).not.toContain(`model${SMALL}\\"`);
-    expect(after.body).toContain(`\\"title\\":\\"model${SMALL}\\"`);
-    // Every model of the 100 has its tile on the overview.
-    expect(withoutDashboard(hundred.templates.get('Scale-Shared')!).body).toContain(`\\"title\\":\\"model${MODELS - 1}\\"`);
+  test('every model has its tile on the shared stack\'s overview dashboard', () => {
+    const body = withoutDashboard(hundred.templates.get('Scale-Shared')!).body;
+    for (let i = 0; i < MODELS; i++) expect(body).toContain(`\\"title\\":\\"model${i}\\"`);
   });
 
   test('the model templates are one template up to the model\'s number', () => {

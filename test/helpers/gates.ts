@@ -167,8 +167,8 @@ export function expectSynthesizedAndCfnLintClean(synth: Synthesized, lint = cfnL
 }
 
 /**
- * The examples gate, split into `parts` files so that jest's two workers share it: part `part`
- * (from 0) takes every `parts`-th example. Each example goes through the CLI, then one cfn-lint
+ * The examples gate, split into `parts` files (test/quality-gates-examples-<part + 1>.test.ts) so
+ * that jest's two workers share it and no file is long: part `part` (from 0) takes every `parts`-th example. Each example goes through the CLI, then one cfn-lint
  * runs over all the part's templates, and each test reads its own findings.
  */
 export function describeExamplesGate(part: number, parts: number): void {
@@ -181,8 +181,10 @@ export function describeExamplesGate(part: number, parts: number): void {
       lint = cfnLint([...synthesized.values()].flatMap((synth) => synth.templates));
     }, SLOW * (examples.length + 1));
 
-    test('takes its share of the examples', () => {
+    test('takes its share of the examples, and a file runs each share', () => {
       expect(examples.length).toBeGreaterThan(0);
+      const files = Array.from({ length: parts }, (_p, i) => path.join(ROOT, 'test', `quality-gates-examples-${i + 1}.test.ts`));
+      expect(files.filter((file) => !fs.existsSync(file))).toEqual([]);
     });
 
     test.each(examples)('passes on every template that %s synthesizes', (app) => {
