@@ -1,8 +1,7 @@
 /**
  * Running the example scripts (examples/training/) with the Python on this machine: shared by the
  * scikit-learn scripts' test (test/example-scripts.test.ts) and the PyTorch source directory's
- * (test/example-scripts-pytorch.test.ts), which both train on the dataset that make_dataset.py and
- * preprocess.py write.
+ * (test/helpers/torch-jobs.ts), which all train on the dataset that make_dataset.py and preprocess.py write.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
