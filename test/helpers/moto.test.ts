@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { describeStackResourceOnMoto, MotoCaller, motoEndpointName, startMoto } from './moto';
+import { describeStackResourceOnMoto, MotoCaller, motoEndpointName, MotoServer, queryMoto, startMoto } from './moto';
+import { alive } from './processes';
 
 const SUMMARIES = [
   { LogicalResourceId: 'Endpoint', PhysicalResourceId: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/MlopsReference-Endpoint-AB12', ResourceType: 'AWS::SageMaker::Endpoint' },
@@ -68,4 +69,39 @@ describe('startMoto with a Python that has no moto', () => {
     process.env.MOTO_PYTHON = path.join(dir, 'missing-python');
     await expect(startMoto({ timeoutMs: 10_000 })).rejects.toThrow(/could not start the moto server with \S+missing-python \(spawn \S+ ENOENT\): install it with/);
   });
+});
+
+describe('queryMoto', () => {
+  let moto: MotoServer | undefined;
+  beforeAll(async () => { moto = await startMoto(); }, 60_000);
+  afterAll(() => moto?.stop());
+
+  /** The pids of this process's children that run the query script. */
+  const queryProcesses = () => fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid
+        && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('xform_name');
+    } catch {
+      return false; // gone meanwhile
+    }
+  }).map(Number);
+
+  test('queries at once are answered in order, errors as answers, by one Python process that ends with the server', async () => {
+    const [created, missing, listed] = await Promise.all([
+      queryMoto(moto!, [{ service: 's3', operation: 'CreateBucket', params: { Bucket: 'query-test' } }]),
+      queryMoto(moto!, [{ service: 's3', operation: 'HeadBucket', params: { Bucket: 'no-such-bucket' } }]),
+      queryMoto(moto!, [{ service: 's3', operation: 'ListBuckets' }, { service: 's3', operation: 'GetBucketVersioning', params: { Bucket: 'query-test' } }]),
+    ]);
+    expect(created[0].error).toBeUndefined();
+    expect(missing[0].error?.code).toBe('404');
+    expect(listed.map((a) => a.error)).toEqual([undefined, undefined]);
+    expect(listed[0].result.Buckets.map((b: { Name: string }) => b.Name)).toContain('query-test');
+    const pids = queryProcesses();
+    expect(pids).toHaveLength(1);
+    await moto!.stop();
+    // Polled between turns of the event loop, which reaps the killed child.
+    for (let i = 0; i < 50 && alive(pids[0]); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive(pids[0])).toBe(false);
+  }, 60_000);
 });

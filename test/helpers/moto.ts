@@ -363,6 +363,9 @@ function querier(moto: MotoServer): Querier {
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
+  // Idle, it keeps no process alive (a query in flight does, by its timer); the server's stop ends it.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
   const created: Querier = { child, turn: Promise.resolve(), stderr: '' };
   child.stderr!.on('data', (chunk: Buffer) => { created.stderr = (created.stderr + chunk.toString()).slice(-6_000); });
   queriers.set(moto.endpoint, created);
