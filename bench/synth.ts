@@ -133,7 +133,7 @@ The reference app with the validator and nag on (what \`npx cdk synth\` does) un
 
 ${table(['app command', 'wall', 'CPU', 'app CPU', 'app peak memory', 'wall vs floor', 'CPU vs floor'], commandRows)}
 
-Where the app's CPU goes: one synth of each app under \`node --cpu-prof\` (validator and nag on; the profiler adds to every figure), each sample counted in the first category that a frame of its stack belongs to (bench/lib/profile-summary.ts: the validator, cdk-nag, swc, asset staging, \`require\` including aws-cdk-lib's lazy loads, our constructs and the CDK work they call, CDK's synthesis).
+Where the app's CPU goes: one synth of each app under \`node --cpu-prof\` (validator and nag on; the profiler adds to every figure), each sample counted in the first category that a frame of its stack belongs to (bench/lib/profile-summary.ts: the validator, swc, \`require\` whoever makes it (aws-cdk-lib's lazy loads included, so the modules cdk-nag and our constructs both use count once, wherever they load first), cdk-nag's rules, asset staging, our constructs and the CDK work they call, CDK's synthesis).
 
 ${table(['category', 'reference app', 'empty app', 'difference'], profileRows)}
 `);

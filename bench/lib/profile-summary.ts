@@ -1,8 +1,10 @@
 /**
  * Where a synth's CPU goes, from a `node --cpu-prof` profile of the app: every sample is put in the
- * first category (in the order of CATEGORIES) that some frame of its stack belongs to, so a
- * require made by a cdk-nag rule counts as cdk-nag, and CDK work our constructs call counts as
- * "our constructs". Then the files with the most self time.
+ * first category (in the order of CATEGORIES) that some frame of its stack belongs to, so CDK work
+ * our constructs call counts as "our constructs", and a require counts as module loading whoever
+ * makes it: aws-cdk-lib loads most modules on first use, and whichever of cdk-nag or our constructs
+ * comes first would otherwise be charged with loading what both use (cdk-nag, in an app that has
+ * no constructs of its own). Then the files with the most self time.
  *
  *   npx cdk synth --app "node --cpu-prof --cpu-prof-dir=/tmp/prof -r ./test/helpers/swc-register.js bin/app.ts" --quiet
  *   npx tsx bench/lib/profile-summary.ts /tmp/prof/<file>.cpuprofile [baseline.cpuprofile]
@@ -27,11 +29,11 @@ type Matcher = (file: string, frame: CallFrame) => boolean;
 /** In order: the first that matches a frame of the stack (leaf to root) wins. */
 const CATEGORIES: Array<[string, Matcher]> = [
   ['validator (CDK built-in, WASM)', (f) => f.startsWith('wasm://') || f.includes('cloudformation-validate')],
-  ['cdk-nag', (f) => f.includes('node_modules/cdk-nag/')],
   ['swc transpile (register hook)', (f) => f.includes('@swc/core')],
-  ['asset staging and hashing', (f) => /aws-cdk-lib\/core\/lib\/(asset-staging|fs\/)/.test(f)],
   // aws-cdk-lib requires most of its modules lazily, on first use: those count here too.
   ['module loading (require)', (f, c) => f === 'node:internal/modules/helpers' && c.functionName === 'require'],
+  ['cdk-nag (its rules)', (f) => f.includes('node_modules/cdk-nag/')],
+  ['asset staging and hashing', (f) => /aws-cdk-lib\/core\/lib\/(asset-staging|fs\/)/.test(f)],
   ['our constructs (lib/, bin/, bench/fixtures)', (f) => /^(lib|bin|bench\/fixtures)\//.test(f)],
   ['CDK synthesis (app.synth)', (f) => f.includes('aws-cdk-lib/core/lib/private/synthesis')],
   ['module loading (other)', (f) => f.startsWith('node:internal/modules')],
