@@ -20,7 +20,7 @@ import { RunSlots } from './private/run-slots';
 import { TrainingPipelineProps } from './training-pipeline-props';
 import { allowLogsToUseKey } from '../core/private/log-key';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from '../core/private/nag';
-import { grantPublish } from '../core/private/publish';
+import { allowServiceToPublish, grantPublish, SERVICE_PUBLISH_KEY_ACTIONS } from '../core/private/publish';
 import { stateMachineLogGroup } from '../core/private/state-machine-logs';
 import { requireUniqueName } from '../core/private/unique-names';
 import { DataZone, IDataLake } from '../lake/data-lake';
@@ -250,25 +250,17 @@ export class TrainingPipeline extends Construct {
       'events.amazonaws.com': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
     };
     for (const [service, sourceArn] of Object.entries(sources)) {
-      const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
-      const published = this.failureTopic.addToResourcePolicy(new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(service)],
-        actions: ['sns:Publish'],
-        resources: [this.failureTopic.topicArn],
-        conditions: fromThisAccount,
-      })).statementAdded;
-      const keyAllowed = !key || key.addToResourcePolicy(new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(service)],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
-      })).statementAdded;
+      const conditions = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
+      const { published, keyAllowed } = allowServiceToPublish(this.failureTopic, key, {
+        service, conditions, keyConditions: service === 'events.amazonaws.com' ? undefined : conditions,
+      });
       if (!published || !keyAllowed) {
         // A topic imported by its ARN alone may be encrypted with a key the pipeline cannot see.
+        const keyActions = SERVICE_PUBLISH_KEY_ACTIONS.join(' and ');
         Annotations.of(this).addWarningV2('cdk-mlops:notificationTopicPolicy',
           `The pipeline cannot change the policies of 'notificationTopic'${keyAllowed ? '' : ' or of its KMS key'} (imported): allow ${service} `
-          + `sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey'} from this account`
-          + `${key ? '' : ' (and, if the topic is encrypted, kms:Decrypt and kms:GenerateDataKey on its key)'}, or its alarms and rules will not notify`);
+          + `sns:Publish${keyAllowed ? '' : `, ${keyActions}`} from this account`
+          + `${key ? '' : ` (and, if the topic is encrypted, ${keyActions} on its key)`}, or its alarms and rules will not notify`);
       }
     }
   }

@@ -37,7 +37,7 @@ describe('the failure topic', () => {
   test('CloudWatch alarms of this account may publish, and use the key, only from this account\'s alarms', () => {
     const fromAlarms = { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*` } };
     expect(forService(topicPolicy, 'cloudwatch.amazonaws.com')).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Condition: fromAlarms })]);
-    expect(forService(keyPolicy, 'cloudwatch.amazonaws.com')).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: fromAlarms })]);
+    expect(forService(keyPolicy, 'cloudwatch.amazonaws.com')).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: fromAlarms })]);
   });
 
   test('EventBridge may publish from this account\'s rules only; its key use carries no source condition, which KMS does not receive from it', () => {
@@ -45,7 +45,7 @@ describe('the failure topic', () => {
     // One statement: no unconditional grant (CDK's SnsTopic target would add one) widens it.
     expect(forService(topicPolicy, 'events.amazonaws.com')).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Condition: fromRules })]);
     const keyUse = forService(keyPolicy, 'events.amazonaws.com');
-    expect(keyUse).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*' })]);
+    expect(keyUse).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' })]);
     expect(keyUse[0].Condition).toBeUndefined();
   });
 

@@ -1,8 +1,8 @@
 import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { allowServiceToPublish, SERVICE_PUBLISH_KEY_ACTIONS } from '../../core/private/publish';
 
 /** The ARN of the alarm named `name`. */
 export function alarmArn(scope: Construct, name: string): string {
@@ -23,24 +23,19 @@ export function alarmArnPattern(scope: Construct, prefix: string): string {
  */
 export function alarmTopic(scope: Construct, id: string, key: kms.Key, alarmPrefix: string, topic?: sns.ITopic): sns.ITopic {
   const target = topic ?? new sns.Topic(scope, id, { displayName: `Drift and model-quality alarms (${alarmPrefix})`, masterKey: key, enforceSSL: true });
-  const principal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
   const conditions = {
     StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
     ArnLike: { 'aws:SourceArn': alarmArnPattern(scope, alarmPrefix) },
   };
-  const published = target.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [principal], actions: ['sns:Publish'], resources: [target.topicArn], conditions,
-  })).statementAdded;
   const masterKey = target.masterKey;
-  const keyAllowed = !masterKey || masterKey.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [principal], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions,
-  })).statementAdded;
+  const { published, keyAllowed } = allowServiceToPublish(target, masterKey, { service: 'cloudwatch.amazonaws.com', conditions, keyConditions: conditions });
   if (!published || !keyAllowed) {
+    const keyActions = SERVICE_PUBLISH_KEY_ACTIONS.join(' and ');
     Annotations.of(scope).addWarningV2('cdk-mlops:alarmTopicPolicy',
       `The monitor cannot change the policies of the notification topic${keyAllowed ? '' : ' or of its KMS key'} (imported): allow the service `
-      + `principal cloudwatch.amazonaws.com sns:Publish${keyAllowed ? '' : ', kms:Decrypt and kms:GenerateDataKey*'} for the alarms named '${alarmPrefix}*'`
+      + `principal cloudwatch.amazonaws.com sns:Publish${keyAllowed ? '' : `, ${keyActions}`} for the alarms named '${alarmPrefix}*'`
       // A topic imported by its ARN alone may be encrypted with a key the monitor cannot see.
-      + `${masterKey ? '' : ' (and, if the topic is encrypted, kms:Decrypt and kms:GenerateDataKey* on its key)'}, or alarms will not notify`);
+      + `${masterKey ? '' : ` (and, if the topic is encrypted, ${keyActions} on its key)`}, or alarms will not notify`);
   }
   return target;
 }
