@@ -54,6 +54,18 @@ export const MONITOR_ANCHOR_METRIC = 'DriftedFeatureShare';
 export const MONITOR_ANCHOR_SUFFIX = '-dataset-drift';
 
 /**
+ * What follows `<monitorName>-` in the name of each metric alarm a DriftMonitor makes
+ * (lib/monitoring/drift-monitor.ts): a prefix read alone would also take the alarms of a monitor
+ * whose name extends this one's (`churn-v2-...` under `churn-`).
+ */
+const MONITOR_ALARM_NAME = /^(feature-.+-(warning|critical)|max-psi-(warning|critical)|prediction-psi-(warning|critical)|quality-.+-(warning|critical)|dataset-drift|detector-failed)$/;
+
+/** Whether `alarmName` is one of the metric alarms of the monitor named `monitor`. */
+export function isMonitorAlarm(alarmName: string, monitor: string): boolean {
+  return alarmName.startsWith(`${monitor}-`) && MONITOR_ALARM_NAME.test(alarmName.slice(monitor.length + 1));
+}
+
+/**
  * The names of the monitors watching the endpoint's variants: DescribeAlarmsForMetric on each
  * variant's drifted-feature share returns the alarms on that one metric, whatever the account holds.
  */
@@ -83,7 +95,7 @@ async function monitorAlarms(c: Clients, endpoint: string, monitors: string[]): 
     do {
       // A prefix excludes AlarmNames; AlarmTypes keeps the composite alarms, which have no threshold, out.
       const page = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${monitor}-`, AlarmTypes: ['MetricAlarm'], NextToken: token, MaxRecords: 100 }));
-      for (const a of page.MetricAlarms ?? []) byName.set(a.AlarmName!, a);
+      for (const a of page.MetricAlarms ?? []) if (isMonitorAlarm(a.AlarmName!, monitor)) byName.set(a.AlarmName!, a);
       token = page.NextToken;
     } while (token);
   }

@@ -508,6 +508,8 @@ describe('mlops drift <endpoint>', () => {
       alarm('quality-AUC-warning', 'AUC', 0.8, 'LessThanOrEqualToThreshold', 'OK'),
       alarm('dataset-drift', 'DriftedFeatureShare', 0.5, 'GreaterThanOrEqualToThreshold', 'OK'),
       { ...alarm('other-endpoint', 'PSI', 0.1, 'GreaterThanOrEqualToThreshold', 'OK', 'tenure'), Dimensions: [{ Name: 'Endpoint', Value: 'other' }] },
+      // monitor churn-drift-v2 on the same endpoint: its names share the prefix, not the monitor
+      alarm('v2-feature-tenure-psi-warning', 'PSI', 0.3, 'GreaterThanOrEqualToThreshold', 'OK', 'tenure'),
     ] as any });
   }
   const table = (stdout: string) => stdout.split('\n');
