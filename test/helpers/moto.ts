@@ -366,6 +366,8 @@ function querier(moto: MotoServer): Querier {
   // Idle, it keeps no process alive (a query in flight does, by its timer); the server's stop ends it.
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  // A write to a process that died fails here; the query fails by the exit or its timer instead.
+  child.stdin!.on('error', () => undefined);
   const created: Querier = { child, turn: Promise.resolve(), stderr: '' };
   child.stderr!.on('data', (chunk: Buffer) => { created.stderr = (created.stderr + chunk.toString()).slice(-6_000); });
   queriers.set(moto.endpoint, created);
@@ -390,8 +392,15 @@ function ask(q: Querier, calls: MotoCall[], timeoutMs: number): Promise<MotoAnsw
     const onData = (chunk: Buffer) => {
       stdout += chunk.toString();
       if (!stdout.endsWith('\n')) return;
+      let answers: MotoAnswer[];
+      try {
+        answers = JSON.parse(stdout);
+      } catch {
+        fail(`an answer that is not JSON: ${stdout.slice(0, 500)}`);
+        return;
+      }
       done();
-      resolve(JSON.parse(stdout));
+      resolve(answers);
     };
     const onExit = (code: number | null, signal: string | null) => fail(`exited ${code ?? signal}`);
     const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
@@ -402,6 +411,11 @@ function ask(q: Querier, calls: MotoCall[], timeoutMs: number): Promise<MotoAnsw
     };
     q.child.stdout!.on('data', onData);
     q.child.once('exit', onExit);
+    // It may have ended while this query waited for its turn.
+    if (q.child.exitCode !== null || q.child.signalCode !== null) {
+      fail(`exited ${q.child.exitCode ?? q.child.signalCode}`);
+      return;
+    }
     q.child.stdin!.write(`${JSON.stringify(calls)}\n`);
   });
 }
