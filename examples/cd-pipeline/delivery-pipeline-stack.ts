@@ -7,8 +7,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { MlStage } from './ml-stage';
 import { acknowledgePipelineFindings } from './pipeline-findings';
-import { acknowledgeFindings } from '../../lib/core/private/nag';
-import { ModelVersionCarryOver, PromotionMode } from '../../lib';
+import { ModelVersionCarryOver, NagFindings, PromotionMode } from '../../lib';
 
 /**
  * Properties of a `DeliveryPipelineStack`.
@@ -94,14 +93,11 @@ export class DeliveryPipelineStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const replication = ['NIST.800.53.R5-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'];
-    acknowledgeFindings(bucket, [{ rules: replication, reason: 'Pipeline artifacts are rebuilt from the source repository by every run; a replica would hold nothing that cannot be rebuilt.' }]);
-    acknowledgeFindings(logs, [
-      {
-        rules: ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS'],
-        reason: 'S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS.',
-      },
-      { rules: replication, reason: 'Versioning and a retained bucket protect the access logs against deletion; cross-region replication is a disaster-recovery choice for the account owner.' },
-    ]);
+    NagFindings.acknowledge(bucket, replication, 'Pipeline artifacts are rebuilt from the source repository by every run; a replica would hold nothing that cannot be rebuilt.');
+    NagFindings.acknowledge(logs, ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS'],
+      'S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS.');
+    NagFindings.acknowledge(logs, replication,
+      'Versioning and a retained bucket protect the access logs against deletion; cross-region replication is a disaster-recovery choice for the account owner.');
     return bucket;
   }
 }

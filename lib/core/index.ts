@@ -1,2 +1,3 @@
 export * from './instance-type';
 export * from './sagemaker-image';
+export * from './nag-findings';
