@@ -13,7 +13,7 @@ import { recordModelSettings } from './private/inference-component-validation';
 import { keepWhenReplaced } from './private/serving-model';
 import { validateSharedEndpoint, validateSharedEndpointProps } from './private/shared-endpoint-validation';
 import { MlInstanceType } from '../core/instance-type';
-import { acknowledgeFindings } from '../core/private/nag';
+import { acknowledgeFindings, acknowledgeInlinePolicy } from '../core/private/nag';
 
 /**
  * How the endpoint spreads requests over the instances that host a component's copies.
@@ -151,6 +151,75 @@ export interface SharedEndpointProps {
 }
 
 /**
+ * A shared endpoint made elsewhere (another stack, another app), to add inference components to:
+ * what its components need to know of it.
+ */
+export interface SharedEndpointAttributes {
+  /** The endpoint's name. */
+  readonly endpointName: string;
+
+  /**
+   * The production variant that hosts the components.
+   *
+   * @default 'AllTraffic'
+   */
+  readonly variantName?: string;
+
+  /** The endpoint's instance type: each component's compute resources are checked against it. */
+  readonly instanceType: MlInstanceType;
+
+  /**
+   * The number of instances the endpoint runs, without managed instance scaling.
+   *
+   * @default - 1, or `managedInstanceScaling.minInstanceCount` when that is more
+   */
+  readonly initialInstanceCount?: number;
+
+  /**
+   * The endpoint's managed instance scaling, when it is on.
+   *
+   * @default - a fixed number of instances (`initialInstanceCount`)
+   */
+  readonly managedInstanceScaling?: ManagedInstanceScaling;
+
+  /**
+   * The execution role of the endpoint configuration, which every component's model runs as. The
+   * components add their grants (their model artifacts, images and logs) to it in their own stack,
+   * so it must be a role that stack can add a policy to (`iam.Role.fromRoleArn` is, by default), or
+   * one that already holds them.
+   */
+  readonly role: iam.IRole;
+
+  /**
+   * Run the components' models in this VPC, as the endpoint's own components do.
+   *
+   * @default - SageMaker's network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the models.
+   *
+   * @default - private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the models in `vpc`.
+   *
+   * @default - a new security group with outbound access, in the importing stack
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Isolate the components' containers from the network.
+   *
+   * @default false
+   */
+  readonly enableNetworkIsolation?: boolean;
+}
+
+/**
  * A real-time endpoint for inference components: several models share its instances, each
  * with its own accelerators, memory, copy count and autoscaling (`addComponent`).
  *
@@ -178,6 +247,16 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
   /** The network connections of the components' containers (empty outside a VPC). */
   public readonly connections: ec2.Connections;
 
+  /**
+   * A shared endpoint made elsewhere, to add inference components to from this stack
+   * (`new InferenceComponent(this, id, { endpoint, ... })`). At synth, the components added in this
+   * app are checked against the instances the attributes give; components that other apps placed
+   * on the endpoint are not known here.
+   */
+  public static fromSharedEndpointAttributes(scope: Construct, id: string, attrs: SharedEndpointAttributes): ISharedEndpoint {
+    return new ImportedSharedEndpoint(scope, id, attrs);
+  }
+
   constructor(scope: Construct, id: string, props: SharedEndpointProps) {
     super(scope, id);
     const name = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
@@ -185,12 +264,11 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
     this.variantName = props.variantName ?? 'AllTraffic';
     this.instanceType = props.instanceType;
     this.managedInstanceScaling = props.managedInstanceScaling;
-    const min = props.managedInstanceScaling?.minInstanceCount ?? 1;
-    this.initialInstanceCount = props.initialInstanceCount ?? (Token.isUnresolved(min) ? 1 : Math.max(1, min));
+    this.initialInstanceCount = initialInstances(props);
     validateSharedEndpointProps(this, props, name, this.variantName, this.initialInstanceCount);
     requireUniqueEndpointName(this, () => this.endpointName);
     // After every component was added: their copies together must fit the instances.
-    this.node.addValidation({ validate: () => validateSharedEndpoint(this) });
+    this.node.addValidation({ validate: () => validateSharedEndpoint(this, { owned: true }) });
 
     this.role = props.role ?? createExecutionRole(this, name);
     const network = renderNetwork(this, this.role, props);
@@ -209,7 +287,7 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
         initialInstanceCount: this.initialInstanceCount,
         managedInstanceScaling: scaling && {
           status: 'ENABLED',
-          minInstanceCount: min,
+          minInstanceCount: scaling.minInstanceCount ?? 1,
           maxInstanceCount: scaling.maxInstanceCount,
         },
         routingConfig: { routingStrategy: props.routingStrategy ?? RoutingStrategy.LEAST_OUTSTANDING_REQUESTS },
@@ -262,5 +340,41 @@ export class SharedEndpoint extends Resource implements ISharedEndpoint, ec2.ICo
       // The volumes live and die with the endpoint; nothing needs the key after it.
       removalPolicy: RemovalPolicy.DESTROY,
     });
+  }
+}
+
+/** The instances an endpoint starts with: `initialInstanceCount`, else 1 or the managed scaling's minimum when that is more. */
+function initialInstances(props: { initialInstanceCount?: number; managedInstanceScaling?: ManagedInstanceScaling }): number {
+  const min = props.managedInstanceScaling?.minInstanceCount ?? 1;
+  return props.initialInstanceCount ?? (Token.isUnresolved(min) ? 1 : Math.max(1, min));
+}
+
+/** A shared endpoint this app did not make (`SharedEndpoint.fromSharedEndpointAttributes`). */
+class ImportedSharedEndpoint extends Resource implements ISharedEndpoint {
+  public readonly endpointName: string;
+  public readonly endpointArn: string;
+  public readonly variantName: string;
+  public readonly instanceType: MlInstanceType;
+  public readonly initialInstanceCount: number;
+  public readonly managedInstanceScaling?: ManagedInstanceScaling;
+  public readonly role: iam.IRole;
+
+  constructor(scope: Construct, id: string, attrs: SharedEndpointAttributes) {
+    super(scope, id);
+    this.endpointName = attrs.endpointName;
+    this.variantName = attrs.variantName ?? 'AllTraffic';
+    this.instanceType = attrs.instanceType;
+    this.managedInstanceScaling = attrs.managedInstanceScaling;
+    this.initialInstanceCount = initialInstances(attrs);
+    this.role = attrs.role;
+    validateSharedEndpointProps(this, attrs, this.endpointName, this.variantName, this.initialInstanceCount);
+    // A role imported by its ARN gets the components' grants as a policy of this stack (a role made
+    // here is the user's to acknowledge).
+    if (!(attrs.role instanceof iam.Role)) acknowledgeInlinePolicy(attrs.role);
+    this.endpointArn = sageMakerArn(this, 'endpoint', this.endpointName);
+    const network = renderNetwork(this, this.role, attrs);
+    recordModelSettings(this, { vpcConfig: network.vpcConfig, networkPolicy: network.policy, enableNetworkIsolation: attrs.enableNetworkIsolation });
+    // This app's components on it must fit the instances (others' are not known here).
+    this.node.addValidation({ validate: () => validateSharedEndpoint(this, { owned: false }) });
   }
 }

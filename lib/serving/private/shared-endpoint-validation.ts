@@ -39,12 +39,13 @@ export function validateSharedEndpointProps(scope: ISharedEndpoint, props: Share
  * instances the endpoint can have (SageMaker leaves copies that do not fit unplaced). Returns
  * the problems; warns where autoscaling could ask for more than the instances hold.
  */
-export function validateSharedEndpoint(endpoint: ISharedEndpoint): string[] {
+export function validateSharedEndpoint(endpoint: ISharedEndpoint, options: { owned: boolean }): string[] {
   const plans = componentsOf(endpoint);
+  // An endpoint made elsewhere runs whatever this app adds; only this app's components are known.
   if (plans.length === 0) {
-    return [`the endpoint hosts no inference component, so its instances would run for nothing; add one with addComponent(id, { model, computeResources })`];
+    return options.owned ? [`the endpoint hosts no inference component, so its instances would run for nothing; add one with addComponent(id, { model, computeResources })`] : [];
   }
-  if (plans.every((p) => p.servesVersion)) {
+  if (options.owned && plans.every((p) => p.servesVersion)) {
     Annotations.of(endpoint).addWarningV2('cdk-mlops:sharedEndpointIdleUntilPromoted',
       `Every component of the endpoint (${plans.map((p) => `'${p.name}'`).join(', ')}) serves a ModelVersionParameter and is left out while it is 'none', `
       + `but the endpoint is not: it starts ${endpoint.initialInstanceCount} ${endpoint.instanceType.name} instance(s) that host nothing until a version is promoted; `
