@@ -17,8 +17,9 @@ export interface ModelFleetProps {
   /**
    * The data lake every model keeps its data, artifacts and capture in, each under its own
    * prefixes (`<modelName>/` in the raw zone, `<modelName>-endpoint/` in the capture zone).
-   * Model stacks import its bucket names and key ARN (CloudFormation exports of its stack), and
-   * CloudFormation refuses to remove or change an export that a deployed stack imports: to switch
+   * Model stacks import its bucket names and key ARN (CloudFormation exports of its stack, which a
+   * lake of a stack in this app exports as long as the fleet uses it, whatever models the app
+   * holds), and CloudFormation refuses to remove or change an export that a deployed stack imports: to switch
    * a deployed fleet from its own lake to this one, deploy the model stacks alone first
    * (`cdk deploy --exclusively <fleet id>-<model id> ...`), then the shared stack.
    *
@@ -42,7 +43,8 @@ export interface ModelFleetProps {
   /**
    * The one topic that every model's failed runs, failed promotions and drift and quality
    * alarms notify. It must already let CloudWatch alarms and EventBridge rules of this account
-   * publish (in its policy and its key's): models cannot add statements to it. To switch a
+   * publish (in its policy and its key's): models cannot add statements to it. A topic of a stack
+   * in this app exports its ARN and its key's as long as the fleet uses it. To switch a
    * deployed fleet from its own topic to this one, deploy the model stacks before the shared
    * stack (see `dataLake`): they import the fleet topic's key ARN until then.
    *

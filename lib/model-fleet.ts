@@ -10,7 +10,7 @@ import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
 import { checkDashboardName } from './private/dashboard-name-check';
 import { FleetDashboard } from './private/fleet-dashboard';
 import { exportDataLake, fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';
-import { createFleetTopic, importTopic } from './private/fleet-topic';
+import { createFleetTopic, exportTopic, importTopic } from './private/fleet-topic';
 
 /** Warnings a model gives when it cannot add to the topic's policies, which the fleet's topic does not need. */
 const TOPIC_POLICY_WARNINGS = ['cdk-mlops:notificationTopicPolicy', 'cdk-mlops:alarmTopicPolicy'];
@@ -86,10 +86,11 @@ export class ModelFleet extends Construct {
       ...props.dataLakeProps,
       removalPolicy: props.dataLakeProps?.removalPolicy ?? props.removalPolicy,
     });
-    // The lake's exports stay in the shared stack whatever models there are (CloudFormation refuses to
-    // remove an export a deployed model stack imports); a given lake's stack exports only what models import.
-    if (props.dataLake === undefined) exportDataLake(this.dataLake);
+    // The lake's exports stay in its stack (the shared one, or the given lake's) whatever models there
+    // are: CloudFormation refuses to remove an export a deployed model stack imports.
+    exportDataLake(this.dataLake);
     this.topicName = props.notificationTopic ? undefined : `${sharedName}-notifications`;
+    if (props.notificationTopic) exportTopic(props.notificationTopic);
     this.notificationTopic = props.notificationTopic ?? createFleetTopic(this.sharedStack, {
       fleetName: id,
       topicName: this.topicName!,

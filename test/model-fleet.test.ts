@@ -199,6 +199,32 @@ describe('ModelFleet options', () => {
     expect(fleet.dataLake).toBe(lake);
   });
 
+  test('a given lake\'s and topic\'s stacks export what the models import even with no model, so the last model can leave', () => {
+    const exportsOf = (stack: Stack) => Object.values<{ Export?: { Name: string } }>(Template.fromStack(stack).toJSON().Outputs ?? {})
+      .map((o) => o.Export?.Name).filter((n): n is string => n !== undefined).sort();
+    const fleetOf = (models: number) => {
+      const app = testApp();
+      const lakeStack = new Stack(app, 'Lake', { env: ENV });
+      const topicStack = new Stack(app, 'Topics', { env: ENV });
+      const fleet = new ModelFleet(app, 'Fleet', {
+        env: ENV, dataLake: new DataLake(lakeStack, 'Lake'), notificationTopic: new sns.Topic(topicStack, 'Ops', { masterKey: new kms.Key(topicStack, 'Key') }),
+      });
+      addScaleModels(fleet, 0, models);
+      return { lakeStack, topicStack, fleet };
+    };
+    const none = fleetOf(0);
+    const one = fleetOf(1);
+    // the lake's four bucket names and its key's ARN; the topic's ARN and its key's ARN
+    expect(exportsOf(none.lakeStack)).toHaveLength(5);
+    expect(exportsOf(none.topicStack)).toHaveLength(2);
+    expect(exportsOf(one.lakeStack)).toEqual(exportsOf(none.lakeStack));
+    expect(exportsOf(one.topicStack)).toEqual(exportsOf(none.topicStack));
+    // and what the model imports is among them
+    const imported = [...json(Template.fromStack(Stack.of(one.fleet.models[0]))).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]);
+    expect(imported.filter((name) => name.startsWith('Lake:') || name.startsWith('Topics:')).filter((name) => ![...exportsOf(one.lakeStack), ...exportsOf(one.topicStack)].includes(name))).toEqual([]);
+    expect(imported.some((name) => name.startsWith('Topics:'))).toBe(true);
+  });
+
   test('a model stack depends on every stack it imports from: an explicit Fn::ImportValue adds no dependency, and the export must exist first', () => {
     const app = testApp();
     const lake = new DataLake(new Stack(app, 'Lake', { env: ENV }), 'Lake');

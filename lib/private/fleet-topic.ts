@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { importer } from './fleet-stacks';
+import { importer, importValue } from './fleet-stacks';
 
 export interface FleetTopicProps {
   readonly fleetName: string;
@@ -64,6 +64,17 @@ export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.
   // that a deployed model stack still imports (see exportDataLake).
   stack.exportValue(key.keyArn);
   return topic;
+}
+
+/**
+ * Exports from a given topic's stack what model stacks import of it (`importTopic`), whether or not
+ * a model imports it yet, as `exportDataLake` does for the lake: a topic imported by its ARN (a
+ * literal) needs none.
+ */
+export function exportTopic(topic: sns.ITopic): void {
+  const producer = Stack.of(topic);
+  importValue(producer, topic.topicArn);
+  if (topic.masterKey) importValue(producer, topic.masterKey.keyArn);
 }
 
 /**
