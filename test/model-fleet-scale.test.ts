@@ -5,13 +5,14 @@
  * and the last model, whose names are longest) and on the shared stack, in one process that runs
  * while a smaller fleet synthesizes. (cfn-lint takes about a second a template: linting 100 copies
  * of one template would add 100 s and check nothing more.) A model's template is the same in the
- * fleet of 100 as in a fleet of 4, so it does not depend on the fleet's size; adding a model to a
- * fleet is test/model-fleet-growth.test.ts.
+ * fleet of 100 as in a fleet of 4, so it does not depend on the fleet's size (the 100 are synthesized
+ * by the fixture's app in a node process, the 4 in jest: the same template both ways); adding a model
+ * to a fleet is test/model-fleet-growth.test.ts.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import { ROOT } from './helpers/app';
-import { exportsOf, Synthesized, synthesize, withoutDashboard } from './helpers/fleet-synth';
+import { exportsOf, Synthesized, synthesize, synthesizeInNode, withoutDashboard } from './helpers/fleet-synth';
 import { expectCfnLintInstalled } from './helpers/gates';
 
 const MODELS = 100;
@@ -34,7 +35,7 @@ let linted: ReturnType<typeof lint>;
 
 beforeAll(() => {
   expectCfnLintInstalled();
-  hundred = synthesize(MODELS);
+  hundred = synthesizeInNode(MODELS);
   const sampled = ['Scale-Shared', 'Scale-Model0', `Scale-Model${MODELS - 1}`];
   linted = lint(sampled.map((name) => hundred.files.get(name)!));
   four = synthesize(4);
