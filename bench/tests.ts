@@ -40,11 +40,11 @@ function childrenCpuSeconds(): number | undefined {
   }
 }
 
-function runJest(files: string[]): { wallMs: number; cpuS?: number; files: FileResult[]; passed: number; failed: number } {
+function runJest(files: string[], options: string[] = []): { wallMs: number; cpuS?: number; files: FileResult[]; passed: number; failed: number } {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-jest-')), 'report.json');
   const cpuBefore = childrenCpuSeconds();
   const start = process.hrtime.bigint();
-  const result = spawnSync('npx', ['jest', '--json', `--outputFile=${report}`, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync('npx', ['jest', '--json', `--outputFile=${report}`, ...options, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   const cpuAfter = childrenCpuSeconds();
   const cpuS = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
@@ -106,6 +106,13 @@ export function benchTests(): void {
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(', ');
   const run = runJest(files);
   const slow = run.files.filter((f) => f.runtimeMs > FILE_TARGET_S * 1000);
+  // In the suite a file's time includes waiting for the CPU the other worker holds: each slow file
+  // again, alone (--runInBand), for its own time and CPU.
+  const alone = slow.map((f) => {
+    const single = runJest([f.name], ['--runInBand']);
+    return { name: f.name, suiteMs: f.runtimeMs, aloneMs: single.files[0]?.runtimeMs ?? single.wallMs, cpuS: single.cpuS, status: single.files[0]?.status ?? 'no report' };
+  });
+  const slowAlone = alone.filter((a) => a.aloneMs > FILE_TARGET_S * 1000);
   const rows = run.files.map((f) => [f.name, f.tests, f.status, ms(f.runtimeMs), f.runtimeMs > FILE_TARGET_S * 1000 ? `over ${FILE_TARGET_S} s` : '', f.slowest.replace(/\|/g, '/')]);
   writeResult('tests', `## Tests and build
 
@@ -115,7 +122,11 @@ export function benchTests(): void {
 ${run.cpuS === undefined ? '' : `- CPU time of jest and every process it started (user + system): **${run.cpuS.toFixed(1)} s**, i.e. ${(run.cpuS / os.cpus().length).toFixed(1)} s of wall on ${os.cpus().length} idle cores at best (other load on the machine stretches the wall time, not this)\n`}- files over ${FILE_TARGET_S} s: ${slow.length ? slow.map((f) => `${f.name} (${ms(f.runtimeMs)})`).join(', ') : 'none'}
 ${buildMs === undefined ? '' : `- \`npm run build\` (bundle, jsii, rosetta, docgen) in a copy of the working tree: **${ms(buildMs)}**\n`}
 Each file's time is from its start to its end in its worker, so it includes waiting for the CPU that the other worker (and anything else on the machine) holds.
+${alone.length ? `
+The files over ${FILE_TARGET_S} s in the suite, each run again alone (\`npx jest --runInBand <file>\`, one after another): its time from start to end, and the CPU of the whole jest process and what it started. Over ${FILE_TARGET_S} s alone: ${slowAlone.length ? slowAlone.map((a) => `${a.name} (${ms(a.aloneMs)})`).join(', ') : 'none'}.
 
+${table(['test file', 'in the suite', 'alone', 'CPU alone', 'status'], alone.map((a) => [a.name, ms(a.suiteMs), ms(a.aloneMs), a.cpuS === undefined ? '' : `${a.cpuS.toFixed(1)} s`, a.status]))}
+` : ''}
 ${table(['test file', 'tests', 'status', 'time', 'target', 'slowest tests'], rows)}
 `);
 }
