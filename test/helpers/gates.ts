@@ -170,8 +170,9 @@ export function expectSynthesizedAndCfnLintClean(synth: Synthesized, lint = cfnL
 
 /**
  * The examples gate, split into `parts` files (test/quality-gates-examples-<part + 1>.test.ts) so
- * that jest's two workers share it and no file is long: part `part` (from 0) takes every `parts`-th example. Each example goes through the CLI, then one cfn-lint
- * runs over all the part's templates, and each test reads its own findings.
+ * that jest's two workers share it and no file is long: part `part` (from 0) takes every
+ * `parts`-th example. Each example goes through the CLI, then one cfn-lint runs over all the
+ * part's templates, and each test reads its own findings.
  */
 export function describeExamplesGate(part: number, parts: number): void {
   const examples = APPS.filter((app) => app.startsWith('examples/')).filter((_app, i) => i % parts === part);
