@@ -46,6 +46,21 @@ function gpuComponent(lake: DataLake, overrides: Partial<InferenceComponentOptio
   return { model: model(lake), computeResources: { acceleratorCount: 1, minMemory: Size.gibibytes(16) }, ...overrides };
 }
 
+/** The caller's one statement: InvokeEndpoint on endpoint shared-models and on the component named `component`, as its ARN writes it. */
+function expectInvokeOnly(t: ReturnType<typeof templateOf>, stack: Stack, caller: iam.Role, component: string): void {
+  t.hasResourceProperties('AWS::IAM::Policy', {
+    Roles: [{ Ref: stack.getLogicalId(caller.node.defaultChild as any) }],
+    PolicyDocument: { Statement: [{
+      Effect: 'Allow',
+      Action: 'sagemaker:InvokeEndpoint',
+      Resource: [
+        'arn:aws:sagemaker:us-east-1:123456789012:endpoint/shared-models',
+        `arn:aws:sagemaker:us-east-1:123456789012:inference-component/${component}`,
+      ],
+    }] },
+  });
+}
+
 describe('SharedEndpoint', () => {
   test('the endpoint configuration has no model on its variant and carries the execution role', () => {
     const { stack, lake, endpoint } = sharedStack();
@@ -597,17 +612,7 @@ describe('InferenceComponent', () => {
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     churn.grantInvoke(caller);
     const t = templateOf(stack);
-    t.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: stack.getLogicalId(caller.node.defaultChild as any) }],
-      PolicyDocument: { Statement: [{
-        Effect: 'Allow',
-        Action: 'sagemaker:InvokeEndpoint',
-        Resource: [
-          'arn:aws:sagemaker:us-east-1:123456789012:endpoint/shared-models',
-          'arn:aws:sagemaker:us-east-1:123456789012:inference-component/churn',
-        ],
-      }] },
-    });
+    expectInvokeOnly(t, stack, caller, 'churn');
     const role = rolesOf(t.toJSON() as any)[stack.getLogicalId(caller.node.defaultChild as any)];
     const arn = (resource: string) => `arn:aws:sagemaker:us-east-1:123456789012:${resource}`;
     expect(await decide(role, 'sagemaker:InvokeEndpoint', arn('endpoint/shared-models'))).toBe('Allowed');
@@ -622,17 +627,7 @@ describe('InferenceComponent', () => {
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     churn.grantInvoke(caller);
     const t = templateOf(stack);
-    t.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: stack.getLogicalId(caller.node.defaultChild as any) }],
-      PolicyDocument: { Statement: [{
-        Effect: 'Allow',
-        Action: 'sagemaker:InvokeEndpoint',
-        Resource: [
-          'arn:aws:sagemaker:us-east-1:123456789012:endpoint/shared-models',
-          'arn:aws:sagemaker:us-east-1:123456789012:inference-component/churn-model',
-        ],
-      }] },
-    });
+    expectInvokeOnly(t, stack, caller, 'churn-model');
     expect(stack.resolve(endpoint.endpointArn)).toBe('arn:aws:sagemaker:us-east-1:123456789012:endpoint/shared-models');
     t.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'Shared-Models' });
     t.hasResourceProperties('AWS::SageMaker::InferenceComponent', { InferenceComponentName: 'Churn-Model', EndpointName: 'Shared-Models' });
