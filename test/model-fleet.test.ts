@@ -126,6 +126,14 @@ describe('ModelFleet placement', () => {
     const keyStatements = (Object.values(keys)[0] as any).Properties.KeyPolicy.Statement;
     expect(keyStatements.map((s: any) => s.Principal.Service).filter((p: unknown) => p !== undefined).sort())
       .toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    // As SNS's guide writes the key policy; alarms from this account's alarms only, EventBridge without source conditions.
+    const forService = (service: string) => keyStatements.filter((st: any) => st.Principal.Service === service);
+    expect(forService('cloudwatch.amazonaws.com')).toEqual([expect.objectContaining({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*' } },
+    })]);
+    expect(forService('events.amazonaws.com')).toEqual([expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' })]);
+    expect(forService('events.amazonaws.com')[0].Condition).toBeUndefined();
   });
 
   test('no warning that the topic cannot be changed: the fleet topic needs no statements from the models', () => {

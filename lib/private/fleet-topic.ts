@@ -1,10 +1,10 @@
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { importer, importValue } from './fleet-stacks';
+import { allowAlarmsAndRulesToPublish } from '../core/private/publish';
 
 export interface FleetTopicProps {
   readonly fleetName: string;
@@ -21,10 +21,7 @@ export interface FleetTopicProps {
  * through an imported view (`importTopic`), so no model adds statements here: the shared stack's
  * policies stay the same size however many models there are (a key policy holds at most 32 KB),
  * and nothing in the shared stack refers to a model stack.
- *
- * The key admits EventBridge without source conditions: AWS does not support them in a key
- * policy for EventBridge delivery to an encrypted topic (the topic policy still limits the rules).
- */
+*/
 export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.Topic {
   const stack = Stack.of(scope);
   const key = new kms.Key(scope, 'NotificationKey', {
@@ -40,25 +37,7 @@ export function createFleetTopic(scope: Construct, props: FleetTopicProps): sns.
     masterKey: key,
     enforceSSL: true,
   });
-  const sources = {
-    'cloudwatch.amazonaws.com': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    'events.amazonaws.com': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
-  };
-  for (const [service, sourceArn] of Object.entries(sources)) {
-    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(service)],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: fromThisAccount,
-    }));
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(service)],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: service === 'events.amazonaws.com' ? undefined : fromThisAccount,
-    }));
-  }
+  allowAlarmsAndRulesToPublish(topic, key);
   for (const email of props.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
   // Exported now, not when a model first imports it: CloudFormation refuses to remove an export
   // that a deployed model stack still imports (see exportDataLake).

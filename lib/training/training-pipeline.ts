@@ -20,7 +20,7 @@ import { RunSlots } from './private/run-slots';
 import { TrainingPipelineProps } from './training-pipeline-props';
 import { allowLogsToUseKey } from '../core/private/log-key';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, GRANT_ACTION_GROUPS } from '../core/private/nag';
-import { allowServiceToPublish, grantPublish, SERVICE_PUBLISH_KEY_ACTIONS } from '../core/private/publish';
+import { allowAlarmsAndRulesToPublish, grantPublish, SERVICE_PUBLISH_KEY_ACTIONS } from '../core/private/publish';
 import { stateMachineLogGroup } from '../core/private/state-machine-logs';
 import { requireUniqueName } from '../core/private/unique-names';
 import { DataZone, IDataLake } from '../lake/data-lake';
@@ -236,32 +236,16 @@ export class TrainingPipeline extends Construct {
     return Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: this.pipelineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
-  /**
-   * Lets CloudWatch alarms and EventBridge rules of this account publish to the encrypted
-   * topic (SNS's "compatibility with encrypted topics"): the topic policy admits them from
-   * this account's alarms and rules only; the key lets alarms use it from this account's alarms
-   * only, and EventBridge without source conditions, which AWS does not support in a key policy
-   * for EventBridge-to-encrypted-topic delivery (the topic policy still limits the rules).
-   */
+  /** Lets this account's alarms and rules publish to the failure topic; warns where its policies are not the pipeline's to change. */
   private allowAlarmsAndRulesToPublish(key: kms.IKey | undefined): void {
-    const stack = Stack.of(this);
-    const sources = {
-      'cloudwatch.amazonaws.com': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      'events.amazonaws.com': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
-    };
-    for (const [service, sourceArn] of Object.entries(sources)) {
-      const conditions = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
-      const { published, keyAllowed } = allowServiceToPublish(this.failureTopic, key, {
-        service, conditions, keyConditions: service === 'events.amazonaws.com' ? undefined : conditions,
-      });
-      if (!published || !keyAllowed) {
-        // A topic imported by its ARN alone may be encrypted with a key the pipeline cannot see.
-        const keyActions = SERVICE_PUBLISH_KEY_ACTIONS.join(' and ');
-        Annotations.of(this).addWarningV2('cdk-mlops:notificationTopicPolicy',
-          `The pipeline cannot change the policies of 'notificationTopic'${keyAllowed ? '' : ' or of its KMS key'} (imported): allow ${service} `
-          + `sns:Publish${keyAllowed ? '' : `, ${keyActions}`} from this account`
-          + `${key ? '' : ` (and, if the topic is encrypted, ${keyActions} on its key)`}, or its alarms and rules will not notify`);
-      }
+    for (const { service, published, keyAllowed } of allowAlarmsAndRulesToPublish(this.failureTopic, key)) {
+      if (published && keyAllowed) continue;
+      // A topic imported by its ARN alone may be encrypted with a key the pipeline cannot see.
+      const keyActions = SERVICE_PUBLISH_KEY_ACTIONS.join(' and ');
+      Annotations.of(this).addWarningV2('cdk-mlops:notificationTopicPolicy',
+        `The pipeline cannot change the policies of 'notificationTopic'${keyAllowed ? '' : ' or of its KMS key'} (imported): allow ${service} `
+        + `sns:Publish${keyAllowed ? '' : `, ${keyActions}`} from this account`
+        + `${key ? '' : ` (and, if the topic is encrypted, ${keyActions} on its key)`}, or its alarms and rules will not notify`);
     }
   }
 

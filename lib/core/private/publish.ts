@@ -1,3 +1,4 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -40,4 +41,25 @@ export function allowServiceToPublish(topic: sns.ITopic, key: kms.IKey | undefin
     principals, actions: SERVICE_PUBLISH_KEY_ACTIONS, resources: ['*'], conditions: publish.keyConditions,
   })).statementAdded;
   return { published, keyAllowed };
+}
+
+/**
+ * Lets this account's CloudWatch alarms and EventBridge rules publish to `topic` and use `key` for
+ * it (SNS's "compatibility between event sources from AWS services and encrypted topics"): the
+ * topic policy admits them from this account's alarms and rules only; the key lets alarms use it
+ * from this account's alarms only, and EventBridge without source conditions, which AWS does not
+ * support in a key policy for EventBridge delivery to an encrypted topic (the topic policy still
+ * limits the rules). Says, per service, whether each policy could be changed.
+ */
+export function allowAlarmsAndRulesToPublish(topic: sns.ITopic, key: kms.IKey | undefined): Array<{ service: string; published: boolean; keyAllowed: boolean }> {
+  const stack = Stack.of(topic);
+  const sources = {
+    'cloudwatch.amazonaws.com': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    'events.amazonaws.com': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
+  };
+  return Object.entries(sources).map(([service, sourceArn]) => {
+    const conditions = { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
+    const allowed = allowServiceToPublish(topic, key, { service, conditions, keyConditions: service === 'events.amazonaws.com' ? undefined : conditions });
+    return { service, ...allowed };
+  });
 }
