@@ -87,6 +87,18 @@ describe('queryMoto', () => {
     }
   }).map(Number);
 
+  test('a call boto3 refuses before sending (a missing parameter, an unknown operation) is that call\'s error; the queries behind it are answered', async () => {
+    const [refused, unknown, after] = await Promise.all([
+      queryMoto(moto!, [{ service: 's3', operation: 'GetObject', params: { Bucket: 'query-test' } }]),
+      queryMoto(moto!, [{ service: 's3', operation: 'NoSuchOperation' }]),
+      queryMoto(moto!, [{ service: 's3', operation: 'ListBuckets' }]),
+    ]);
+    expect(refused[0].error?.code).toBe('ParamValidationError');
+    expect(unknown[0].error?.code).toBe('AttributeError');
+    expect(after[0].error).toBeUndefined();
+    expect(queryProcesses()).toHaveLength(1);
+  }, 60_000);
+
   test('queries at once are answered in order, errors as answers, by one Python process that ends with the server', async () => {
     const [created, missing, listed] = await Promise.all([
       queryMoto(moto!, [{ service: 's3', operation: 'CreateBucket', params: { Bucket: 'query-test' } }]),

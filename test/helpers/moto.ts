@@ -340,6 +340,9 @@ for line in sys.stdin:
             answers.append({"result": result})
         except ClientError as error:
             answers.append({"error": {"code": str(error.response.get("Error", {}).get("Code")), "message": str(error)}})
+        except Exception as error:
+            # A bad parameter or operation fails its own call, not the process the other queries share.
+            answers.append({"error": {"code": type(error).__name__, "message": str(error)}})
     sys.stdout.write(json.dumps(answers, default=plain) + "\\n")
     sys.stdout.flush()
 `;
@@ -347,12 +350,12 @@ for line in sys.stdin:
 /** One boto3 process per moto server, answering a line of calls with a line of answers. */
 interface Querier {
   readonly child: ChildProcess;
-  /** The previous query's end: queries take turns on the process's stdin and stdout. */
-  turn: Promise<unknown>;
   stderr: string;
 }
 
 const queriers = new Map<string, Querier>();
+/** Per server, the previous query's end: queries take turns on the process's stdin and stdout. */
+const turns = new Map<string, Promise<unknown>>();
 
 function querier(moto: MotoServer): Querier {
   const existing = queriers.get(moto.endpoint);
@@ -368,7 +371,7 @@ function querier(moto: MotoServer): Querier {
   for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
   // A write to a process that died fails here; the query fails by the exit or its timer instead.
   child.stdin!.on('error', () => undefined);
-  const created: Querier = { child, turn: Promise.resolve(), stderr: '' };
+  const created: Querier = { child, stderr: '' };
   child.stderr!.on('data', (chunk: Buffer) => { created.stderr = (created.stderr + chunk.toString()).slice(-6_000); });
   queriers.set(moto.endpoint, created);
   return created;
@@ -378,15 +381,18 @@ function querier(moto: MotoServer): Querier {
 function stopQuerier(endpoint: string): void {
   queriers.get(endpoint)?.child.kill('SIGKILL');
   queriers.delete(endpoint);
+  turns.delete(endpoint);
 }
 
 /** Sends one line of calls to the process and reads its one line of answers. */
-function ask(q: Querier, calls: MotoCall[], timeoutMs: number): Promise<MotoAnswer[]> {
+function ask(moto: MotoServer, q: Querier, calls: MotoCall[], timeoutMs: number): Promise<MotoAnswer[]> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     const fail = (why: string) => {
       done();
       q.child.kill('SIGKILL');
+      // The next query starts a process of its own instead of finding this dying one.
+      if (queriers.get(moto.endpoint) === q) queriers.delete(moto.endpoint);
       reject(new Error(`boto3 query of moto failed (${why}): ${calls.map((c) => `${c.service}.${c.operation}`).join(', ')}\n${q.stderr}`));
     };
     const onData = (chunk: Buffer) => {
@@ -427,9 +433,9 @@ function ask(q: Querier, calls: MotoCall[], timeoutMs: number): Promise<MotoAnsw
  * cost ~0.3 s of CPU, which a start per query paid again for each).
  */
 export async function queryMoto(moto: MotoServer, calls: MotoCall[], timeoutMs = 30_000): Promise<MotoAnswer[]> {
-  const q = querier(moto);
-  const answer = q.turn.then(() => ask(q, calls, timeoutMs));
-  q.turn = answer.catch(() => undefined);
+  // The process is looked up at the query's turn: one that failed meanwhile is replaced.
+  const answer = (turns.get(moto.endpoint) ?? Promise.resolve()).then(() => ask(moto, querier(moto), calls, timeoutMs));
+  turns.set(moto.endpoint, answer.catch(() => undefined));
   return answer;
 }
 
