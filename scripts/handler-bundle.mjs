@@ -39,18 +39,33 @@ export const lambdaCredentialProviders = {
 // computed keys (`{ [_hQ]: _uI }`, with `const _hQ = "httpQuery"`). esbuild cannot prove that a computed
 // key has no side effect, so it keeps every shape of the service: 65 KB of the S3 client's 300 KB, to
 // parse at every cold start. Written as the string literals they are, the unused shapes tree-shake away.
-// Safe only where each key is a top-level const string and no nested scope could shadow one, so a
-// file of another shape (a function or an arrow with parameters in it) is left as it is, with a warning.
+// Safe only where each key is a top-level const string declared once and no nested scope could
+// declare its name again, so a file of another shape is left as it is, with a warning.
 const SCHEMAS_FILE = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
 
-// Where a name could be declared again: a function, class or catch, an arrow with parameters or a
-// body, or a declaration not at the top level.
-const NESTED_SCOPE = /\bfunction\b|\bclass\s|\bcatch\s*\(|\([^()]*[\w$][^()]*\)\s*=>|[\w$]\s*=>|=>\s*\{|^\s+(const|let|var)\s/m;
+// In the code outside string literals, where a name could be declared again: a function, class,
+// method, catch or loop, an arrow with parameters or a body, a declaration in a block or indented.
+const NESTED_SCOPE = new RegExp([
+  /\b(function|class|catch|for|while|with)\b/,
+  /\([^()]*[\w$][^()]*\)\s*=>|[\w$]\s*=>|=>\s*\{/,
+  /\)\s*\{|[{;][ \t]*(const|let|var)\b|^[ \t]+(const|let|var)\b/,
+].map((r) => r.source).join('|'), 'm');
+
+/** The source with every string literal emptied, so that only code is checked. */
+function withoutStrings(source) {
+  return source.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""');
+}
 
 /** `[_k]:` as `"value":` for each top-level `const _k = "value";`; undefined where that is not safe. */
 export function literalSchemaKeys(source) {
-  if (NESTED_SCOPE.test(source)) return undefined;
-  const consts = new Map([...source.matchAll(/^const (_[\w$]+) = ("[^"\\\n]*");$/gm)].map((m) => [m[1], m[2]]));
+  const code = withoutStrings(source);
+  if (NESTED_SCOPE.test(code)) return undefined;
+  const declarations = new Map();
+  for (const [, name] of code.matchAll(/\b(?:const|let|var)\s+([\w$]+)/g)) declarations.set(name, (declarations.get(name) ?? 0) + 1);
+  const consts = new Map([...source.matchAll(/^const (_[\w$]+) = ("[^"\\\n]*");$/gm)]
+    // "__proto__" as a literal key would set the prototype, not a property.
+    .filter(([, name, value]) => declarations.get(name) === 1 && value !== '"__proto__"')
+    .map((m) => [m[1], m[2]]));
   let replaced = 0;
   const contents = source.replace(/\[(_[\w$]+)\]:/g, (key, name) => (consts.has(name) ? (replaced++, `${consts.get(name)}:`) : key));
   return replaced > 0 ? contents : undefined;

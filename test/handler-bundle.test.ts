@@ -36,8 +36,17 @@ describe('schema keys of the bundled SDK', () => {
     ['a nested declaration', 'if (x) {\n  const _hQ = "x";\n  y = { [_hQ]: 1 };\n}'],
     ['a class', 'class C { m() { return { [_hQ]: 1 }; } }'],
     ['a catch clause', 'try { y(); } catch (_hQ) { z = { [_hQ]: 1 }; }'],
+    ['a loop', 'for (const _hQ of x) { y = { [_hQ]: 1 }; }'],
+    ['a block on one line', '{ const _hQ = "x"; y = { [_hQ]: 1 }; }'],
+    ['a method', 'o = { m(_hQ) { return { [_hQ]: 1 }; } };'],
+    ['a second declaration of the name', 'const _hQ = "other";\nexport var B$ = [0, { [_hQ]: 1 }];'],
   ])('a file with %s, where a key could be shadowed, is left as it is', (_what, code) => {
     expect(rewrite([`${KEYS}${code}\n`])).toEqual([null]);
+  });
+
+  test('code words inside strings do not refuse a file; a key that would set the prototype stays computed', () => {
+    const [out] = rewrite([`${KEYS}const _p = "__proto__";\nexport var A$ = [0, { [_hQ]: "function-url", [_p]: "for (const x of y) {}" }];\n`]);
+    expect(out).toBe(`${KEYS}const _p = "__proto__";\nexport var A$ = [0, { "httpQuery": "function-url", [_p]: "for (const x of y) {}" }];\n`);
   });
 
   test('a file with no key to rewrite is left as it is', () => {
@@ -52,6 +61,13 @@ describe('schema keys of the bundled SDK', () => {
     expect(out).not.toBeNull();
     expect(out!.match(/\[_[\w$]+\]:/g)).toBeNull();
     expect(out).toContain('{ "httpQuery": _uI }');
+  });
+
+  test('applies to the other clients the mlops CLI bundles', () => {
+    const clients = ['cloudformation', 'cloudwatch', 'sagemaker', 'sfn'];
+    const sources = clients.map((c) => fs.readFileSync(path.join(ROOT, 'node_modules', '@aws-sdk', `client-${c}`, 'dist-es', 'schemas', 'schemas_0.js'), 'utf8'));
+    const outs = rewrite(sources);
+    expect(clients.filter((_c, i) => outs[i] === null || /\[_[\w$]+\]:/.test(outs[i]!))).toEqual([]);
   });
 
   test('the run-manifest bundle keeps the shapes and errors it uses and drops the others', () => {
