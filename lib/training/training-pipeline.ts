@@ -16,6 +16,7 @@ import { resolveGate } from './private/pipeline-gate';
 import { NOTIFIED_ERRORS, PipelineStates, servedBaselineStates } from './private/pipeline-states';
 import { validatePipelineProps, validateRunTimeout } from './private/pipeline-validation';
 import { RunBackstop } from './private/run-backstop';
+import { deploysInRun } from './private/run-budget';
 import { RunSlots } from './private/run-slots';
 import { TrainingPipelineProps } from './training-pipeline-props';
 import { allowLogsToUseKey } from '../core/private/log-key';
@@ -26,7 +27,7 @@ import { requireUniqueName } from '../core/private/unique-names';
 import { DataZone, IDataLake } from '../lake/data-lake';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from '../registry/model-registry';
 import { InferenceDataLocation } from '../serving/inference-data-location';
-import { ModelDeploymentOptions, ModelPromotion, PromotionMode } from '../serving/model-promotion';
+import { ModelDeploymentOptions, ModelPromotion } from '../serving/model-promotion';
 import type { ModelVersionParameter } from '../serving/model-version-parameter';
 import { acknowledgePromotionRole, bootstrapDeployRole, grantPromotion } from '../serving/private/deploy-states';
 import { servedEndpoints } from '../serving/private/served-endpoints';
@@ -35,7 +36,7 @@ const RUNS = 'runs';
 
 /** The approval status a deployment's mode registers models with: approved only where the run deploys them. */
 function approvalStatusFor(deployment: ModelDeploymentOptions | undefined): ModelApprovalStatus {
-  return deployment?.mode === PromotionMode.AUTOMATIC ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL;
+  return deployment && deploysInRun(deployment) ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL;
 }
 
 /**
@@ -278,7 +279,7 @@ export class TrainingPipeline extends Construct {
 
   /** The in-run deployment of `PromotionMode.AUTOMATIC`; MANUAL deploys only through the promotion. */
   private planDeployment(options: ModelDeploymentOptions) {
-    const inRun = (options.mode ?? PromotionMode.MANUAL) === PromotionMode.AUTOMATIC ? {
+    const inRun = deploysInRun(options) ? {
       modelVersion: options.modelVersion,
       cloudFormationRole: options.cloudFormationRole ?? bootstrapDeployRole(this, options.modelVersion.servingStack),
       pollInterval: options.pollInterval ?? Duration.minutes(1),

@@ -227,6 +227,13 @@ describe('the baseline step in the template', () => {
     const withCopy = longestRun(deployingPipeline().props).toSeconds();
     const withoutBaseline = longestRun({ ...deployingPipeline().props, baseline: { enabled: false } }).toSeconds();
     expect(withCopy - withoutBaseline).toBe(2 * (15 * 60 + 5 * 60 + retryWait('lambda').toSeconds()));
+    // In MANUAL mode (the default) a run neither deploys nor copies: its budget is a run's without deployment.
+    const automatic = deployingPipeline().props;
+    const manual = { ...automatic, deployment: { ...automatic.deployment!, mode: PromotionMode.MANUAL } };
+    const byDefault = { ...automatic.deployment!, mode: undefined };
+    expect(longestRun(manual).toSeconds()).toBe(longestRun({ ...automatic, deployment: undefined }).toSeconds());
+    expect(longestRun({ ...automatic, deployment: byDefault }).toSeconds()).toBe(longestRun(manual).toSeconds());
+    expect(withCopy).toBeGreaterThan(longestRun(manual).toSeconds());
   });
 
   test('passes every cdk-nag pack with the baseline step and the deploy stage', () => {

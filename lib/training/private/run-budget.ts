@@ -5,6 +5,7 @@ import { RETRY_POLICIES, RetryPolicy } from './retry-policies';
 import { defaultMaxWait } from './sagemaker-job';
 import { ProcessingStepOptions, TrainingStepOptions } from '../step-options';
 import type { TrainingPipelineProps } from '../training-pipeline-props';
+import { ModelDeploymentOptions, PromotionMode } from '../../serving/model-promotion';
 import { deployBudget } from '../../serving/private/deploy-states';
 
 /** How much longer than its job's own limit a `.sync` task waits: SageMaker stops the job first, then reports. */
@@ -46,9 +47,15 @@ export function retryWait(policy: RetryPolicy): Duration {
   return Duration.seconds(Math.ceil(seconds));
 }
 
+/** Whether a run deploys what it registers (`PromotionMode.AUTOMATIC`); in MANUAL only the promotion does. */
+export function deploysInRun(options: ModelDeploymentOptions): boolean {
+  return (options.mode ?? PromotionMode.MANUAL) === PromotionMode.AUTOMATIC;
+}
+
 /**
  * The longest one run can take when every step uses its whole budget: the queue for a slot,
- * each job task's timeout and retries, an in-run rollout, and the short states between.
+ * each job task's timeout and retries, an in-run rollout (AUTOMATIC mode) with its baseline copy,
+ * and the short states between.
  * The state machine's timeout must not be shorter, or Step Functions stops runs that are
  * still within every limit they were given.
  */
@@ -63,7 +70,7 @@ export function longestRun(props: TrainingPipelineProps): Duration {
   // One timed-out attempt (not retried) plus the waits of the retried throttling and service errors, which fail fast.
   const baselineStep = [props.baseline?.timeout ?? Duration.minutes(15), Duration.minutes(5), retryWait('lambda')];
   if (baseline) parts.push(...baselineStep);
-  if (props.deployment) {
+  if (props.deployment && deploysInRun(props.deployment)) {
     // The busy-stack wait, the rollout (twice, with a cancelled one's rollback), polls and read retries.
     parts.push(deployBudget(props.deployment));
     // A run whose model then serves copies its baseline with the same function, under the same limits.
