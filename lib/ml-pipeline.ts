@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MlInstanceType } from './core/instance-type';
-import { regionalDashboardName } from './core/private/dashboard-name';
+import { checkDashboardName, modelDashboardName } from './core/private/dashboard-name';
 import { PropsValidator, throwInvalid } from './core/private/errors';
 import { checkRetrainCooldown } from './core/private/retrain-cooldown';
 import { SageMakerImage } from './core/sagemaker-image';
@@ -13,7 +13,6 @@ import { MlPipelineProps } from './ml-pipeline-props';
 import { DriftBaseline } from './monitoring/drift-baseline';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { MlopsDashboard } from './monitoring/mlops-dashboard';
-import { checkDashboardName } from './private/dashboard-name-check';
 import { IModelRegistry, ModelApprovalStatus, ModelRegistry } from './registry/model-registry';
 import { InferenceDataLocation } from './serving/inference-data-location';
 import { ModelEndpoint } from './serving/model-endpoint';
@@ -152,7 +151,7 @@ export class MlPipeline extends Construct {
       }
     }
     this.dashboard = new MlopsDashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? regionalDashboardName(this, name),
+      dashboardName: props.dashboardName ?? modelDashboardName(this, name),
       endpoint: this.endpoint,
       pipeline: this.pipeline,
       trainingMetricNames: props.trainingMetricNames ?? gateMetric(props),

@@ -2,12 +2,11 @@ import { Annotations, CrossStackReferences, ReferenceStrength, Stack } from 'aws
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { regionalDashboardName } from './core/private/dashboard-name';
+import { checkDashboardName, modelDashboardName, regionalDashboardName } from './core/private/dashboard-name';
 import { PropsValidator } from './core/private/errors';
 import { DataLake, IDataLake } from './lake/data-lake';
 import { MlPipeline } from './ml-pipeline';
 import { FleetModelProps, ModelFleetProps } from './model-fleet-props';
-import { checkDashboardName } from './private/dashboard-name-check';
 import { FleetDashboard } from './private/fleet-dashboard';
 import { exportDataLake, fleetStackName, importDataLake, SHARED_STACK_ID, stackNameProblems, stageNameProblems } from './private/fleet-stacks';
 import { createFleetTopic, exportTopic, importTopic } from './private/fleet-topic';
@@ -120,7 +119,7 @@ export class ModelFleet extends Construct {
       + 'a model name names its pipeline, registry and endpoint, which are unique per account and region: give each model its own name');
     // CloudWatch dashboards are global to the account: a name taken in the fleet fails the second stack's deployment.
     // MlPipeline's default: the model stacks share the fleet's region.
-    const dashboardName = props.dashboardName ?? regionalDashboardName(this.sharedStack, props.modelName);
+    const dashboardName = props.dashboardName ?? modelDashboardName(this.sharedStack, props.modelName);
     const sameDashboard = [...this.pipelines.values()].find((m) => m.dashboardName === dashboardName);
     const dashboardOwner = dashboardName === this.dashboardName ? "the fleet's overview dashboard" : sameDashboard && `the dashboard of model '${sameDashboard.id}'`;
     // A model name taken already says so; its default dashboard name adds nothing to that.

@@ -3,7 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { DriftMonitor } from './drift-monitor';
 import { DriftStatistic, SeverityThresholds } from './drift-statistics';
-import { regionalDashboardName, REGION_SUFFIX_LENGTH } from '../core/private/dashboard-name';
+import { checkDashboardName, regionalDashboardName, REGION_SUFFIX_LENGTH } from '../core/private/dashboard-name';
+import { PropsValidator } from '../core/private/errors';
 import { DRIFT_NAMESPACE, DRIFT_STATISTIC_RULES, QUALITY_LOWER_IS_WORSE } from './private/metric-names';
 import { IModelEndpoint, ModelEndpoint } from '../serving/model-endpoint';
 import type { TrainingPipeline } from '../training/training-pipeline';
@@ -96,6 +97,9 @@ export class MlopsDashboard extends Construct {
     const isAsync = props.asyncInference ?? owned?.asyncInferenceLocations !== undefined;
     const period = props.period ?? Duration.minutes(5);
     const v = { variantName, period };
+    const problems = new PropsValidator(this, 'MlopsDashboardInvalidProps');
+    checkDashboardName(problems, props.dashboardName, 'churn-models-eu-west-1');
+    problems.throwIfInvalid();
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
       dashboardName: props.dashboardName

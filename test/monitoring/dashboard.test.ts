@@ -80,6 +80,13 @@ describe('MlopsDashboard', () => {
     expect(agnostic.resolve(regionalDashboardName(agnostic, 'churn'))).toEqual({ 'Fn::Join': ['', ['churn-', { Ref: 'AWS::Region' }]] });
   });
 
+  test('a name of one\'s own that CloudWatch refuses (over 255 characters) fails at synth, naming its length and the fix', () => {
+    const { stack, endpoint } = modelStack();
+    expect(() => new MlopsDashboard(stack, 'Long', { endpoint, dashboardName: 'd'.repeat(256) }))
+      .toThrow(/'dashboardName' \('d{256}', 256 characters\) must be 1 to 255 letters, digits, hyphens and underscores .*use e\.g\. 'churn-models-eu-west-1'/);
+    expect(() => new MlopsDashboard(stack, 'Longest', { endpoint, dashboardName: 'd'.repeat(255) })).not.toThrow();
+  });
+
   test('shows the pipeline runs, training metrics per run, traffic, latency, errors and utilization of the endpoint\'s variant', () => {
     const { stack, pipeline, endpoint } = modelStack();
     const widgets = dashboard(stack, { endpoint, pipeline, trainingMetricNames: ['validation:auc'] });
