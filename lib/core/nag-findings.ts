@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { PropsValidator } from './private/errors';
-import { acknowledgeFindings, acknowledgeWildcards } from './private/nag';
+import { acknowledgeFindings, acknowledgeInlinePolicy, acknowledgeWildcards } from './private/nag';
 
 /** A rule id as cdk-nag reports it: the pack's prefix, a dash, the rule (and, for IAM5, the finding in brackets). */
 const RULE_ID = /^[A-Za-z][A-Za-z0-9.]*-[A-Za-z0-9]\S*$/;
@@ -63,6 +63,17 @@ export class NagFindings {
     v.check(reason.trim().length === 0, "'reason' is empty; say why the wildcards are needed, so that a reviewer can check them");
     v.throwIfInvalid();
     acknowledgeWildcards(scope, wildcards, reason);
+  }
+
+  /**
+   * Acknowledges the NIST 800-53, HIPAA and PCI DSS rule against inline policies
+   * (`*-IAMNoInlinePolicy`) on `scope`: a role, or the policy CDK generates for it from grants.
+   */
+  public static acknowledgeInlinePolicy(scope: IConstruct, reason: string): void {
+    const v = new PropsValidator(scope, 'NagFindingsInvalid');
+    v.check(reason.trim().length === 0, "'reason' is empty; say why the inline policy is right here, so that a reviewer can check it");
+    v.throwIfInvalid();
+    acknowledgeInlinePolicy(scope, reason);
   }
 
   private constructor() {}

@@ -55,6 +55,19 @@ describe('NagFindings', () => {
     expect(() => NagFindings.acknowledge(bucket, rules, reason)).toThrow(message);
   });
 
+  test('acknowledgeInlinePolicy: the three inline-policy rules on the role pass, and an empty reason fails', () => {
+    const { app, stack, role } = stackWithRole();
+    const other = new iam.Role(stack, 'Other', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    other.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] }));
+    NagFindings.acknowledgeInlinePolicy(role, 'Test: generated from one grant.');
+    const findings = nagFindings(app);
+    for (const rule of ['NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy']) {
+      expect(on(findings, 'Stack/Role/', rule)).toEqual([]);
+      expect(on(findings, 'Stack/Other/', rule)).toHaveLength(1);
+    }
+    expect(() => NagFindings.acknowledgeInlinePolicy(role, ' ')).toThrow(/'reason' is empty; say why the inline policy is right here/);
+  });
+
   test('acknowledgeWildcards with nothing to acknowledge, or no reason, fails naming what to fix', () => {
     const { role } = stackWithRole();
     expect(() => NagFindings.acknowledgeWildcards(role, {}, 'Test.')).toThrow(/'wildcards' names no action and no resource/);

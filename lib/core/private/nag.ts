@@ -36,12 +36,13 @@ export function acknowledgeWildcards(scope: IConstruct, wildcards: { actions?: s
   acknowledgeFindings(scope, [{ rules: ids.map((id) => `AwsSolutions-IAM5[${id}]`), reason }]);
 }
 
-/** Acknowledges the NIST, HIPAA and PCI rule against inline policies on one role. */
-export function acknowledgeInlinePolicy(role: IConstruct): void {
-  acknowledgeFindings(role, [{
-    rules: ['NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'],
-    reason: 'The policy belongs to this one role and is generated from least-privilege grants; a managed policy would grant the same.',
-  }]);
+/** The NIST, HIPAA and PCI rules against inline policies. */
+export const INLINE_POLICY_RULES = ['NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'];
+
+/** Acknowledges the NIST, HIPAA and PCI rule against inline policies on one role (or policy). */
+export function acknowledgeInlinePolicy(role: IConstruct,
+  reason = 'The policy belongs to this one role and is generated from least-privilege grants; a managed policy would grant the same.'): void {
+  acknowledgeFindings(role, [{ rules: INLINE_POLICY_RULES, reason }]);
 }
 
 /**
