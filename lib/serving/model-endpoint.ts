@@ -420,13 +420,6 @@ export class ModelEndpoint extends ModelEndpointBase implements ec2.IConnectable
   }
 }
 
-/**
- * A new model or setting replaces the model and endpoint configuration, and CloudFormation deletes
- * the replaced ones once the stack update succeeds. But SageMaker may have rolled the endpoint
- * back to them (a rollback alarm fired) while CloudFormation still reports success: the endpoint
- * would run on a configuration that no longer exists, which it needs to scale, be patched or be
- * updated again. Replaced ones are kept (they cost nothing); deleting the stack deletes the current ones.
- */
 function renderVariant(plan: VariantPlan, modelName: string): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
   const p = plan.props;
   const scaling = p.autoScaling;

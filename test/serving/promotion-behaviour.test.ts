@@ -316,7 +316,7 @@ describe('a throttled UpdateStack (CloudFormation raises it as CloudFormationExc
     expect(fake.updates).toEqual([]);
     expect(result.visited).not.toContain('PromoteModelVersionAgain');
     expect(fake.published).toEqual([expect.objectContaining({
-      'model-package': V7, 'error': 'StackUpdateThrottled', 'cause': expect.stringMatching(/^CloudFormation throttled every UpdateStack of TestStack \(Rate exceeded\), 6 times over about 155 seconds; the stack was not changed/),
+      'model-package': V7, 'error': 'StackUpdateThrottled', 'cause': expect.stringMatching(/^CloudFormation throttled every UpdateStack of TestStack \(Rate exceeded\), 6 times over at most 155 seconds; the stack was not changed/),
     })]);
   });
 });

@@ -38,7 +38,7 @@ export interface DeployStatesProps {
 
 /** How the caller handles failures: it owns notification and the end of the execution. */
 export interface DeployFailureHandling {
-  /** Adds retries and a catch to a task, or to a Parallel that wraps one. */
+  /** Adds a catch (no retry: the caller's failure path) to a task, or to a Parallel that wraps one. */
   catchTask(task: sfn.TaskStateBase | sfn.Parallel, step: string): void;
   /** States that record a failure found without a task error (a rolled-back rollout), then fail. */
   failWith(id: string, error: string, cause: string): sfn.IChainable;
@@ -248,7 +248,7 @@ export function buildDeployStates(scope: Construct, props: DeployStatesProps, fa
 
   // Throttling is retried with backoff (a throttled request changed nothing); any other rejection is not resent.
   const throttled = failures.failWith('StackUpdateThrottled', 'StackUpdateThrottled',
-    `CloudFormation throttled every UpdateStack of ${stack.stackName} (Rate exceeded), ${THROTTLE_RETRY.maxAttempts + 1} times over about `
+    `CloudFormation throttled every UpdateStack of ${stack.stackName} (Rate exceeded), ${THROTTLE_RETRY.maxAttempts + 1} times over at most `
     + `${retryWaitSeconds(THROTTLE_RETRY)} seconds; the stack was not changed. Promote again once fewer calls reach CloudFormation in this account and region`);
   const update = (id: string, comment: string) => throttleRetried(scope, id, comment, stackCall(`${id}Request`, 'updateStack', {
     UsePreviousTemplate: true,

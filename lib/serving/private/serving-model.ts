@@ -6,9 +6,11 @@ import { renderMap } from '../../core/private/sagemaker-api';
 import { ModelSourceConfig } from '../model-source';
 
 /**
- * Keeps the replaced resource when CloudFormation replaces it, and deletes it with the stack:
- * SageMaker may roll an endpoint (or a component) back to the replaced model or configuration
- * after CloudFormation has moved on, and a kept one costs nothing.
+ * Keeps the replaced resource when CloudFormation replaces it, and deletes it with the stack.
+ * CloudFormation deletes a replaced model or endpoint configuration once the stack update succeeds,
+ * but SageMaker may have rolled the endpoint (or a component) back to it meanwhile (a rollback
+ * alarm fired): it would then run on one that no longer exists, which it needs to scale, be patched
+ * or be updated again. A kept one costs nothing.
  */
 export function keepWhenReplaced(resource: CfnResource): void {
   resource.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
