@@ -7,14 +7,13 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
 import { modelSettingsOf, recordComponent, validateComponentProps } from './private/inference-component-validation';
-import { sageMakerArn } from './private/endpoint-name';
 import { sageMakerScalingRole } from './private/endpoint-scaling';
 import { recordServedComponent } from './private/served-components';
 import { versionOfSource } from './private/served-endpoints';
 import { createServingModel } from './private/serving-model';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { acknowledgeWildcards } from '../core/private/nag';
-import { lowercaseName } from '../core/private/sagemaker-api';
+import { lowercaseName, sageMakerArn } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /**

@@ -12,7 +12,7 @@ import { ModelEndpointProps } from './model-endpoint-props';
 import { ModelSource, ModelSourceConfig } from './model-source';
 import { renderDeployment, RenderedDeployment } from './private/endpoint-deployment';
 import { hasInstanceStorage } from './private/endpoint-instances';
-import { requireUniqueEndpointName, sageMakerArn } from './private/endpoint-name';
+import { requireUniqueEndpointName } from './private/endpoint-name';
 import { createExecutionRole, grantLocation, renderNetwork, RenderedNetwork } from './private/endpoint-role';
 import { addVariantScaling } from './private/endpoint-scaling';
 import { guardrailExclusion, serverlessMemory, validateEndpointProps, VariantPlan } from './private/endpoint-validation';
@@ -20,6 +20,7 @@ import { recordServedEndpoint, versionOfSource } from './private/served-endpoint
 import { createServingModel, keepWhenReplaced } from './private/serving-model';
 import { acknowledgeFindings } from '../core/private/nag';
 import { grantPublish } from '../core/private/publish';
+import { sageMakerArn } from '../core/private/sagemaker-api';
 
 /**
  * Options of an endpoint metric.

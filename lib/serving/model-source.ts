@@ -1,11 +1,11 @@
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { InferenceDataLocation } from './inference-data-location';
 import { throwUnscoped } from '../core/private/errors';
 import { acknowledgeWildcards } from '../core/private/nag';
-import { lowercaseName } from '../core/private/sagemaker-api';
+import { lowercaseName, sageMakerArn } from '../core/private/sagemaker-api';
 import { SageMakerImage } from '../core/sagemaker-image';
 import { IModelRegistry } from '../registry/model-registry';
 
@@ -134,8 +134,7 @@ export abstract class ModelSource {
     }
     const group = registry.modelPackageGroupName;
     // SageMaker writes resource names in ARNs in lowercase.
-    const name = `${lowercaseName(group)}/${version}`;
-    const arn = Stack.of(registry).formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const arn = sageMakerArn(registry, 'model-package', `${lowercaseName(group)}/${version}`);
     return new PackageSource(arn, options);
   }
 

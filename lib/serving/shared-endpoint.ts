@@ -7,13 +7,14 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceComponent, InferenceComponentOptions } from './inference-component';
 import { hasInstanceStorage } from './private/endpoint-instances';
-import { requireUniqueEndpointName, sageMakerArn } from './private/endpoint-name';
+import { requireUniqueEndpointName } from './private/endpoint-name';
 import { createExecutionRole, renderNetwork } from './private/endpoint-role';
 import { recordModelSettings } from './private/inference-component-validation';
 import { keepWhenReplaced } from './private/serving-model';
 import { validateSharedEndpoint, validateSharedEndpointProps } from './private/shared-endpoint-validation';
 import { MlInstanceType } from '../core/instance-type';
 import { acknowledgeFindings, acknowledgeInlinePolicy } from '../core/private/nag';
+import { sageMakerArn } from '../core/private/sagemaker-api';
 
 /**
  * How the endpoint spreads requests over the instances that host a component's copies.

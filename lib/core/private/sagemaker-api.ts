@@ -1,4 +1,5 @@
-import { Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /** SageMaker writes resource names in ARNs in lowercase; tokens are left as they are. */
 export function lowercaseName(name: string): string {
@@ -19,4 +20,12 @@ const ENTITY_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  */
 export function isSageMakerName(name: string): boolean {
   return Token.isUnresolved(name) || (name.length >= 1 && name.length <= 63 && ENTITY_NAME.test(name));
+}
+
+/**
+ * The ARN of a SageMaker resource (`endpoint`, `inference-component`, `model`) from its name:
+ * SageMaker writes the name in lowercase in ARNs (tokens are left as they are).
+ */
+export function sageMakerArn(scope: IConstruct, resource: string, name: string): string {
+  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName: lowercaseName(name) });
 }

@@ -3,12 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
-import { sageMakerArn } from './endpoint-name';
 import { servedComponents, whenComponentServes } from './served-components';
 import { servedEndpoints } from './served-endpoints';
 import type { ModelVersionParameter } from '../model-version-parameter';
 import { PropsValidator } from '../../core/private/errors';
 import { acknowledgeInlinePolicy, acknowledgeWildcards } from '../../core/private/nag';
+import { sageMakerArn } from '../../core/private/sagemaker-api';
 
 export interface DeployStatesProps {
   readonly modelVersion: ModelVersionParameter;
@@ -597,10 +597,10 @@ export function acknowledgePromotionRole(role: iam.IRole, target: ModelVersionPa
   acknowledgeWildcards(role, { resources: ['*'] }, 'X-Ray tracing and CloudWatch Logs delivery actions have no resource-level permissions.');
   acknowledgeWildcards(role, { resources: [bootstrapParameters(role)] },
     'UpdateStack reads the CDK bootstrap version parameter, whose qualifier the synthesizer chooses, with the caller\'s permissions.');
-  acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: '*' })] },
+  acknowledgeWildcards(role, { resources: [sageMakerArn(target.servingStack, 'endpoint-config', '*')] },
     'After a rollout the promotion reads (DescribeEndpointConfig only) the configuration an endpoint runs on, whose name CloudFormation generates.');
   // Only where a component serves the version: without one the grant names no model.
-  whenComponentServes(target, () => acknowledgeWildcards(role, { resources: [target.servingStack.formatArn({ service: 'sagemaker', resource: 'model', resourceName: '*' })] },
+  whenComponentServes(target, () => acknowledgeWildcards(role, { resources: [sageMakerArn(target.servingStack, 'model', '*')] },
     'After a rollout the promotion reads (DescribeModel only) the model an inference component runs, whose name CloudFormation generates.'));
   acknowledgeInlinePolicy(role);
 }

@@ -1,4 +1,3 @@
-import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { lowercaseName } from '../../core/private/sagemaker-api';
 import { requireUniqueName } from '../../core/private/unique-names';
@@ -17,12 +16,4 @@ export function requireUniqueEndpointName(endpoint: IConstruct, name: () => stri
     const named = ENDPOINT_NAMES.get(c)?.();
     return named === undefined ? undefined : lowercaseName(named);
   });
-}
-
-/**
- * The ARN of a SageMaker resource (`endpoint`, `inference-component`) from its name: SageMaker
- * writes the name in lowercase in ARNs (tokens are left as they are).
- */
-export function sageMakerArn(scope: IConstruct, resource: string, name: string): string {
-  return Stack.of(scope).formatArn({ service: 'sagemaker', resource, resourceName: lowercaseName(name) });
 }
