@@ -13,7 +13,7 @@ import { versionOfSource } from './private/served-endpoints';
 import { createServingModel } from './private/serving-model';
 import type { ISharedEndpoint } from './shared-endpoint';
 import { acknowledgeWildcards } from '../core/private/nag';
-import { lowercaseName, sageMakerArn } from '../core/private/sagemaker-api';
+import { sageMakerArn } from '../core/private/sagemaker-api';
 import { requireUniqueName } from '../core/private/unique-names';
 
 /**
@@ -394,7 +394,7 @@ export class InferenceComponent extends InferenceComponentBase {
     recordComponent(endpoint, { ...plan, servesVersion: version !== undefined });
     // Components are named per account and region, across endpoints; SageMaker writes the name in lowercase in
     // the component's ARN, so names that differ only in case would be one resource.
-    requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? lowercaseName(c.inferenceComponentName) : undefined));
+    requireUniqueName(this, "'inferenceComponentName'", (c) => (c instanceof InferenceComponent ? c.inferenceComponentName : undefined), { ignoreCase: true });
 
     grantComponentLogs(this, role, name);
 

@@ -156,7 +156,9 @@ describe('SharedEndpoint', () => {
     const { stack, lake, endpoint } = sharedStack();
     endpoint.addComponent('A', gpuComponent(lake));
     new ModelEndpoint(stack, 'Dedicated', { endpointName: 'Shared-Models', model: model(lake, 'b/model.tar.gz'), variants: [{ instanceType: MlInstanceType.ML_G5_XLARGE }] });
-    expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of TestStack\/Dedicated, in the same account and region/);
+    // Each name as written, with why they clash.
+    expect(() => templateOf(stack)).toThrow(/'endpointName' 'shared-models' is also the name of TestStack\/Dedicated \('Shared-Models': the service compares these names without their case\), in the same account and region/);
+    expect(() => templateOf(stack)).toThrow(/'endpointName' 'Shared-Models' is also the name of TestStack\/Shared \('shared-models'/);
   });
 
   test('fails at synth when two components in one account and region share a name, on one endpoint or two', () => {
@@ -170,7 +172,7 @@ describe('SharedEndpoint', () => {
     new SharedEndpoint(other.stack, 'Other', { endpointName: 'other-models', instanceType: MlInstanceType.ML_G5_XLARGE })
       .addComponent('B', gpuComponent(other.lake, { inferenceComponentName: 'Churn', model: model(other.lake, 'b/model.tar.gz') }));
     // SageMaker writes the name in lowercase in the component's ARN: 'Churn' and 'churn' would be one component.
-    expect(() => templateOf(other.stack)).toThrow(/'inferenceComponentName' 'churn' is also the name of TestStack\/(Shared\/A|Other\/B), in the same account and region/);
+    expect(() => templateOf(other.stack)).toThrow(/'inferenceComponentName' 'churn' is also the name of TestStack\/Other\/B \('Churn': the service compares these names without their case\), in the same account and region/);
   });
 
   test('in a VPC the model of every component runs in the subnets and security group of the endpoint, after the network policy', () => {

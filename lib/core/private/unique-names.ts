@@ -17,7 +17,13 @@ const NAMED = new WeakMap<IConstruct, IConstruct[]>();
  * Call it from the constructor of the class that `nameOf` recognizes: every instance of that class
  * then registers here, which is what lets the check skip the rest of the app.
  */
-export function requireUniqueName(construct: IConstruct, what: string, nameOf: (c: IConstruct) => string | undefined): void {
+export function requireUniqueName(construct: IConstruct, what: string, nameOf: (c: IConstruct) => string | undefined,
+  options: { readonly ignoreCase?: boolean } = {}): void {
+  // Compared as the service compares them; reported as the user wrote them.
+  const key = (c: IConstruct) => {
+    const name = nameOf(c);
+    return name !== undefined && options.ignoreCase ? name.toLowerCase() : name;
+  };
   const root = construct.node.root;
   const named = NAMED.get(root) ?? [];
   NAMED.set(root, named);
@@ -27,12 +33,14 @@ export function requireUniqueName(construct: IConstruct, what: string, nameOf: (
       const name = nameOf(construct);
       if (name === undefined || Token.isUnresolved(name)) return [];
       const here = Stack.of(construct);
-      const clashes = named.filter((other) => other !== construct && nameOf(other) === name
+      const clashes = named.filter((other) => other !== construct && key(other) === key(construct)
         && inTree(root, other) && sameEnvironment(here, Stack.of(other)));
       if (clashes.length === 0) return [];
       // The first in the app's tree order names the clash, whatever the order of creation.
       const clash = clashes.length === 1 ? clashes[0] : root.node.findAll().find((c) => clashes.includes(c))!;
-      return [`${what} '${name}' is also the name of ${clash.node.path}, in the same account and region; give each one its own name`];
+      const other = nameOf(clash);
+      const asWritten = other === name ? '' : ` ('${other}': the service compares these names without their case)`;
+      return [`${what} '${name}' is also the name of ${clash.node.path}${asWritten}, in the same account and region; give each one its own name`];
     },
   });
 }

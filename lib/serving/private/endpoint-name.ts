@@ -1,5 +1,4 @@
 import { IConstruct } from 'constructs';
-import { lowercaseName } from '../../core/private/sagemaker-api';
 import { requireUniqueName } from '../../core/private/unique-names';
 
 /** The name of every endpoint construct of the app, whatever its class. */
@@ -12,8 +11,5 @@ const ENDPOINT_NAMES = new WeakMap<IConstruct, () => string>();
  */
 export function requireUniqueEndpointName(endpoint: IConstruct, name: () => string): void {
   ENDPOINT_NAMES.set(endpoint, name);
-  requireUniqueName(endpoint, "'endpointName'", (c) => {
-    const named = ENDPOINT_NAMES.get(c)?.();
-    return named === undefined ? undefined : lowercaseName(named);
-  });
+  requireUniqueName(endpoint, "'endpointName'", (c) => ENDPOINT_NAMES.get(c)?.(), { ignoreCase: true });
 }
