@@ -62,10 +62,12 @@ function hourFolders(base: string, fromMs: number, toMs: number): string[] {
  * end + lag (the files the run can see: a scheduled run starts at end + lag), and the clock slack
  * after it: the run's cutoff is S3's clock, the folder's hour the endpoint host's. Records are then
  * kept by their own inferenceTime, so a record near an hour boundary counts in one window only.
+ * The clock slack before start - lag too: an object whose untimed lines the window owns may be
+ * dated that much earlier (`ownsUntimedLines`).
  */
 export function captureFolders(base: string, window: ResolvedWindow, lagMinutes: number): string[] {
   const lag = lagMinutes * MINUTE;
-  return hourFolders(base, window.start.getTime() - lag, window.end.getTime() + lag + CLOCK_SKEW_MS);
+  return hourFolders(base, window.start.getTime() - lag - CLOCK_SKEW_MS, window.end.getTime() + lag + CLOCK_SKEW_MS);
 }
 
 /**
@@ -89,15 +91,17 @@ export function mayHoldWindow(object: { readonly lastModified?: number }, window
 
 /**
  * Whether a window counts the lines of a capture object that have no time to place them by (not
- * JSON, no readable inferenceTime): those of the objects S3 received in (start + lag, end + lag],
- * that is the first scheduled run that can see the object (it starts at end + lag). Back-to-back
- * windows split time so, and each counts such a line once, though the objects near an hour
- * boundary are read by two windows. An object without a LastModified is counted.
+ * JSON, no readable inferenceTime): those of the objects S3 dates in (start + lag - slack, end +
+ * lag - slack], the clock slack before the first scheduled run that can see them (it starts at
+ * end + lag). S3 dates an object when its upload starts (a multipart one when it is initiated), and
+ * lists it once the upload completes: the slack leaves an upload that long to finish before its
+ * owner lists. Back-to-back windows split time so, and each counts such a line once, though the
+ * objects near an hour boundary are read by two windows. An object without a LastModified is counted.
  */
 export function ownsUntimedLines(object: { readonly lastModified?: number }, window: ResolvedWindow, lagMinutes: number): boolean {
   if (object.lastModified === undefined) return true;
-  const lag = lagMinutes * MINUTE;
-  return object.lastModified > window.start.getTime() + lag && object.lastModified <= window.end.getTime() + lag;
+  const owned = lagMinutes * MINUTE - CLOCK_SKEW_MS;
+  return object.lastModified > window.start.getTime() + owned && object.lastModified <= window.end.getTime() + owned;
 }
 
 /** A key-safe id of a window: `<endpoint>/<variant>/<end, ':' as '-'>`. */

@@ -11,6 +11,7 @@ import * as fc from 'fast-check';
 import { handler as baselineHandler } from '../../lambda/drift-baseline';
 import { buildBaseline } from '../../lambda/drift-core/baseline';
 import { BatchItem } from '../../lambda/drift-core/plan';
+import { CLOCK_SKEW_MS } from '../../lambda/drift-core/window';
 import { DriftReport } from '../../lambda/drift-core/types';
 import { handler as detect } from '../../lambda/drift-detect';
 import { handler as merge, PartialsMissingError } from '../../lambda/drift-merge';
@@ -24,6 +25,8 @@ let objects: Map<string, Buffer>;
 let received: Map<string, Date>;
 /** The listing shows only objects received by then (what a run at that time can see); undefined: every object. */
 let listedAt: number | undefined;
+/** When an object's upload completed, if later than its LastModified (S3 dates an upload when it starts, and lists it when it completes). */
+let completed: Map<string, number> = new Map();
 let listCalls: string[];
 
 const CAPTURE = 'lake-capture';
@@ -41,7 +44,7 @@ function serveS3(): void {
   s3.on(ListObjectsV2Command).callsFake((input: { Bucket: string; Prefix: string; ContinuationToken?: string }) => {
     if (!input.ContinuationToken) listCalls.push(`${input.Bucket}/${input.Prefix}`);
     const keys = [...objects.keys()].filter((k) => k.startsWith(`${input.Bucket}/${input.Prefix}`))
-      .filter((k) => listedAt === undefined || !received.has(k) || received.get(k)!.getTime() <= listedAt).sort()
+      .filter((k) => listedAt === undefined || !received.has(k) || (completed.get(k) ?? received.get(k)!.getTime()) <= listedAt).sort()
       .map((k) => k.slice(input.Bucket.length + 1));
     const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
     const page = keys.slice(start, start + 2);
@@ -116,6 +119,7 @@ beforeEach(() => {
   });
   objects = new Map([[`${WORK}/${BASELINE_KEY}`, Buffer.from(baselineJson)]]);
   received = new Map();
+  completed = new Map();
   listedAt = undefined;
   serveS3();
   stdout = [];
@@ -316,6 +320,8 @@ describe('drift-detect near hour boundaries', () => {
         buffered: fc.integer({ min: 0, max: 1000 }),
         // Whether the hour folder is the file's write hour or its first record's.
         namedForFirst: fc.boolean(),
+        // How long its upload took after S3 dated it (per mille of what the lag and the clock slack leave the file).
+        uploading: fc.integer({ min: 0, max: 1000 }),
         times: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 4 }),
         // Lines with no time to place them by: not JSON.
         untimed: fc.integer({ min: 0, max: 2 }),
@@ -323,6 +329,7 @@ describe('drift-detect near hour boundaries', () => {
       async (windowMinutes, lagMinutes, fanOut, files) => {
         objects = new Map([[`${WORK}/${BASELINE_KEY}`, Buffer.from(baselineJson)]]);
         received = new Map();
+        completed = new Map();
         Object.assign(process.env, { WINDOW_MINUTES: String(windowMinutes), WINDOW_LAG_MINUTES: String(lagMinutes) });
         if (fanOut) Object.assign(process.env, { SINGLE_INVOCATION_MAX_OBJECTS: '1', BATCH_MAX_OBJECTS: '2' });
         else delete process.env.SINGLE_INVOCATION_MAX_OBJECTS;
@@ -332,12 +339,15 @@ describe('drift-detect near hour boundaries', () => {
           // The file holds records of the `buffered` share (per mille) of the lag before it was written.
           const written = origin + f.hour * 60 * MINUTE + f.offset;
           const first = written - Math.floor((f.buffered * lagMinutes * MINUTE) / 1000);
+          // The upload completes within the clock slack, and its records are listed within the lag (later ones are late data).
+          const slack = Math.min(CLOCK_SKEW_MS, lagMinutes * MINUTE - (written - first));
           const recordTimes = f.times.map((t) => first + Math.floor((t * (written - first)) / 1000));
           times.push(...recordTimes);
           untimed.push({ written, lines: f.untimed });
           const folder = new Date(f.namedForFirst ? first : written).toISOString().slice(0, 13).replace(/-/g, '/').replace('T', '/');
           const lines = [...recordTimes.map((t) => record('30,pro,1', new Date(t).toISOString())), ...Array.from({ length: f.untimed }, () => '{"captureData":')];
           put(CAPTURE, `${BASE}${folder}/f-${i}.jsonl`, lines, new Date(written).toISOString());
+          completed.set(`${CAPTURE}/${BASE}${folder}/f-${i}.jsonl`, written + Math.floor((f.uploading * Math.max(0, slack)) / 1000));
         });
         // Each window's run starts on schedule (end + lag) and sees what S3 has received by then.
         const lag = lagMinutes * MINUTE;
@@ -347,7 +357,8 @@ describe('drift-detect near hour boundaries', () => {
           const report = await check({ time: new Date(listedAt).toISOString() });
           expect(report.window).toEqual({ start: new Date(start).toISOString(), end: new Date(end).toISOString() });
           expect(report.rows).toBe(times.filter((t) => t >= start && t < end).length);
-          expect(report.malformed.truncatedJson).toBe(untimed.filter((u) => u.written > start + lag && u.written <= end + lag).reduce((n, u) => n + u.lines, 0));
+          const owned = lag - CLOCK_SKEW_MS;
+          expect(report.malformed.truncatedJson).toBe(untimed.filter((u) => u.written > start + owned && u.written <= end + owned).reduce((n, u) => n + u.lines, 0));
         }
       },
     ), { numRuns: 60, seed: 11 });

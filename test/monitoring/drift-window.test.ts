@@ -16,16 +16,19 @@ describe('captureFolders', () => {
   });
 
   test('without a lag the hour of the end is still listed: a file written at the end holds the last requests', () => {
-    expect(captureFolders('', window('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z'), 0)).toEqual(['2026/12/01/10/', '2026/12/01/11/']);
+    // and the hour before, within the clock slack of the start: objects dated there may hold untimed lines the window owns
+    expect(captureFolders('', window('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z'), 0)).toEqual(['2026/12/01/09/', '2026/12/01/10/', '2026/12/01/11/']);
+    expect(captureFolders('', window('2026-12-01T10:05:00Z', '2026-12-01T11:00:00Z'), 0)).toEqual(['2026/12/01/10/', '2026/12/01/11/']);
     // hourPrefixes (the ground-truth folders of a window) keeps to the hours that overlap [start, end).
     expect(hourPrefixes('', window('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z'))).toEqual(['2026/12/01/10/']);
   });
 
   test('folders cross days, months and years in UTC', () => {
-    expect(captureFolders('p/', window('2026-12-31T23:10:00Z', '2026-12-31T23:55:00Z'), 10)).toEqual(['p/2026/12/31/23/', 'p/2027/01/01/00/']);
+    expect(captureFolders('p/', window('2026-12-31T23:15:00Z', '2026-12-31T23:55:00Z'), 10)).toEqual(['p/2026/12/31/23/', 'p/2027/01/01/00/']);
+    expect(captureFolders('p/', window('2027-01-01T00:10:00Z', '2027-01-01T00:40:00Z'), 10)).toEqual(['p/2026/12/31/23/', 'p/2027/01/01/00/']);
   });
 
-  test('the folders are every hour from start - lag to end + lag, once each, in order (property)', () => {
+  test('the folders are every hour from start - lag to end + lag, with the clock slack both sides, once each, in order (property)', () => {
     fc.assert(fc.property(
       fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 1, max: 24 * 60 }), fc.integer({ min: 0, max: 24 * 60 }),
       (startMinute, minutes, lag) => {
@@ -33,7 +36,7 @@ describe('captureFolders', () => {
         const end = start + minutes * 60_000;
         const folders = captureFolders('', { start: new Date(start), end: new Date(end) }, lag);
         const hours = folders.map((f) => Date.parse(`${f.slice(0, 10).replace(/\//g, '-')}T${f.slice(11, 13)}:00:00Z`));
-        expect(hours[0]).toBe(Math.floor((start - lag * 60_000) / HOUR) * HOUR);
+        expect(hours[0]).toBe(Math.floor((start - lag * 60_000 - 5 * 60_000) / HOUR) * HOUR);
         // The run's cutoff (end + lag) is S3's clock; the folders are named by the endpoint host's, up to 5 minutes ahead.
         expect(hours.at(-1)).toBe(Math.floor((end + lag * 60_000 + 5 * 60_000) / HOUR) * HOUR);
         hours.slice(1).forEach((h, i) => expect(h - hours[i]).toBe(HOUR));
@@ -61,10 +64,10 @@ describe('mayHoldWindow', () => {
 });
 
 describe('ownsUntimedLines', () => {
-  test('a window counts the untimed lines of the objects S3 received in (start + lag, end + lag]', () => {
+  test('a window counts the untimed lines of the objects S3 dates in (start + lag - slack, end + lag - slack]: an upload has the slack to complete before its owner lists', () => {
     const w = window('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z');
     const at = (t: string) => ownsUntimedLines({ lastModified: Date.parse(t) }, w, 10);
-    expect([at('2026-12-01T10:10:00Z'), at('2026-12-01T10:10:00.001Z'), at('2026-12-01T11:10:00Z'), at('2026-12-01T11:10:00.001Z')]).toEqual([false, true, true, false]);
+    expect([at('2026-12-01T10:05:00Z'), at('2026-12-01T10:05:00.001Z'), at('2026-12-01T11:05:00Z'), at('2026-12-01T11:05:00.001Z')]).toEqual([false, true, true, false]);
     expect(ownsUntimedLines({}, w, 10)).toBe(true);
   });
 
