@@ -109,7 +109,7 @@ export function benchTests(): void {
   // In the suite a file's time includes waiting for the CPU the other worker holds: each slow file
   // again, alone (--runInBand), for its own time and CPU.
   const alone = slow.map((f) => {
-    const single = runJest([f.name], ['--runInBand']);
+    const single = runJest([f.name], ['--runInBand', '--runTestsByPath']);
     return { name: f.name, suiteMs: f.runtimeMs, aloneMs: single.files[0]?.runtimeMs ?? single.wallMs, cpuS: single.cpuS, status: single.files[0]?.status ?? 'no report' };
   });
   const slowAlone = alone.filter((a) => a.aloneMs > FILE_TARGET_S * 1000);

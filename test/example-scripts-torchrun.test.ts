@@ -7,7 +7,8 @@
  */
 import * as fs from 'fs';
 import { captured, PythonRun } from './helpers/example-scripts';
-import { freePort, steps, succeeded, TORCH_TIMEOUT, torchrun, torchWorkspace, TorchWorkspace } from './helpers/torch-jobs';
+import { freePort } from './helpers/moto';
+import { steps, succeeded, TORCH_TIMEOUT, torchrun, torchWorkspace, TorchWorkspace } from './helpers/torch-jobs';
 
 describe('pytorch/ under torchrun, as the SageMaker PyTorch container runs a source directory', () => {
   let torch: TorchWorkspace;

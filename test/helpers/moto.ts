@@ -128,7 +128,8 @@ async function startOn(port: number, timeoutMs: number): Promise<MotoServer> {
   return { endpoint, port, log: () => output, stop };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on now (another process may take it before it is used). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -7,7 +7,6 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { preparedData, python, PythonRun, SCRIPTS, withoutSageMakerVariables } from './example-scripts';
 import { packSourceDirectory } from '../../lib/training/tasks/private/source-archive';
@@ -74,15 +73,6 @@ export function torchWorkspace(): TorchWorkspace {
     child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
   });
   return { work, dir, job, remove: () => fs.rmSync(work, { recursive: true, force: true }) };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** torchrun's options as the toolkit builds them for `hosts` instances (torch_distributed.py). */
