@@ -141,13 +141,21 @@ export async function driftRows(c: Clients, endpoint: string, options: DriftOpti
       + 'check the endpoint name and --region; CloudWatch lists a metric once the detector published it (within 2 weeks).');
   }
   const variants = [...new Set(metrics.map((m) => dim(m.Dimensions, 'Variant')).filter((v): v is string => v !== undefined))].sort();
-  const monitors = options.monitor ? [options.monitor] : await monitorsOf(c, endpoint, variants);
-  if (!monitors.length) {
+  // The thresholds are extra: without the permission to read alarms, the values show without them.
+  const denied = (action: string) => (error: unknown): never[] => {
+    if (!/AccessDenied/.test((error as Error)?.name ?? '')) throw error;
+    options.warn?.(`not allowed to call ${action} (${(error as Error).message}): no thresholds shown; grant cloudwatch:${action} to show them.\n`);
+    return [];
+  };
+  let readable = true;
+  const monitors = options.monitor ? [options.monitor]
+    : await monitorsOf(c, endpoint, variants).catch((error) => { readable = false; return denied('DescribeAlarmsForMetric')(error); });
+  if (!monitors.length && readable) {
     options.warn?.(`no DriftMonitor alarm '<monitorName>${MONITOR_ANCHOR_SUFFIX}' on ${MONITOR_ANCHOR_METRIC} of endpoint ${endpoint} `
       + `(${variants.join(', ') || 'no variant'}): no thresholds shown; pass the monitor's name with --monitor.\n`);
   }
-  const alarms = monitors.length ? await monitorAlarms(c, endpoint, monitors) : [];
-  if (options.monitor && !alarms.length) {
+  const alarms = monitors.length ? await monitorAlarms(c, endpoint, monitors).catch((error) => { readable = false; return denied('DescribeAlarms')(error); }) : [];
+  if (options.monitor && !alarms.length && readable) {
     options.warn?.(`no metric alarm named '${options.monitor}-...' on the drift or quality metrics of endpoint ${endpoint}: no thresholds shown; `
       + 'check --monitor (the DriftMonitor\'s monitorName), or leave it out to find the monitor by its alarms.\n');
   }

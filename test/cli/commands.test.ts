@@ -565,6 +565,21 @@ describe('mlops drift <endpoint>', () => {
     expect(JSON.parse(io.stdout).find((r: any) => r.metric === 'PSI')).toMatchObject({ warning: 0.1, critical: 0.25 });
   });
 
+  test('without the permission to read alarms the values show without thresholds, and a note names the action to grant', async () => {
+    metrics();
+    cloudwatch.on(DescribeAlarmsForMetricCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudwatch:DescribeAlarmsForMetric'), { name: 'AccessDenied' }));
+    expect(await mlops(io, 'drift', 'churn', '--json')).toBe(0);
+    expect(JSON.parse(io.stdout).find((r: any) => r.metric === 'PSI')).toMatchObject({ value: 0.18, level: 'no threshold' });
+    expect(io.stderr).toBe('mlops: not allowed to call DescribeAlarmsForMetric (User is not authorized to perform: cloudwatch:DescribeAlarmsForMetric): '
+      + 'no thresholds shown; grant cloudwatch:DescribeAlarmsForMetric to show them.\n');
+  });
+
+  test('any other error reading the alarms still fails the command', async () => {
+    metrics();
+    cloudwatch.on(DescribeAlarmsForMetricCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    expect(await mlops(io, 'drift', 'churn', '--json')).toBe(1);
+  });
+
   test('--monitor names the monitor: its prefix is read without looking for it', async () => {
     metrics();
     monitorAlarms();
