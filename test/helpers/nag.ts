@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
+import { addNagPacks } from '../../examples/nag-packs';
 
 interface Violation {
   readonly ruleName: string;
@@ -14,12 +14,7 @@ interface Violation {
  * every unacknowledged finding as `rule at path: message` (an empty list when clean).
  */
 export function nagFindings(app: App): string[] {
-  Validations.of(app).addPlugins(
-    new AwsSolutionsChecks(app),
-    new NIST80053R5Checks(app),
-    new HIPAASecurityChecks(app),
-    new PCIDSS321Checks(app),
-  );
+  addNagPacks(app);
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'true';
   try {
